@@ -1,0 +1,75 @@
+"""One Microservice per catalog entry, wired from the call graph.
+
+The catalog is the source of truth for who may talk to whom: each service gets its callers
+(NetworkPolicy ingress) and its callees' ports (egress). Services are created callee-first and
+depend on what they call, so a rollout never starts before its dependencies have rolled out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+
+from .environment import Environment, SecretStoreRef
+from .microservice import Microservice, MicroserviceArgs
+from .network_policy import Peer
+from .spec.catalog import Catalog
+from .spec.errors import SpecError
+
+
+def check_secret_values(catalog: Catalog, secret_values: Mapping[str, Mapping[str, object]],
+                        source: str, store: SecretStoreRef | None) -> None:
+    """Every declared secret has a value (unless a store provides them); no stray values."""
+    problems = []
+    for service in sorted(secret_values):
+        if service not in catalog.services:
+            problems.append(
+                f"{source}: slipway:secretValues.{service}: no service named {service!r} in "
+                "the catalog"
+            )
+    for spec in catalog:
+        given = secret_values.get(spec.name, {})
+        for name in sorted(set(given) - set(spec.secrets)):
+            problems.append(
+                f"{source}: slipway:secretValues.{spec.name}.{name}: {catalog.sources[spec.name]}"
+                f" declares no secret {name!r} (declared: {', '.join(spec.secrets) or 'none'})"
+            )
+        if store is None:
+            for name in spec.secrets:
+                if name not in given:
+                    problems.append(
+                        f"{source}: slipway:secretValues.{spec.name}.{name}: is not set; run "
+                        f"`pulumi config set --secret --path 'secretValues.{spec.name}.{name}' "
+                        "<value>` or configure slipway:secretStore"
+                    )
+    if problems:
+        raise SpecError(problems)
+
+
+def deploy_catalog(catalog: Catalog, environment: Environment, namespace: pulumi.Input[str],
+                   secret_values: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None,
+                   secret_store: SecretStoreRef | None = None,
+                   opts: pulumi.ResourceOptions | None = None) -> dict[str, Microservice]:
+    """Create the services in dependency order; returns them by name."""
+    secret_values = secret_values or {}
+    created: dict[str, Microservice] = {}
+    for spec in catalog.in_dependency_order():
+        callees = [created[name] for name in spec.calls]
+        created[spec.name] = Microservice(
+            spec.name,
+            MicroserviceArgs(
+                spec=spec,
+                environment=environment,
+                namespace=namespace,
+                callers=catalog.callers_of(spec.name),
+                calls=[Peer(name, catalog[name].port) for name in spec.calls],
+                secret_values=dict(secret_values.get(spec.name, {})) if secret_store is None
+                else {},
+                secret_store=secret_store,
+            ),
+            opts=pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(depends_on=callees)
+            ),
+        )
+    return created

@@ -1,0 +1,472 @@
+"""The service spec: what a service team writes in services/<name>.yaml.
+
+Every field has a safe default except `name`, `image` and `version`. Field names are camelCase in
+YAML (the Kubernetes convention service teams already know) and snake_case in Python. Unknown
+fields are errors so that a typo never passes silently. The JSON Schema in services/schema.json is
+generated from these models (see `slipway.spec.schema`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from . import quantity
+
+DNS_LABEL = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+ENV_VAR = r"^[A-Z_][A-Z0-9_]*$"
+# registry/repository[:tag]@sha256:<64 hex>: a tag alone can be moved, a digest cannot.
+IMAGE_BY_DIGEST = re.compile(
+    r"^(?P<repository>[a-z0-9]+([._\-/:][a-z0-9]+)*)(:(?P<tag>[\w][\w.\-]{0,127}))?"
+    r"@sha256:(?P<digest>[a-f0-9]{64})$"
+)
+SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.\-]+)?(\+[0-9A-Za-z.\-]+)?$"
+# Config keys that look like credentials belong in `secrets`, never in a ConfigMap.
+CREDENTIAL_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)")
+
+Percent = Annotated[str, Field(pattern=r"^(100|[1-9]?[0-9])%$")]
+IntOrPercent = int | Percent
+
+
+class SpecModel(BaseModel):
+    """Base for every spec section: camelCase in YAML, unknown fields refused, values frozen."""
+
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
+    )
+
+
+class Limits(SpecModel):
+    cpu: str | None = Field(
+        default=None,
+        description="CPU limit. Left out: no CPU limit (throttling hurts latency; requests "
+        "already reserve capacity).",
+    )
+    memory: str | None = Field(
+        default=None,
+        description="Memory limit. Left out: equal to the memory request (the pod cannot be "
+        "OOM-killed for using what it asked for, nor take more).",
+    )
+
+
+class Resources(SpecModel):
+    cpu: str = Field(default="100m", description="CPU request, e.g. 200m.")
+    memory: str = Field(default="128Mi", description="Memory request, e.g. 512Mi.")
+    limits: Limits = Field(default_factory=Limits, description="Upper bounds for the container.")
+
+    @field_validator("cpu")
+    @classmethod
+    def _cpu(cls, value: str) -> str:
+        quantity.cpu(value)
+        return value
+
+    @field_validator("memory")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        quantity.memory(value)
+        return value
+
+    @model_validator(mode="after")
+    def _limits_cover_requests(self) -> Resources:
+        if self.limits.cpu is not None:
+            try:
+                limit = quantity.cpu(self.limits.cpu)
+            except ValueError as err:
+                raise _at("limits.cpu", str(err)) from None
+            if limit < quantity.cpu(self.cpu):
+                raise _at("limits.cpu", f"must be >= cpu (got {self.limits.cpu} < {self.cpu})")
+        if self.limits.memory is not None:
+            try:
+                limit = quantity.memory(self.limits.memory)
+            except ValueError as err:
+                raise _at("limits.memory", str(err)) from None
+            if limit < quantity.memory(self.memory):
+                raise _at(
+                    "limits.memory",
+                    f"must be >= memory (got {self.limits.memory} < {self.memory})",
+                )
+        return self
+
+    @property
+    def memory_limit(self) -> str:
+        return self.limits.memory if self.limits.memory is not None else self.memory
+
+
+class Probe(SpecModel):
+    """One health check. In YAML a plain string is shorthand for an HTTP path."""
+
+    path: str | None = Field(
+        default=None, pattern=r"^/", description="HTTP GET path. Left out: a TCP check."
+    )
+    port: int | None = Field(
+        default=None, ge=1, le=65535, description="Port to check. Left out: the service port."
+    )
+    initial_delay_seconds: int = Field(default=0, ge=0, le=3600)
+    period_seconds: int = Field(default=10, ge=1, le=300)
+    timeout_seconds: int = Field(default=2, ge=1, le=60)
+    failure_threshold: int = Field(default=3, ge=1, le=100)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _path_shorthand(cls, value: object) -> object:
+        return {"path": value} if isinstance(value, str) else value
+
+
+PROBE_DEFAULTS: dict[str, dict[str, int]] = {
+    "readiness": {},
+    "liveness": {"periodSeconds": 20},
+    # Hold liveness and readiness for up to 5 minutes while the app starts.
+    "startup": {"periodSeconds": 5, "failureThreshold": 60},
+}
+
+
+class Probes(SpecModel):
+    """Health checks. Each left out is a TCP check on the service port; each given keeps the
+    role's timing defaults for whatever it does not set (liveness every 20s, startup every 5s
+    for up to 60 tries)."""
+
+    readiness: Probe = Field(description="Gates traffic.")
+    liveness: Probe = Field(description="Restarts a stuck container.")
+    startup: Probe = Field(description="Holds the other probes until the app has started.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _role_defaults(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            return value
+        merged: dict[str, object] = dict(value)
+        for role, defaults in PROBE_DEFAULTS.items():
+            given = merged.get(role, {})
+            if isinstance(given, str):
+                given = {"path": given}
+            if isinstance(given, dict):
+                merged[role] = {**defaults, **given}
+        return merged
+
+
+class Metric(SpecModel):
+    """A custom autoscaling metric (needs a metrics adapter in the cluster)."""
+
+    type: Literal["pods", "external"] = Field(
+        description="pods: a per-pod metric such as requests per second; external: a metric "
+        "outside the cluster such as queue depth."
+    )
+    name: str = Field(min_length=1, description="Metric name as the metrics adapter serves it.")
+    target: str = Field(description="Target average value per pod, e.g. 100 or 500m.")
+    selector: dict[str, str] = Field(
+        default_factory=dict, description="Label selector narrowing the metric (e.g. queue)."
+    )
+
+    @field_validator("target")
+    @classmethod
+    def _target(cls, value: str) -> str:
+        if quantity.parse_quantity(value, "a quantity such as 100 or 500m") <= 0:
+            raise ValueError(f"must be a quantity above zero such as 100 or 500m (got {value!r})")
+        return value
+
+
+class Scaling(SpecModel):
+    min: int = Field(default=2, ge=1, le=1000, description="Minimum replicas (2: survive a node).")
+    max: int = Field(
+        default=4, ge=1, le=1000,
+        description="Maximum replicas. Equal to min: fixed replicas and no autoscaler.",
+    )
+    cpu: int | None = Field(
+        default=70, ge=1, le=100, description="Target CPU utilisation in percent; null: off."
+    )
+    memory: int | None = Field(
+        default=None, ge=1, le=100, description="Target memory utilisation in percent."
+    )
+    metrics: list[Metric] = Field(default_factory=list, description="Custom metrics to scale on.")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Scaling:
+        if self.min > self.max:
+            raise _at("min", f"must be <= scaling.max (got {self.min} > {self.max})")
+        if self.autoscaled and self.cpu is None and self.memory is None and not self.metrics:
+            raise _at(
+                "max",
+                f"is above scaling.min ({self.max} > {self.min}) but nothing to scale on: "
+                "set cpu, memory or metrics, or make max equal to min",
+            )
+        return self
+
+    @property
+    def autoscaled(self) -> bool:
+        return self.max > self.min
+
+
+class Disruption(SpecModel):
+    """How many pods voluntary evictions (node drains, upgrades) may take down at once."""
+
+    max_unavailable: IntOrPercent | None = Field(
+        default=None, description="Pods that may be down at once. Default 1 when both are left out."
+    )
+    min_available: IntOrPercent | None = Field(
+        default=None, description="Pods that must stay up. Must leave room below scaling.min."
+    )
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Disruption:
+        if self.max_unavailable is not None and self.min_available is not None:
+            raise _at("minAvailable", "set either maxUnavailable or minAvailable, not both")
+        if self.max_unavailable in (0, "0%"):
+            raise _at(
+                "maxUnavailable",
+                f"must allow at least one eviction (got {self.max_unavailable!r}); "
+                "a PDB that allows none blocks every node drain",
+            )
+        if self.min_available == "100%":
+            raise _at("minAvailable", "must be below 100% (a PDB at 100% blocks every node drain)")
+        return self
+
+
+class Release(SpecModel):
+    """How a new version replaces the old one. Canary and blue-green come with the release tool."""
+
+    strategy: Literal["rolling"] = Field(
+        default="rolling", description="rolling: pods are replaced a few at a time."
+    )
+    max_surge: IntOrPercent | None = Field(
+        default=None, description="Extra pods during a rollout. Default: the environment's."
+    )
+    max_unavailable: IntOrPercent | None = Field(
+        default=None, description="Pods missing during a rollout. Default: the environment's."
+    )
+
+    @model_validator(mode="after")
+    def _rollout_moves(self) -> Release:
+        if self.max_surge in (0, "0%") and self.max_unavailable in (0, "0%"):
+            raise _at(
+                "maxUnavailable",
+                "maxSurge and maxUnavailable cannot both be 0: the rollout could never progress",
+            )
+        return self
+
+
+class Exposure(SpecModel):
+    public: bool = Field(default=False, description="Reachable from the ingress gateway.")
+    host: str | None = Field(
+        default=None,
+        pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$",
+        description="Public host name; required when public.",
+    )
+    path: str = Field(default="/", pattern=r"^/[-a-zA-Z0-9_./]*$", description="Path prefix.")
+
+    @model_validator(mode="after")
+    def _host_when_public(self) -> Exposure:
+        if self.public and self.host is None:
+            raise _at("host", "is required when exposure.public is true (e.g. orders.example.com)")
+        return self
+
+
+class Egress(SpecModel):
+    """Traffic to something outside the catalog (a payment provider, a managed database)."""
+
+    cidr: str = Field(description="Destination network, e.g. 203.0.113.0/24.")
+    ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
+        default_factory=lambda: [443], description="TCP ports allowed."
+    )
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        try:
+            ipaddress.ip_network(value, strict=True)
+        except ValueError:
+            raise ValueError(f"must be a network in CIDR form such as 10.0.0.0/16 (got {value!r})")
+        return value
+
+
+class Migration(SpecModel):
+    """An expand-contract schema migration, run as a Job before the new version takes traffic."""
+
+    image: str = Field(description="Migration image, pinned by digest.")
+    command: list[str] = Field(min_length=1, description="Command to run.")
+    args: list[str] = Field(default_factory=list)
+    timeout_seconds: int = Field(default=600, ge=30, le=86_400)
+    backoff_limit: int = Field(default=1, ge=0, le=10)
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        return _check_image(value)
+
+
+class ServiceAccountSpec(SpecModel):
+    automount_token: bool = Field(
+        default=False,
+        description="Mount a Kubernetes API token in the pods. Off: most services never call "
+        "the API, and a stolen token is a foothold.",
+    )
+
+
+class Overrides(SpecModel):
+    """Per-environment changes, merged onto the base spec (mappings merge, lists replace)."""
+
+    image: str | None = None
+    version: str | None = None
+    port: int | None = None
+    resources: dict[str, object] | None = None
+    probes: dict[str, object] | None = None
+    scaling: dict[str, object] | None = None
+    disruption: dict[str, object] | None = None
+    release: dict[str, object] | None = None
+    exposure: dict[str, object] | None = None
+    config: dict[str, str | int | float | bool] | None = None
+    egress: list[dict[str, object]] | None = None
+    termination_grace_period_seconds: int | None = None
+
+
+ENVIRONMENT_KEYS = ("dev", "prod", "pr")
+
+
+def _check_image(value: str) -> str:
+    if not IMAGE_BY_DIGEST.match(value):
+        raise ValueError(
+            "must be pinned by digest as registry/repository@sha256:<64 hex> "
+            f"(a tag can be moved; got {value!r})"
+        )
+    return value
+
+
+class ServiceSpec(SpecModel):
+    """One microservice, as its team describes it."""
+
+    name: str = Field(
+        pattern=DNS_LABEL, max_length=40,
+        description="Service name: lowercase letters, digits and '-', at most 40 characters; "
+        "must match the file name.",
+    )
+    image: str = Field(description="Container image pinned by digest (registry/repo@sha256:...).")
+    version: str = Field(pattern=SEMVER, description="Semantic version of what the image holds.")
+    commit: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{7,40}$", description="Source commit of the image."
+    )
+    team: str | None = Field(default=None, pattern=DNS_LABEL, description="Owning team label.")
+    port: int = Field(default=8080, ge=1024, le=65535, description="Container port (unprivileged).")
+    resources: Resources = Field(default_factory=Resources)
+    probes: Probes = Field(default_factory=lambda: Probes.model_validate({}))
+    scaling: Scaling = Field(default_factory=Scaling)
+    disruption: Disruption = Field(default_factory=Disruption)
+    release: Release = Field(default_factory=Release)
+    exposure: Exposure = Field(default_factory=Exposure)
+    calls: list[Annotated[str, Field(pattern=DNS_LABEL)]] = Field(
+        default_factory=list,
+        description="Services this one calls: egress here, ingress there.",
+    )
+    egress: list[Egress] = Field(default_factory=list, description="Destinations outside.")
+    config: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="Plain settings, as environment variables."
+    )
+    secrets: list[Annotated[str, Field(pattern=ENV_VAR)]] = Field(
+        default_factory=list,
+        description="Names of secret environment variables; values come from stack secrets "
+        "or the secret store, never from this file.",
+    )
+    migration: Migration | None = Field(default=None, description="Schema migration Job.")
+    service_account: ServiceAccountSpec = Field(default_factory=ServiceAccountSpec)
+    termination_grace_period_seconds: int = Field(
+        default=30, ge=1, le=3600, description="Time to finish in-flight work on shutdown."
+    )
+    pre_stop_seconds: int = Field(
+        default=5, ge=0, le=300,
+        description="Sleep before SIGTERM so load balancers stop sending traffic first.",
+    )
+    environments: dict[Literal["dev", "prod", "pr"], Overrides] = Field(
+        default_factory=dict,
+        description="Per-environment overrides (dev, prod, pr for every preview stack).",
+    )
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        return _check_image(value)
+
+    @field_validator("calls", "secrets")
+    @classmethod
+    def _unique(cls, values: list[str]) -> list[str]:
+        seen = {v for v in values if values.count(v) > 1}
+        if seen:
+            raise ValueError(f"must not repeat names (repeated: {', '.join(sorted(seen))})")
+        return values
+
+    @field_validator("config")
+    @classmethod
+    def _config_keys(cls, values: dict[str, object]) -> dict[str, object]:
+        for key in values:
+            if not re.match(ENV_VAR, key):
+                raise ValueError(
+                    f"key {key!r} must be an environment variable name (A-Z, 0-9, _)"
+                )
+            if CREDENTIAL_NAME.search(key):
+                raise ValueError(
+                    f"key {key!r} looks like a credential: list it under secrets instead, "
+                    "so its value never lands in a ConfigMap"
+                )
+        return values
+
+    @model_validator(mode="after")
+    def _cross_fields(self) -> ServiceSpec:
+        if self.name in self.calls:
+            raise _at("calls", f"a service cannot call itself ({self.name!r})")
+        overlap = sorted(set(self.secrets) & set(self.config))
+        if overlap:
+            raise _at("secrets", f"names also set in config: {', '.join(overlap)}")
+        if self.pre_stop_seconds >= self.termination_grace_period_seconds:
+            raise _at(
+                "preStopSeconds",
+                f"must be below terminationGracePeriodSeconds "
+                f"(got {self.pre_stop_seconds} >= {self.termination_grace_period_seconds})",
+            )
+        self._check_disruption_leaves_room()
+        return self
+
+    def _check_disruption_leaves_room(self) -> None:
+        # A PDB that can never be satisfied with the minimum replicas blocks every drain.
+        floor = self.scaling.min
+        min_available = self.disruption.min_available
+        if isinstance(min_available, int) and floor > 1 and min_available >= floor:
+            raise _at(
+                "disruption.minAvailable",
+                f"must be below scaling.min (got {min_available} >= {floor}); otherwise no pod "
+                "can ever be evicted",
+            )
+        if isinstance(min_available, str) and floor > 1:
+            # Kubernetes rounds a percentage of minAvailable up.
+            needed = math.ceil(int(min_available.rstrip("%")) * floor / 100)
+            if needed >= floor:
+                raise _at(
+                    "disruption.minAvailable",
+                    f"{min_available} of scaling.min ({floor}) keeps all {floor} pods; lower it "
+                    "so at least one pod can be evicted",
+                )
+        max_unavailable = self.disruption.max_unavailable
+        if isinstance(max_unavailable, int) and max_unavailable >= floor and floor > 1:
+            raise _at(
+                "disruption.maxUnavailable",
+                f"must be below scaling.min (got {max_unavailable} >= {floor}); otherwise a "
+                "drain may take every pod down at once",
+            )
+
+    @property
+    def wants_pdb(self) -> bool:
+        return self.scaling.min > 1
+
+
+class FieldError(ValueError):
+    """A validation error that knows which nested field it belongs to."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _at(field: str, message: str) -> FieldError:
+    return FieldError(field, message)
