@@ -1,7 +1,9 @@
 """Run Pulumi code under mocks and keep what it registered, for assertions.
 
 `run_under_mocks(fn)` sets fresh mocks, runs `fn` inside `pulumi.runtime.test` (which waits for
-every registration) and returns a `Registry` of the resources with their resolved inputs.
+every registration) and returns a `Registry`: each resource's type, name, parent, dependencies
+and inputs, plus the stack outputs. Secret inputs keep Pulumi's secret wrapper, so tests can
+check that a value travelled as a secret (`is_secret`) and read it with `unwrap`.
 """
 
 from __future__ import annotations
@@ -12,43 +14,66 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
+
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG
+
+
+def unwrap(value: Any) -> Any:
+    """Strip secret wrappers anywhere in a value."""
+    if is_secret(value):
+        return unwrap(value["value"])
+    if isinstance(value, dict):
+        return {k: unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
 
 
 @dataclass
 class Registered:
     type: str
     name: str
-    inputs: dict[str, Any]
-    parent: str | None = None
+    raw_inputs: dict[str, Any]
     urn: str = ""
+    parent: str = ""
+    dependencies: list[str] = field(default_factory=list)
 
     @property
-    def kind(self) -> str:
-        return self.type.split(":")[-1]
+    def inputs(self) -> dict[str, Any]:
+        return dict(unwrap(self.raw_inputs))
 
     @property
     def k8s_name(self) -> str:
         return str(self.inputs.get("metadata", {}).get("name", ""))
 
+    @property
+    def spec(self) -> dict[str, Any]:
+        return dict(self.inputs.get("spec", {}))
+
 
 @dataclass
 class Registry(pulumi.runtime.Mocks):
     resources: list[Registered] = field(default_factory=list)
-    stack_outputs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.resources.append(Registered(args.typ, args.name, dict(args.inputs), None,
-                                         args.urn if hasattr(args, "urn") else ""))
         return f"{args.name}-id", dict(args.inputs)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         return {}
 
-    # -- queries --------------------------------------------------------------------------
-
     def __iter__(self) -> Iterator[Registered]:
         return iter(self.resources)
+
+    def __len__(self) -> int:
+        return len(self.resources)
 
     def of_type(self, type_token: str) -> list[Registered]:
         return [r for r in self.resources if r.type == type_token]
@@ -59,38 +84,48 @@ class Registry(pulumi.runtime.Mocks):
         assert len(found) == 1, f"expected one {type_token} {k8s_name or ''}, got {len(found)}"
         return found[0]
 
-    def kinds(self) -> list[str]:
-        return sorted(r.type for r in self.resources)
+    def by_urn(self, urn: str) -> Registered:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def children_of(self, parent: Registered) -> list[Registered]:
+        return [r for r in self.resources if r.parent == parent.urn]
 
 
 def run_under_mocks(fn: Callable[[], Any], *, stack: str = "dev",
                     config: Mapping[str, Any] | None = None,
                     preview: bool = False) -> Registry:
+    """Run `fn` as a Pulumi program under mocks; config values may be objects (JSON-encoded)."""
     registry = Registry()
     pulumi.runtime.set_mocks(registry, project="slipway", stack=stack, preview=preview)
     pulumi.runtime.set_all_config({
         key: value if isinstance(value, str) else json.dumps(value)
         for key, value in (config or {}).items()
     })
-    # Record parents through the register-resource hook: mocks do not see them.
-    monitor = runtime_settings.get_monitor()
-    original = monitor.RegisterResource  # type: ignore[union-attr]
+    monitor: Any = runtime_settings.get_monitor()
+    register_resource = monitor.RegisterResource
 
-    def register(request: Any, *args: Any, **kwargs: Any) -> Any:
-        response = original(request, *args, **kwargs)
-        for resource in registry.resources:
-            if resource.urn == "" and resource.name == request.name and \
-                    resource.type == request.type:
-                resource.urn = response.urn
-                resource.parent = request.parent or None
+    def record_resource(request: Any, *args: Any, **kwargs: Any) -> Any:
+        response = register_resource(request, *args, **kwargs)
+        if request.type != "pulumi:pulumi:Stack":
+            registry.resources.append(Registered(
+                type=request.type,
+                name=request.name,
+                raw_inputs=dict(rpc.deserialize_properties(request.object, keep_unknowns=True)),
+                urn=response.urn,
+                parent=request.parent,
+                dependencies=list(request.dependencies),
+            ))
         return response
 
-    monitor.RegisterResource = register  # type: ignore[union-attr]
+    monitor.RegisterResource = record_resource
 
     @pulumi.runtime.test
     def body() -> Any:
         fn()
-        return None
+        # `pulumi.export` collects into the root stack resource; resolve them all.
+        root: Any = runtime_settings.get_root_resource()
+        exported = pulumi.Output.from_input(dict(root.outputs) if root else {})
+        return exported.apply(registry.outputs.update)
 
     body()
     return registry

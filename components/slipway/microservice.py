@@ -98,9 +98,11 @@ class Microservice(pulumi.ComponentResource):
 
         account = self._service_account(namespace)
         config_map = self._config_map(namespace)
-        secret_name = self._secret(namespace)
+        secret_name, secret = self._secret(namespace)
         migration = self._migration_job(namespace, account, config_map, secret_name)
-        deployment = self._deployment(namespace, account, config_map, secret_name, migration)
+        # The rollout waits for its secret and, when there is one, the migration.
+        waits_for = [r for r in (secret, migration) if r is not None]
+        deployment = self._deployment(namespace, account, config_map, secret_name, waits_for)
         service = self._service(namespace)
         if spec.scaling.autoscaled:
             self._autoscaler(namespace, deployment)
@@ -168,14 +170,14 @@ class Microservice(pulumi.ComponentResource):
             opts=self._opts(),
         )
 
-    def _secret(self, namespace: pulumi.Input[str]) -> str:
-        """Create the Secret (or ExternalSecret) and return the Kubernetes Secret's name."""
+    def _secret(self, namespace: pulumi.Input[str]) -> tuple[str, pulumi.CustomResource | None]:
+        """Create the Secret (or ExternalSecret); return the Kubernetes Secret's name and it."""
         spec, store = self._args.spec, self._args.secret_store
         name = f"{spec.name}-secrets"
         if not spec.secrets:
-            return name
+            return name, None
         if store is not None:
-            k8s.apiextensions.CustomResource(
+            external = k8s.apiextensions.CustomResource(
                 f"{self._name}-external-secret",
                 api_version=EXTERNAL_SECRETS_API,
                 kind="ExternalSecret",
@@ -192,8 +194,8 @@ class Microservice(pulumi.ComponentResource):
                 },
                 opts=self._opts(),
             )
-            return name
-        k8s.core.v1.Secret(
+            return name, external
+        secret = k8s.core.v1.Secret(
             f"{self._name}-secret",
             metadata=self._metadata(namespace, "secret", name),
             type="Opaque",
@@ -202,7 +204,7 @@ class Microservice(pulumi.ComponentResource):
             },
             opts=self._opts(additional_secret_outputs=["data", "stringData"]),
         )
-        return name
+        return name, secret
 
     def _migration_job(self, namespace: pulumi.Input[str], account: k8s.core.v1.ServiceAccount,
                        config_map: k8s.core.v1.ConfigMap | None,
@@ -250,7 +252,7 @@ class Microservice(pulumi.ComponentResource):
 
     def _deployment(self, namespace: pulumi.Input[str], account: k8s.core.v1.ServiceAccount,
                     config_map: k8s.core.v1.ConfigMap | None, secret_name: str,
-                    migration: k8s.batch.v1.Job | None) -> k8s.apps.v1.Deployment:
+                    waits_for: list[pulumi.Resource]) -> k8s.apps.v1.Deployment:
         spec, env = self._args.spec, self._args.environment
         config_map_name = config_map.metadata["name"] if config_map else None
         pod_annotations = {
@@ -294,7 +296,7 @@ class Microservice(pulumi.ComponentResource):
                 {CHANGE_CAUSE: f"{spec.name} {spec.version} (commit {commit})"},
             ),
             spec=deployment_spec,
-            opts=self._opts(depends_on=[migration] if migration else None),
+            opts=self._opts(depends_on=waits_for),
         )
 
     def _service(self, namespace: pulumi.Input[str]) -> k8s.core.v1.Service:

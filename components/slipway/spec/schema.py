@@ -26,3 +26,9 @@ def render() -> str:
 
 def write(path: Path) -> None:
     path.write_text(render(), encoding="utf-8")
+
+
+if __name__ == "__main__":  # python -m slipway.spec.schema services/schema.json
+    import sys
+
+    write(Path(sys.argv[1] if len(sys.argv) > 1 else "services/schema.json"))
