@@ -40,7 +40,7 @@ namespace = ServiceNamespace(
     opts=pulumi.ResourceOptions(providers=[provider]),
 )
 services = deploy_catalog(
-    catalog, environment, namespace.name, secret_values, store,
+    catalog, environment, namespace.name, secret_values=secret_values, secret_store=store,
     opts=pulumi.ResourceOptions(providers=[provider]),
 )
 

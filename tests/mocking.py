@@ -66,8 +66,8 @@ class Registry(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         return f"{args.name}-id", dict(args.inputs)
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        return {}
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
 
     def __iter__(self) -> Iterator[Registered]:
         return iter(self.resources)
@@ -119,7 +119,7 @@ def run_under_mocks(fn: Callable[[], Any], *, stack: str = "dev",
 
     monitor.RegisterResource = record_resource
 
-    @pulumi.runtime.test
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def body() -> Any:
         fn()
         # `pulumi.export` collects into the root stack resource; resolve them all.

@@ -48,7 +48,7 @@ def check_secret_values(catalog: Catalog, secret_values: Mapping[str, Mapping[st
 
 
 def deploy_catalog(catalog: Catalog, environment: Environment, namespace: pulumi.Input[str],
-                   secret_values: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None,
+                   *, secret_values: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None,
                    secret_store: SecretStoreRef | None = None,
                    opts: pulumi.ResourceOptions | None = None) -> dict[str, Microservice]:
     """Create the services in dependency order; returns them by name."""

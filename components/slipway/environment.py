@@ -53,7 +53,8 @@ class Environment:
     revision_history_limit: int = 5
     """Old ReplicaSets kept for `kubectl rollout undo`. Default 5."""
     zone_spread: Spread = "ScheduleAnyway"
-    """Whether spreading across zones is a hard rule. Default ScheduleAnyway (prod: DoNotSchedule)."""
+    """Whether spreading across zones is a hard rule. Default ScheduleAnyway; prod sets
+    DoNotSchedule."""
     host_spread: Spread = "ScheduleAnyway"
     """Whether spreading across nodes is a hard rule. Default ScheduleAnyway."""
     gateway: PeerSelector = field(

@@ -101,7 +101,7 @@ class Microservice(pulumi.ComponentResource):
         secret_name, secret = self._secret(namespace)
         migration = self._migration_job(namespace, account, config_map, secret_name)
         # The rollout waits for its secret and, when there is one, the migration.
-        waits_for = [r for r in (secret, migration) if r is not None]
+        waits_for: list[pulumi.Resource] = [r for r in (secret, migration) if r is not None]
         deployment = self._deployment(namespace, account, config_map, secret_name, waits_for)
         service = self._service(namespace)
         if spec.scaling.autoscaled:

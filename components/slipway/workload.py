@@ -11,6 +11,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import pulumi
+
 from . import labels
 from .environment import Environment
 from .spec.model import Probe, ServiceSpec
@@ -55,12 +57,14 @@ def _probe(spec: ServiceSpec, probe: Probe) -> dict[str, Any]:
 
 
 def container_ports(spec: ServiceSpec) -> list[dict[str, Any]]:
-    ports: list[dict[str, Any]] = [{"name": "http", "container_port": spec.port, "protocol": "TCP"}]
+    ports: list[dict[str, Any]] = [
+        {"name": "http", "container_port": spec.port, "protocol": "TCP"}]
     extra = sorted({
         p.port for p in (spec.probes.readiness, spec.probes.liveness, spec.probes.startup)
         if p.port not in (None, spec.port)
     })
-    ports += [{"name": f"probe-{port}", "container_port": port, "protocol": "TCP"} for port in extra]
+    ports += [{"name": f"probe-{port}", "container_port": port, "protocol": "TCP"}
+              for port in extra]
     return ports
 
 
@@ -104,7 +108,7 @@ def environment_variables(spec: ServiceSpec, secret_name: str) -> list[dict[str,
     ]
 
 
-def env_from(config_map_name: str | None) -> list[dict[str, Any]]:
+def env_from(config_map_name: pulumi.Input[str] | None) -> list[dict[str, Any]]:
     return [{"config_map_ref": {"name": config_map_name}}] if config_map_name else []
 
 
@@ -126,7 +130,7 @@ def topology_spread(spec: ServiceSpec, environment: Environment) -> list[dict[st
     ]
 
 
-def server_container(spec: ServiceSpec, config_map_name: str | None,
+def server_container(spec: ServiceSpec, config_map_name: pulumi.Input[str] | None,
                      secret_name: str) -> dict[str, Any]:
     return {
         "name": spec.name,
@@ -150,7 +154,7 @@ def server_container(spec: ServiceSpec, config_map_name: str | None,
     }
 
 
-def pod_spec(spec: ServiceSpec, environment: Environment, service_account: str,
+def pod_spec(spec: ServiceSpec, environment: Environment, service_account: pulumi.Input[str],
              containers: list[dict[str, Any]], *, restart_policy: str = "Always",
              spread: bool = True) -> dict[str, Any]:
     pod: dict[str, Any] = {

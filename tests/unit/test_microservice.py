@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from microservice_fixtures import (
     COMPONENT,
     CONFIG_MAP,
@@ -21,7 +22,6 @@ from microservice_fixtures import (
     render,
     spec,
 )
-
 from mocking import is_secret
 from slipway import Environment, Peer, PeerSelector, SecretStoreRef
 from slipway.workload import CONFIG_HASH_ANNOTATION

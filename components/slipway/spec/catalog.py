@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..environment import ENVIRONMENT_NAME
 from .errors import SpecError
 from .loader import display_path, load_file
 from .model import ServiceSpec
@@ -57,7 +58,8 @@ class Catalog:
 
 
 def _cycles(services: Mapping[str, ServiceSpec]) -> list[list[str]]:
-    """Every elementary cycle found by depth-first search, each reported once."""
+    """At least one cycle per group of mutually dependent services (depth-first search),
+    each node set reported once; fixing those and re-running finds any that remain."""
     found: list[list[str]] = []
     seen: set[frozenset[str]] = set()
     state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
@@ -68,7 +70,7 @@ def _cycles(services: Mapping[str, ServiceSpec]) -> list[list[str]]:
             if callee not in services:
                 continue
             if state.get(callee) == 1:
-                cycle = path[path.index(callee):] + [callee]
+                cycle = [*path[path.index(callee):], callee]
                 key = frozenset(cycle)
                 if key not in seen:
                     seen.add(key)
@@ -83,12 +85,16 @@ def _cycles(services: Mapping[str, ServiceSpec]) -> list[list[str]]:
     return found
 
 
-def check(services: Mapping[str, ServiceSpec], sources: Mapping[str, str]) -> list[str]:
-    """Cross-file problems, one line each, naming the file and field to fix."""
+def check(services: Mapping[str, ServiceSpec], sources: Mapping[str, str],
+          broken: frozenset[str] = frozenset()) -> list[str]:
+    """Cross-file problems, one line each, naming the file and field to fix.
+
+    `broken` names files that failed to load: calls to them are not reported again.
+    """
     problems: list[str] = []
     for spec in services.values():
         for index, callee in enumerate(spec.calls):
-            if callee not in services:
+            if callee not in services and callee not in broken:
                 known = ", ".join(sorted(services)) or "none"
                 problems.append(
                     f"{sources[spec.name]}: calls[{index}]: no service named {callee!r} in the "
@@ -117,17 +123,21 @@ def check(services: Mapping[str, ServiceSpec], sources: Mapping[str, str]) -> li
 
 def load_catalog(directory: Path, environment: str | None = None) -> Catalog:
     """Load and check every service file under `directory` for one environment."""
+    if environment is not None and not ENVIRONMENT_NAME.match(environment):
+        raise ValueError(f"environment must be dev, prod or pr-<number> (got {environment!r})")
     problems: list[str] = []
     services: dict[str, ServiceSpec] = {}
     sources: dict[str, str] = {}
     if not directory.is_dir():
         raise SpecError([f"{display_path(directory)}: no such catalog directory"])
     files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
+    broken: set[str] = set()
     for path in files:
         try:
             spec = load_file(path, environment)
         except SpecError as err:
             problems.extend(err.problems)
+            broken.add(path.stem)
             continue
         if spec.name in services:
             problems.append(
@@ -139,7 +149,7 @@ def load_catalog(directory: Path, environment: str | None = None) -> Catalog:
         sources[spec.name] = display_path(path)
     if not files:
         problems.append(f"{display_path(directory)}: holds no service files (*.yaml)")
-    problems.extend(check(services, sources))
+    problems.extend(check(services, sources, frozenset(broken)))
     if problems:
         raise SpecError(problems)
     return Catalog(services=services, sources=sources)

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from ..environment import ENVIRONMENT_NAME
 from .errors import SpecError, field_path, format_validation_error
 from .model import ServiceSpec
 
@@ -38,15 +39,24 @@ def read_document(path: Path) -> dict[str, Any]:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(err, "problem", None) or str(err)
-        raise SpecError([f"{source}: {where}not valid YAML ({problem})"]) from None
+        # The context points at what was left open (an unclosed '{' or quote), often the cause.
+        context, context_mark = getattr(err, "context", None), getattr(err, "context_mark", None)
+        opened = (f"; {context} at line {context_mark.line + 1}, column {context_mark.column + 1}"
+                  if context and context_mark else "")
+        raise SpecError([f"{source}: {where}not valid YAML ({problem}{opened})"]) from None
     if document is None:
         raise SpecError([f"{source}: is empty; a service needs at least name, image and version"])
     if not isinstance(document, dict):
         raise SpecError([
             f"{source}: must be a mapping of fields (name, image, version, ...), "
-            f"got a {type(document).__name__}"
+            f"got {_kind_of(document)}"
         ])
     return document
+
+
+def _kind_of(value: object) -> str:
+    names = {str: "a string", list: "a list", int: "a number", float: "a number", bool: "a boolean"}
+    return names.get(type(value), type(value).__name__)
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -60,9 +70,37 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _override_key(environment: str) -> str:
+    if not ENVIRONMENT_NAME.match(environment):
+        raise ValueError(
+            f"environment must be dev, prod or pr-<number> (got {environment!r})"
+        )
+    return "pr" if environment.startswith("pr-") else environment
+
+
+def _with_override(document: dict[str, Any], source: str, key: str) -> ServiceSpec | None:
+    """The document with one environment's override merged in; None when it has none."""
+    override = (document.get("environments") or {}).get(key)
+    if not override:
+        return None
+    merged = merge({k: v for k, v in document.items() if k != "environments"}, override)
+    try:
+        return ServiceSpec.model_validate(merged)
+    except ValidationError as err:
+        # The base validated, so the override broke it: report under environments.<key>.
+        raise SpecError(
+            format_validation_error(source, err, ServiceSpec, ("environments", key))
+        ) from None
+
+
 def validate(document: dict[str, Any], source: str, expected_name: str | None = None,
              environment: str | None = None) -> ServiceSpec:
-    """Validate a document, then (if asked) the same document with one environment merged in."""
+    """Validate a document and every override merged onto it; return it for `environment`.
+
+    Every override is checked whichever environment is loaded, so a preview of dev cannot
+    pass while prod's override is broken.
+    """
+    key = _override_key(environment) if environment is not None else None
     try:
         base = ServiceSpec.model_validate(document)
     except ValidationError as err:
@@ -72,20 +110,19 @@ def validate(document: dict[str, Any], source: str, expected_name: str | None = 
             f"{source}: name: must match the file name {expected_name!r} (got {base.name!r}); "
             f"rename the file to {base.name}.yaml or fix the name"
         ])
-    if environment is None:
-        return base
-    key = "pr" if environment.startswith("pr-") else environment
-    override = (document.get("environments") or {}).get(key)
-    if not override:
-        return base
-    merged = merge({k: v for k, v in document.items() if k != "environments"}, override)
-    try:
-        return ServiceSpec.model_validate(merged)
-    except ValidationError as err:
-        # The base validated, so the override broke it: report under environments.<key>.
-        raise SpecError(
-            format_validation_error(source, err, ServiceSpec, ("environments", key))
-        ) from None
+    problems: list[str] = []
+    chosen = base
+    for name in base.environments:
+        try:
+            merged = _with_override(document, source, name)
+        except SpecError as err:
+            problems.extend(err.problems)
+            continue
+        if name == key and merged is not None:
+            chosen = merged
+    if problems:
+        raise SpecError(problems)
+    return chosen
 
 
 def load_file(path: Path, environment: str | None = None) -> ServiceSpec:

@@ -13,7 +13,16 @@ import math
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from . import quantity
@@ -27,10 +36,73 @@ IMAGE_BY_DIGEST = re.compile(
 )
 SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.\-]+)?(\+[0-9A-Za-z.\-]+)?$"
 # Config keys that look like credentials belong in `secrets`, never in a ConfigMap.
-CREDENTIAL_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)")
+# Matched on whole words between underscores, so MAX_TOKENS or TOKENIZER_MODEL pass.
+CREDENTIAL_NAME = re.compile(
+    r"(^|_)(PASSWORD|PASSWD|SECRET|TOKEN|APIKEY|API_KEY|PRIVATE_KEY|CREDENTIALS?)(_|$)"
+)
+HOST_NAME = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$"
+URL_PATH = r"^/[-a-zA-Z0-9_./]*$"
+COMMIT = r"^[0-9a-f]{7,40}$"
 
-Percent = Annotated[str, Field(pattern=r"^(100|[1-9]?[0-9])%$")]
-IntOrPercent = int | Percent
+# What each pattern means, for error messages (a raw regex helps nobody).
+PATTERN_HELP = {
+    DNS_LABEL: "lowercase letters, digits and '-', starting with a letter and not ending in '-'",
+    ENV_VAR: "an environment variable name (A-Z, 0-9 and _, not starting with a digit)",
+    SEMVER: "a semantic version such as 1.2.3 (quote it in YAML, e.g. \"1.2.0\")",
+    HOST_NAME: "a host name such as shop.example.com, without scheme, port or path",
+    URL_PATH: "a path starting with '/' made of letters, digits, '-', '_', '.' and '/', "
+    "e.g. /orders",
+    COMMIT: "a git commit: 7 to 40 lowercase hex characters",
+    r"^/": "a path starting with '/', e.g. /healthz",
+}
+
+PERCENT = re.compile(r"^(100|[1-9]?[0-9])%$")
+
+
+def _int_or_percent(value: object) -> int | str:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and PERCENT.match(value):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    raise ValueError(
+        f"must be a whole number >= 0 or a percentage from 0% to 100% such as 25% (got {value!r})"
+    )
+
+
+def _quantity_text(value: object) -> object:
+    """YAML reads `cpu: 2` or `target: 50` as numbers; quantities are text in Kubernetes."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+QuantityText = Annotated[str, BeforeValidator(_quantity_text)]
+
+
+def _config_value(value: object) -> str | int | float | bool:
+    if isinstance(value, str | int | float | bool):
+        return value
+    raise ValueError(
+        f"must be a string, number or boolean; nested values are not environment variables "
+        f"(got {value!r})"
+    )
+
+
+ConfigValue = Annotated[
+    str | int | float | bool,
+    PlainValidator(_config_value),
+    WithJsonSchema({"type": ["string", "number", "boolean"]}),
+]
+
+# Kubernetes' IntOrString for pod counts: 2 or "25%". One validator, so one clear message.
+IntOrPercent = Annotated[
+    int | str,
+    PlainValidator(_int_or_percent),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0},
+                              {"type": "string", "pattern": PERCENT.pattern}]}),
+]
 
 
 class SpecModel(BaseModel):
@@ -42,12 +114,12 @@ class SpecModel(BaseModel):
 
 
 class Limits(SpecModel):
-    cpu: str | None = Field(
+    cpu: QuantityText | None = Field(
         default=None,
         description="CPU limit. Left out: no CPU limit (throttling hurts latency; requests "
         "already reserve capacity).",
     )
-    memory: str | None = Field(
+    memory: QuantityText | None = Field(
         default=None,
         description="Memory limit. Left out: equal to the memory request (the pod cannot be "
         "OOM-killed for using what it asked for, nor take more).",
@@ -55,8 +127,8 @@ class Limits(SpecModel):
 
 
 class Resources(SpecModel):
-    cpu: str = Field(default="100m", description="CPU request, e.g. 200m.")
-    memory: str = Field(default="128Mi", description="Memory request, e.g. 512Mi.")
+    cpu: QuantityText = Field(default="100m", description="CPU request, e.g. 200m.")
+    memory: QuantityText = Field(default="128Mi", description="Memory request, e.g. 512Mi.")
     limits: Limits = Field(default_factory=Limits, description="Upper bounds for the container.")
 
     @field_validator("cpu")
@@ -157,7 +229,7 @@ class Metric(SpecModel):
         "outside the cluster such as queue depth."
     )
     name: str = Field(min_length=1, description="Metric name as the metrics adapter serves it.")
-    target: str = Field(description="Target average value per pod, e.g. 100 or 500m.")
+    target: QuantityText = Field(description="Target average value per pod, e.g. 100 or 500m.")
     selector: dict[str, str] = Field(
         default_factory=dict, description="Label selector narrowing the metric (e.g. queue)."
     )
@@ -253,15 +325,17 @@ class Exposure(SpecModel):
     public: bool = Field(default=False, description="Reachable from the ingress gateway.")
     host: str | None = Field(
         default=None,
-        pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$",
+        pattern=HOST_NAME,
         description="Public host name; required when public.",
     )
-    path: str = Field(default="/", pattern=r"^/[-a-zA-Z0-9_./]*$", description="Path prefix.")
+    path: str = Field(default="/", pattern=URL_PATH, description="Path prefix.")
 
     @model_validator(mode="after")
     def _host_when_public(self) -> Exposure:
         if self.public and self.host is None:
             raise _at("host", "is required when exposure.public is true (e.g. orders.example.com)")
+        if not self.public and self.host is not None:
+            raise _at("public", "is false, so host would be ignored: set public: true or drop host")
         return self
 
 
@@ -270,8 +344,18 @@ class Egress(SpecModel):
 
     cidr: str = Field(description="Destination network, e.g. 203.0.113.0/24.")
     ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
-        default_factory=lambda: [443], description="TCP ports allowed."
+        default_factory=lambda: [443],
+        description="TCP ports allowed (at least one: an empty list would allow every port).",
     )
+
+    @field_validator("ports")
+    @classmethod
+    def _some_ports(cls, ports: list[int]) -> list[int]:
+        if not ports:
+            raise ValueError(
+                "must list at least one port, e.g. [443]; an empty list would allow every port"
+            )
+        return ports
 
     @field_validator("cidr")
     @classmethod
@@ -279,7 +363,17 @@ class Egress(SpecModel):
         try:
             ipaddress.ip_network(value, strict=True)
         except ValueError:
-            raise ValueError(f"must be a network in CIDR form such as 10.0.0.0/16 (got {value!r})")
+            try:
+                network = ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                network = None
+            if network is not None:
+                raise ValueError(
+                    f"has host bits set (got {value!r}); did you mean {network}?"
+                ) from None
+            raise ValueError(
+                f"must be a network in CIDR form such as 10.0.0.0/16 (got {value!r})"
+            ) from None
         return value
 
 
@@ -287,7 +381,7 @@ class Migration(SpecModel):
     """An expand-contract schema migration, run as a Job before the new version takes traffic."""
 
     image: str = Field(description="Migration image, pinned by digest.")
-    command: list[str] = Field(min_length=1, description="Command to run.")
+    command: list[str] = Field(description="Command to run, e.g. [/app/migrate, up].")
     args: list[str] = Field(default_factory=list)
     timeout_seconds: int = Field(default=600, ge=30, le=86_400)
     backoff_limit: int = Field(default=1, ge=0, le=10)
@@ -296,6 +390,13 @@ class Migration(SpecModel):
     @classmethod
     def _image(cls, value: str) -> str:
         return _check_image(value)
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("must name the command to run, e.g. [/app/migrate, up]")
+        return value
 
 
 class ServiceAccountSpec(SpecModel):
@@ -318,7 +419,7 @@ class Overrides(SpecModel):
     disruption: dict[str, object] | None = None
     release: dict[str, object] | None = None
     exposure: dict[str, object] | None = None
-    config: dict[str, str | int | float | bool] | None = None
+    config: dict[str, ConfigValue] | None = None
     egress: list[dict[str, object]] | None = None
     termination_grace_period_seconds: int | None = None
 
@@ -346,10 +447,10 @@ class ServiceSpec(SpecModel):
     image: str = Field(description="Container image pinned by digest (registry/repo@sha256:...).")
     version: str = Field(pattern=SEMVER, description="Semantic version of what the image holds.")
     commit: str | None = Field(
-        default=None, pattern=r"^[0-9a-f]{7,40}$", description="Source commit of the image."
+        default=None, pattern=COMMIT, description="Source commit of the image."
     )
     team: str | None = Field(default=None, pattern=DNS_LABEL, description="Owning team label.")
-    port: int = Field(default=8080, ge=1024, le=65535, description="Container port (unprivileged).")
+    port: int = Field(default=8080, description="Container port, 1024-65535 (unprivileged).")
     resources: Resources = Field(default_factory=Resources)
     probes: Probes = Field(default_factory=lambda: Probes.model_validate({}))
     scaling: Scaling = Field(default_factory=Scaling)
@@ -361,7 +462,7 @@ class ServiceSpec(SpecModel):
         description="Services this one calls: egress here, ingress there.",
     )
     egress: list[Egress] = Field(default_factory=list, description="Destinations outside.")
-    config: dict[str, str | int | float | bool] = Field(
+    config: dict[str, ConfigValue] = Field(
         default_factory=dict, description="Plain settings, as environment variables."
     )
     secrets: list[Annotated[str, Field(pattern=ENV_VAR)]] = Field(
@@ -387,6 +488,15 @@ class ServiceSpec(SpecModel):
     @classmethod
     def _image(cls, value: str) -> str:
         return _check_image(value)
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 1024 <= value <= 65535:
+            why = ("lower ports need root, which containers here never have" if value < 1024
+                   else "65535 is the highest TCP port")
+            raise ValueError(f"must be from 1024 to 65535 (got {value}); {why}")
+        return value
 
     @field_validator("calls", "secrets")
     @classmethod
@@ -446,7 +556,22 @@ class ServiceSpec(SpecModel):
                     f"{min_available} of scaling.min ({floor}) keeps all {floor} pods; lower it "
                     "so at least one pod can be evicted",
                 )
+        if min_available in (0, "0%"):
+            raise _at(
+                "disruption.minAvailable",
+                f"{min_available!r} protects nothing; leave disruption out for the default "
+                "(maxUnavailable: 1) or keep at least one pod",
+            )
         max_unavailable = self.disruption.max_unavailable
+        if isinstance(max_unavailable, str) and floor > 1:
+            # Kubernetes rounds a percentage of maxUnavailable up too.
+            allowed = math.ceil(int(max_unavailable.rstrip("%")) * floor / 100)
+            if allowed >= floor:
+                raise _at(
+                    "disruption.maxUnavailable",
+                    f"{max_unavailable} of scaling.min ({floor}) lets a drain take all {floor} "
+                    "pods at once; lower it",
+                )
         if isinstance(max_unavailable, int) and max_unavailable >= floor and floor > 1:
             raise _at(
                 "disruption.maxUnavailable",

@@ -1,0 +1,85 @@
+"""Stack settings: defaults, the Environment they build, and clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from slipway import SpecError
+from slipway.settings import StackSettings, secret_inputs
+from slipway.stack_config import decode
+
+RENDER = {"renderDir": "out/dev"}
+
+
+def parse(**values: object) -> StackSettings:
+    return StackSettings.parse({"environment": "dev", "kubernetes": RENDER, **values},
+                               "Pulumi.dev.yaml")
+
+
+def test_defaults_build_a_safe_environment() -> None:
+    env = parse().to_environment()
+    assert env.name == "dev"
+    assert env.namespace == "slipway-dev"
+    assert (env.max_surge, env.max_unavailable) == ("25%", 0)
+    assert env.zone_spread == "ScheduleAnyway"
+    assert env.monitoring.namespace == "monitoring"
+
+
+def test_pr_stacks_default_to_a_namespace_named_after_the_pr() -> None:
+    assert parse(environment="pr-17").to_environment().namespace == "pr-17"
+
+
+def test_settings_reach_the_environment() -> None:
+    env = parse(namespace="shop", rollout={"maxSurge": 2, "maxUnavailable": "10%"},
+                revisionHistoryLimit=7, spread={"zone": "DoNotSchedule"},
+                gateway={"namespace": "edge", "podLabels": {"app": "envoy"}}).to_environment()
+    assert env.namespace == "shop"
+    assert (env.max_surge, env.max_unavailable) == (2, "10%")
+    assert env.revision_history_limit == 7
+    assert env.zone_spread == "DoNotSchedule"
+    assert (env.gateway.namespace, env.gateway.pod_labels) == ("edge", {"app": "envoy"})
+
+
+def test_config_strings_are_accepted_for_numbers() -> None:
+    assert parse(revisionHistoryLimit="4").revision_history_limit == 4
+
+
+def test_secret_store_reference() -> None:
+    store = parse(secretStore={"name": "vault", "keyPrefix": "shop"}).secret_store_ref()
+    assert store is not None
+    assert (store.name, store.kind, store.key_prefix) == ("vault", "ClusterSecretStore", "shop")
+    assert parse().secret_store_ref() is None
+
+
+def test_fails_on_unknown_nested_setting() -> None:
+    with pytest.raises(SpecError, match=r"Pulumi.dev.yaml: slipway:kubernetes.renderdir: "
+                       r"unknown field \(did you mean 'renderDir'\?\)"):
+        parse(kubernetes={"renderdir": "out"})
+
+
+def test_fails_on_bad_revision_history_limit() -> None:
+    with pytest.raises(SpecError, match=r"slipway:revisionHistoryLimit: input should be less "
+                       r"than or equal to 50 \(got 500\)"):
+        parse(revisionHistoryLimit=500)
+
+
+def test_secret_inputs_wrap_every_value() -> None:
+    values = secret_inputs({"orders": {"DB_PASSWORD": "x"}}, "Pulumi.dev.yaml")
+    assert list(values) == ["orders"]
+    assert list(values["orders"]) == ["DB_PASSWORD"]
+
+
+def test_secret_inputs_refuse_bad_shapes_without_echoing_values() -> None:
+    with pytest.raises(SpecError) as caught:
+        secret_inputs({"orders": {"DB_PASSWORD": ["sekrit-list"]}, "x": "sekrit"}, "P.yaml")
+    text = str(caught.value)
+    assert "P.yaml: slipway:secretValues.orders.DB_PASSWORD: must be a string value" in text
+    assert "P.yaml: slipway:secretValues.x: must be a mapping of secret name to value" in text
+    assert "sekrit" not in text
+
+
+def test_decode_reads_json_objects_and_keeps_plain_strings() -> None:
+    assert decode('{"a": 1}') == {"a": 1}
+    assert decode("[1, 2]") == [1, 2]
+    assert decode("dev") == "dev"
+    assert decode("{not json") == "{not json"
