@@ -22,7 +22,7 @@ toolchain:
 
 # The main job: the dev stack with the real engine, manifests rendered into out/dev.
 up: venv
-	@source toolchain/env.sh && bash toolchain/up.sh dev
+	@source toolchain/env.sh && $(VENV)/bin/slipway up --stack dev
 
 # Every test: unit (mocks), policy, integration (real engine). CI runs exactly this.
 test: venv toolchain

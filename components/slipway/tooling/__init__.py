@@ -1,0 +1,1 @@
+"""Tooling around the program: stacks through the Automation API."""

@@ -1,0 +1,86 @@
+"""Stacks of the Slipway project through Pulumi's Automation API.
+
+The engine is the real one: `pulumi` and its plugins come from the environment
+(`source toolchain/env.sh` puts the built toolchain first on PATH and points state at a local
+file backend). New stacks use the passphrase secrets provider, so nothing needs an account.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pulumi import automation as auto
+
+
+@dataclass(frozen=True)
+class StackRun:
+    """What one `up`/`preview`/`destroy` did, for a one-line summary."""
+
+    stack: str
+    operation: str
+    changes: dict[str, int] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> int:
+        return sum(count for op, count in self.changes.items() if op != "same")
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{count} {op}" for op, count in sorted(self.changes.items()) if count)
+        return f"{self.stack}: {self.operation} {parts or 'nothing to do'}"
+
+
+def _changes(counts: Mapping[Any, int] | None) -> dict[str, int]:
+    """Operation counts keyed by plain names (create, update, same, ...)."""
+    return {str(getattr(op, "value", op)): count for op, count in (counts or {}).items()}
+
+
+def stack(name: str, project_dir: Path) -> auto.Stack:
+    """Select the stack, creating it (passphrase secrets) when it does not exist yet."""
+    return auto.create_or_select_stack(
+        stack_name=name,
+        work_dir=str(project_dir),
+        opts=auto.LocalWorkspaceOptions(
+            secrets_provider="passphrase",
+            env_vars={key: value for key, value in os.environ.items()
+                      if key.startswith("PULUMI_")},
+        ),
+    )
+
+
+def up(name: str, project_dir: Path,
+       on_output: Callable[[str], None] | None = None) -> StackRun:
+    result = stack(name, project_dir).up(on_output=on_output, color="never")
+    return StackRun(
+        stack=name,
+        operation="up",
+        changes=_changes(result.summary.resource_changes),
+        outputs={key: value.value for key, value in result.outputs.items()},
+    )
+
+
+def preview(name: str, project_dir: Path,
+            on_output: Callable[[str], None] | None = None) -> StackRun:
+    result = stack(name, project_dir).preview(on_output=on_output, color="never", diff=True)
+    return StackRun(stack=name, operation="preview", changes=_changes(result.change_summary))
+
+
+def destroy(name: str, project_dir: Path, remove: bool = False,
+            on_output: Callable[[str], None] | None = None) -> StackRun:
+    selected = stack(name, project_dir)
+    result = selected.destroy(on_output=on_output, color="never")
+    if remove:
+        selected.workspace.remove_stack(name)
+    return StackRun(stack=name, operation="destroy",
+                    changes=_changes(result.summary.resource_changes))
+
+
+def rendered_files(render_dir: Path) -> list[Path]:
+    """The manifests the Kubernetes provider wrote (it splits CRDs into 0-crd/ and 1-manifest/)."""
+    if not render_dir.is_dir():
+        return []
+    return sorted(p for p in render_dir.rglob("*.yaml") if p.is_file())
