@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: venv toolchain up test unit lint schema bench clean
+.PHONY: venv toolchain checkov up test unit lint schema bench clean
 
 venv: $(STAMP)
 
@@ -25,7 +25,7 @@ up: venv
 	@source toolchain/env.sh && $(VENV)/bin/slipway up --stack dev
 
 # Every test: unit (mocks), policy, integration (real engine). CI runs exactly this.
-test: venv toolchain
+test: venv toolchain checkov
 	@source toolchain/env.sh && $(PY) -m pytest
 
 # Unit tests only: no engine needed, seconds.
@@ -44,3 +44,14 @@ bench: venv
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache
+
+# checkov scans rendered manifests in the integration tests; it pins its own dependency tree,
+# so it lives in its own virtualenv.
+CHECKOV_VERSION := 3.3.30
+.venv-checkov/.installed-$(CHECKOV_VERSION):
+	@echo "==> checkov $(CHECKOV_VERSION) (.venv-checkov)"
+	@test -x .venv-checkov/bin/python || $(PYTHON) -m venv .venv-checkov
+	@.venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	@touch $@
+
+checkov: .venv-checkov/.installed-$(CHECKOV_VERSION)

@@ -15,7 +15,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from .environment import Environment, PeerSelector, SecretStoreRef
 from .spec.errors import SpecError, format_validation_error
-from .spec.model import DNS_LABEL, IntOrPercent, SpecModel
+from .spec.model import DNS_LABEL, FieldError, IntOrPercent, SpecModel
 
 CONFIG_NAMESPACE = "slipway"
 SECRET_VALUES_KEY = "secretValues"
@@ -81,6 +81,17 @@ class StackSettings(SpecModel):
         description="Read secret values through External Secrets from this store instead of "
         "stack secrets (secretValues).",
     )
+    @model_validator(mode="after")
+    def _no_plaintext_secrets_on_disk(self) -> StackSettings:
+        if self.kubernetes.render_dir is not None and self.secret_store is None:
+            raise FieldError(
+                "secretStore",
+                "is required when kubernetes.renderDir is set: rendered manifests are plain "
+                "files, so secret values must come from a store (an ExternalSecret), never "
+                "from stack secrets; e.g. secretStore: {name: slipway-dev}",
+            )
+        return self
+
     @property
     def namespace_name(self) -> str:
         if self.namespace is not None:

@@ -20,6 +20,12 @@ DEV = {
     "slipway:secretStore": {"name": "slipway-dev"},
 }
 
+# Deploying to a cluster: secret values may come from stack secrets.
+CLUSTER = {
+    "slipway:environment": "dev",
+    "slipway:kubernetes": {"context": "kind-slipway"},
+}
+
 
 def run_program(config: dict[str, Any], stack: str = "dev") -> Registry:
     return run_under_mocks(lambda: runpy.run_path(str(ROOT / "__main__.py")), stack=stack,
@@ -145,7 +151,7 @@ def test_dev_secrets_come_from_the_store_and_never_through_pulumi() -> None:
 
 
 def test_stack_secret_values_become_secret_inputs_and_stay_out_of_outputs() -> None:
-    config = {key: value for key, value in DEV.items() if key != "slipway:secretStore"}
+    config = {**CLUSTER}
     config["slipway:secretValues"] = {
         "orders": {"DB_PASSWORD": "correct-horse-battery"},
         "payments": {"PSP_API_KEY": "psp-key-123", "WEBHOOK_SIGNING_KEY": "whsec-456"},
@@ -210,10 +216,15 @@ def test_fails_on_an_unknown_environment() -> None:
 
 
 def test_fails_when_a_secret_value_is_missing() -> None:
-    config = {key: value for key, value in DEV.items() if key != "slipway:secretStore"}
-    expect_failure(config, "Pulumi.dev.yaml: slipway:secretValues.orders.DB_PASSWORD: is not "
+    expect_failure(CLUSTER, "Pulumi.dev.yaml: slipway:secretValues.orders.DB_PASSWORD: is not "
                    "set; run `pulumi config set --secret --path "
                    "'secretValues.orders.DB_PASSWORD' <value>`")
+
+
+def test_fails_when_rendering_without_a_secret_store() -> None:
+    config = {key: value for key, value in DEV.items() if key != "slipway:secretStore"}
+    expect_failure(config, "Pulumi.dev.yaml: slipway:secretStore: is required when "
+                   "kubernetes.renderDir is set: rendered manifests are plain files")
 
 
 def test_fails_on_a_secret_value_for_an_unknown_service() -> None:

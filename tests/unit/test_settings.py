@@ -12,8 +12,8 @@ RENDER = {"renderDir": "out/dev"}
 
 
 def parse(**values: object) -> StackSettings:
-    return StackSettings.parse({"environment": "dev", "kubernetes": RENDER, **values},
-                               "Pulumi.dev.yaml")
+    return StackSettings.parse({"environment": "dev", "kubernetes": {"context": "kind"},
+                                **values}, "Pulumi.dev.yaml")
 
 
 def test_defaults_build_a_safe_environment() -> None:
@@ -49,6 +49,13 @@ def test_secret_store_reference() -> None:
     assert store is not None
     assert (store.name, store.kind, store.key_prefix) == ("vault", "ClusterSecretStore", "shop")
     assert parse().secret_store_ref() is None
+
+
+def test_rendering_requires_a_secret_store() -> None:
+    with pytest.raises(SpecError, match=r"Pulumi.dev.yaml: slipway:secretStore: is required "
+                       r"when kubernetes.renderDir is set"):
+        parse(kubernetes=RENDER)
+    assert parse(kubernetes=RENDER, secretStore={"name": "s"}).kubernetes.render_dir == "out/dev"
 
 
 def test_fails_on_unknown_nested_setting() -> None:
