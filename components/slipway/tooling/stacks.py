@@ -34,7 +34,7 @@ class StackRun:
         return f"{self.stack}: {self.operation} {parts or 'nothing to do'}"
 
 
-def _changes(counts: Mapping[Any, int] | None) -> dict[str, int]:
+def operation_counts(counts: Mapping[Any, int] | None) -> dict[str, int]:
     """Operation counts keyed by plain names (create, update, same, ...)."""
     return {str(getattr(op, "value", op)): count for op, count in (counts or {}).items()}
 
@@ -58,7 +58,7 @@ def up(name: str, project_dir: Path,
     return StackRun(
         stack=name,
         operation="up",
-        changes=_changes(result.summary.resource_changes),
+        changes=operation_counts(result.summary.resource_changes),
         outputs={key: value.value for key, value in result.outputs.items()},
     )
 
@@ -66,7 +66,8 @@ def up(name: str, project_dir: Path,
 def preview(name: str, project_dir: Path,
             on_output: Callable[[str], None] | None = None) -> StackRun:
     result = stack(name, project_dir).preview(on_output=on_output, color="never", diff=True)
-    return StackRun(stack=name, operation="preview", changes=_changes(result.change_summary))
+    return StackRun(stack=name, operation="preview",
+                    changes=operation_counts(result.change_summary))
 
 
 def destroy(name: str, project_dir: Path, remove: bool = False,
@@ -76,7 +77,7 @@ def destroy(name: str, project_dir: Path, remove: bool = False,
     if remove:
         selected.workspace.remove_stack(name)
     return StackRun(stack=name, operation="destroy",
-                    changes=_changes(result.summary.resource_changes))
+                    changes=operation_counts(result.summary.resource_changes))
 
 
 def rendered_files(render_dir: Path) -> list[Path]:
