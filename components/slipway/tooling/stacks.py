@@ -75,7 +75,8 @@ def destroy(name: str, project_dir: Path, remove: bool = False,
     selected = stack(name, project_dir)
     result = selected.destroy(on_output=on_output, color="never")
     if remove:
-        selected.workspace.remove_stack(name)
+        # Pulumi.<stack>.yaml is the user's file (committed for dev and prod): keep it.
+        selected.workspace.remove_stack(name, preserve_config=True)
     return StackRun(stack=name, operation="destroy",
                     changes=operation_counts(result.summary.resource_changes))
 

@@ -11,11 +11,12 @@
 // install.sh copies next to this binary.
 //
 // Implemented: Handshake, GetPluginInfo, GetRequiredPlugins,
-// GetRequiredPackages, Run, InstallDependencies, About,
-// GetProgramDependencies, RuntimeOptionsPrompts. Not implemented (the engine
-// only needs them for `pulumi new`, `pulumi convert`, `pulumi package
-// gen-sdk`, policy packs and conformance tests): Template, GenerateProject,
-// GenerateProgram, GeneratePackage, Pack, Link, RunPlugin, typecheckers.
+// GetRequiredPackages, Run, RunPlugin (Python policy packs / plugins),
+// InstallDependencies, About, GetProgramDependencies, RuntimeOptionsPrompts.
+// Not implemented (the engine only needs them for `pulumi new`, `pulumi
+// convert`, `pulumi package gen-sdk/add`, conformance tests): Template,
+// GenerateProject, GenerateProgram, GeneratePackage, Pack, Link; nor
+// typecheckers and debugger attach.
 package main
 
 import (
@@ -24,7 +25,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,11 +32,10 @@ import (
 	"strings"
 	"sync"
 
-	pbempty "google.golang.org/protobuf/types/known/emptypb"
-	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	pbempty "google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/logging"
@@ -368,18 +367,26 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	if env == nil {
 		env = os.Environ()
 	}
-	config, err := json.Marshal(req.GetConfig())
+	// Always set both (possibly empty) so nothing inherited from our own environment leaks in;
+	// the SDK's set_all_config needs a JSON object, not null.
+	configMap := req.GetConfig()
+	if configMap == nil {
+		configMap = map[string]string{}
+	}
+	config, err := json.Marshal(configMap)
 	if err != nil {
 		return nil, err
 	}
-	env = append(env, "PULUMI_CONFIG="+string(config))
-	if keys := req.GetConfigSecretKeys(); len(keys) > 0 {
-		secretKeys, err := json.Marshal(keys)
-		if err != nil {
-			return nil, err
-		}
-		env = append(env, "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
+	secretKeysList := req.GetConfigSecretKeys()
+	if secretKeysList == nil {
+		secretKeysList = []string{}
 	}
+	secretKeys, err := json.Marshal(secretKeysList)
+	if err != nil {
+		return nil, err
+	}
+	// exec.Cmd keeps the last value of duplicated keys, so these win over inherited ones.
+	env = append(env, "PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
 	env = append(env, "PYTHONUNBUFFERED=1")
 	cmd.Env = env
 	cmd.Dir = req.GetPwd()
@@ -402,29 +409,6 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	return &pulumirpc.RunResponse{}, nil
 }
 
-// streamWriter forwards writes to an InstallDependencies stream.
-type streamWriter struct {
-	mu     sync.Mutex
-	stream grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse]
-	stderr bool
-}
-
-func (w *streamWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	data := append([]byte(nil), p...)
-	resp := &pulumirpc.InstallDependenciesResponse{}
-	if w.stderr {
-		resp.Stderr = data
-	} else {
-		resp.Stdout = data
-	}
-	if err := w.stream.Send(resp); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}
-
 func (h *pythonHost) InstallDependencies(
 	req *pulumirpc.InstallDependenciesRequest,
 	stream grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
@@ -434,9 +418,73 @@ func (h *pythonHost) InstallDependencies(
 	if err != nil {
 		return err
 	}
-	var out, errw io.Writer = &streamWriter{stream: stream}, &streamWriter{stream: stream, stderr: true}
+	closer, stdout, stderr, err := rpcutil.MakeInstallDependenciesStreams(stream, req.GetIsTerminal())
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
 	return tc.InstallDependencies(stream.Context(), info.GetProgramDirectory(),
-		req.GetUseLanguageVersionTools(), true /*showOutput*/, out, errw)
+		req.GetUseLanguageVersionTools(), true /*showOutput*/, stdout, stderr)
+}
+
+// RunPlugin runs a plugin written in Python: a directory with PulumiPlugin.yaml or PulumiPolicy.yaml
+// (e.g. a CrossGuard policy pack) and a __main__.py, as `python -u <dir> ARGS...` inside the
+// plugin's own virtualenv (runtime.options of that yaml).
+func (h *pythonHost) RunPlugin(
+	req *pulumirpc.RunPluginRequest, server grpc.ServerStreamingServer[pulumirpc.RunPluginResponse],
+) error {
+	if req.GetAttachDebugger() {
+		return status.Error(codes.Unimplemented, "slipway python host: debugger attach is not supported")
+	}
+	ctx := server.Context()
+	info := req.GetInfo()
+	if info == nil {
+		dir := req.GetProgram() //nolint:staticcheck // legacy engines only send Program
+		info = &pulumirpc.ProgramInfo{RootDirectory: dir, ProgramDirectory: dir, EntryPoint: "."}
+	}
+	tc, err := resolveToolchain(info)
+	if err != nil {
+		return err
+	}
+	if err := tc.ValidateVenv(ctx); err != nil {
+		return err
+	}
+	program := filepath.Join(info.GetProgramDirectory(), info.GetEntryPoint())
+	cmd, err := tc.Command(ctx, append([]string{"-u", program}, req.GetArgs()...)...)
+	if err != nil {
+		return err
+	}
+	env := req.GetEnv()
+	if len(env) == 0 {
+		env = os.Environ()
+	}
+	if venv, verr := tc.VirtualEnvPath(ctx); verr == nil && venv != "" {
+		env = toolchain.ActivateVirtualEnv(env, venv)
+	}
+	cmd.Env = env
+	cmd.Dir = req.GetPwd()
+
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if err != nil {
+		return err
+	}
+	cmd.Stdout = stdout
+	cmd.Stderr = stderr
+	runErr := cmd.Run()
+	if cerr := closer.Close(); cerr != nil {
+		return cerr
+	}
+	code := 0
+	if runErr != nil {
+		var exitErr *exec.ExitError
+		if !errors.As(runErr, &exitErr) {
+			return fmt.Errorf("running python plugin %s: %w", program, runErr)
+		}
+		code = exitErr.ExitCode()
+	}
+	return server.Send(&pulumirpc.RunPluginResponse{
+		Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(code)},
+	})
 }
 
 func (h *pythonHost) RuntimeOptionsPrompts(
@@ -478,5 +526,3 @@ func (h *pythonHost) GetProgramDependencies(
 	}
 	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: deps}, nil
 }
-
-var _ = structpb.NewStruct // keep structpb imported for Options handling helpers
