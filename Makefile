@@ -35,6 +35,7 @@ unit: venv
 lint: venv
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/mypy
+	@$(VENV)/bin/mypy policy/__main__.py
 
 schema: venv
 	@$(PY) -m slipway.spec.schema services/schema.json

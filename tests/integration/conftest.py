@@ -7,22 +7,11 @@ rather than skip, so CI can never pass without having run them.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
-from pulumi import automation as auto
 
-from slipway.tooling import stacks
-
-ROOT = Path(__file__).resolve().parents[2]
-PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "__main__.py")
-PASSPHRASE = "integration-test-passphrase"
+from engine_project import Project, copy_project
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -31,81 +20,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
-@dataclass
-class Project:
-    """A copy of the Slipway project with its own state, rendered output and event log."""
-
-    path: Path
-    backend: Path
-    events: list[auto.EngineEvent] = field(default_factory=list)
-    log: list[str] = field(default_factory=list)
-
-    @property
-    def services(self) -> Path:
-        return self.path / "services"
-
-    @property
-    def out(self) -> Path:
-        return self.path / "out" / "dev"
-
-    def stack(self, name: str = "dev") -> auto.Stack:
-        return stacks.stack(name, self.path)
-
-    def up(self, name: str = "dev") -> auto.UpResult:
-        self.events.clear()
-        return self.stack(name).up(on_output=self.log.append, on_event=self.events.append,
-                                   color="never")
-
-    def changed_urns(self) -> dict[str, list[str]]:
-        """URNs by operation (create/update/delete/replace) from the last run's events."""
-        changes: dict[str, list[str]] = {}
-        for event in self.events:
-            if event.resource_pre_event is not None:
-                metadata = event.resource_pre_event.metadata
-                op = str(getattr(metadata.op, "value", metadata.op))
-                if op != "same":
-                    changes.setdefault(op, []).append(metadata.urn)
-        return changes
-
-    def manifests(self) -> dict[str, str]:
-        return {str(p.relative_to(self.out)): p.read_text()
-                for p in stacks.rendered_files(self.out)}
-
-    def state_text(self) -> str:
-        return "\n".join(p.read_text(errors="replace")
-                         for p in sorted(self.backend.rglob("*")) if p.is_file())
-
-    def resources(self, name: str = "dev") -> list[dict[str, Any]]:
-        deployment = self.stack(name).export_stack().deployment or {}
-        return list(deployment.get("resources", []))
-
-
-def _require_toolchain() -> None:
-    if shutil.which("pulumi") is None or not os.environ.get("SLIPWAY_TOOLCHAIN_BIN"):
-        pytest.fail("integration tests need the Pulumi toolchain: run them with `make test` "
-                    "(it sources toolchain/env.sh)", pytrace=False)
-    version = subprocess.run(["pulumi", "version"], capture_output=True, text=True, check=True)
-    assert version.stdout.strip().startswith("v3."), version.stdout
-
-
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
-    """A fresh copy of the project, its own file backend, the dev stack not yet created."""
-    _require_toolchain()
-    copy = tmp_path / "slipway"
-    copy.mkdir()
-    for name in PROJECT_FILES:
-        shutil.copy2(ROOT / name, copy / name)
-    shutil.copytree(ROOT / "services", copy / "services")
-    (copy / ".venv").symlink_to(ROOT / ".venv")
-    backend = tmp_path / "state"
-    backend.mkdir()
-    monkeypatch.setenv("PULUMI_BACKEND_URL", f"file://{backend}")
-    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", PASSPHRASE)
-    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE_FILE", raising=False)
-    # The committed salt belongs to the dev passphrase; this stack gets its own.
-    for stack_file in copy.glob("Pulumi.*.yaml"):
-        lines = stack_file.read_text().splitlines(keepends=True)
-        stack_file.write_text("".join(line for line in lines
-                                      if not line.startswith("encryptionsalt:")))
-    yield Project(path=copy, backend=backend)
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    return copy_project(tmp_path, monkeypatch)

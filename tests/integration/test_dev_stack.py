@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, Project
 from pulumi import automation as auto
 
+from engine_project import ROOT, Project
 from slipway.tooling import stacks
 
 SKIPS = yaml.safe_load((Path(__file__).parent / "manifest_check_skips.yaml").read_text())

@@ -1,0 +1,55 @@
+"""The raw program of bench/engine_preview.py: Slipway's resources written with plain classes.
+
+Copied as `__main__.py` into a throwaway project next to `resources.json`, which holds every
+custom resource a Slipway preview registers (type token, name, inputs; recorded under mocks).
+Each one is created here directly with pulumi-kubernetes, through one explicit provider, with
+no components, no validation and no dependencies beyond what the inputs imply.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+KINDS: dict[str, Callable[..., pulumi.CustomResource]] = {
+    "kubernetes:core/v1:Namespace": k8s.core.v1.Namespace,
+    "kubernetes:core/v1:ServiceAccount": k8s.core.v1.ServiceAccount,
+    "kubernetes:core/v1:ConfigMap": k8s.core.v1.ConfigMap,
+    "kubernetes:core/v1:Secret": k8s.core.v1.Secret,
+    "kubernetes:core/v1:Service": k8s.core.v1.Service,
+    "kubernetes:apps/v1:Deployment": k8s.apps.v1.Deployment,
+    "kubernetes:batch/v1:Job": k8s.batch.v1.Job,
+    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": k8s.autoscaling.v2.HorizontalPodAutoscaler,
+    "kubernetes:policy/v1:PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget,
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": k8s.networking.v1.NetworkPolicy,
+}
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+recorded: dict[str, Any] = json.loads(Path("resources.json").read_text())
+settings = recorded["provider"]
+provider = k8s.Provider(
+    "kubernetes",
+    render_yaml_to_directory=settings["renderYamlToDirectory"],
+    enable_server_side_apply=settings["enableServerSideApply"] == "true",
+)
+opts = pulumi.ResourceOptions(provider=provider)
+for type_token, name, inputs in recorded["resources"]:
+    if type_token in KINDS:
+        KINDS[type_token](name, opts=opts, **{snake(k): v for k, v in inputs.items()
+                                               if k not in ("apiVersion", "kind")})
+    elif type_token.startswith("kubernetes:external-secrets.io"):
+        k8s.apiextensions.CustomResource(
+            name, api_version=inputs["apiVersion"], kind=inputs["kind"],
+            metadata=inputs["metadata"], spec=inputs["spec"], opts=opts)
+    else:
+        raise ValueError(f"resources.json: no raw class for {type_token} ({name})")

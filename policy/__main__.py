@@ -1,0 +1,15 @@
+"""The Slipway Kubernetes policy pack: every rule from policy/rules, one PolicyPack.
+
+Run by the Pulumi CLI: ``pulumi preview --policy-pack policy --policy-pack-config
+policy/config/prod.json``. Enforcement levels and settings come from that config file.
+"""
+
+from pulumi_policy import EnforcementLevel, PolicyPack
+
+from rules.pack import PACK_NAME, build_policies
+
+PolicyPack(
+    name=PACK_NAME,
+    policies=build_policies(),  # type: ignore[arg-type, unused-ignore]
+    enforcement_level=EnforcementLevel.ADVISORY,
+)

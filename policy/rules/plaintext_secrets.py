@@ -1,0 +1,143 @@
+"""No plaintext credentials in container env values or ConfigMap data."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any, Final
+
+from rules.config import ConfigError, settings
+from rules.k8s import (
+    UNKNOWN,
+    WORKLOAD_KINDS,
+    Violations,
+    as_dict,
+    as_list,
+    containers,
+    fmt,
+    get,
+    is_unknown,
+    kind_of,
+    label,
+)
+
+ENV_RULE: Final = "slipway-k8s-workload-plaintext-secrets"
+ENV_DESCRIPTION: Final = (
+    "No container env var holds a literal value that looks like a credential: a name such as "
+    "PASSWORD, TOKEN, SECRET or KEY, a known key format, or a high-entropy string."
+)
+CONFIGMAP_RULE: Final = "slipway-k8s-configmap-plaintext-secrets"
+CONFIGMAP_DESCRIPTION: Final = (
+    "No ConfigMap entry holds a value that looks like a credential: a key named like PASSWORD, "
+    "TOKEN, SECRET or KEY, a known key format, or a high-entropy string."
+)
+DEFAULTS: Final[dict[str, Any]] = {
+    # Regular expressions (case-insensitive) for names that hold credentials.
+    "namePatterns": [
+        "PASSW(OR)?D", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIAL", "PRIVATE",
+        "(^|[_.-])(API|ACCESS|AUTH|SIGNING|ENCRYPTION)?_?KEY($|[_.-])", "APIKEY",
+    ],
+    # Exact names that match a pattern but hold no secret, e.g. "SIGNING_KEY_ID".
+    "allowedNames": [],
+    "minEntropy": 4.0,  # bits per character
+    "minEntropyLength": 20,
+}
+_FORMATS: Final = (
+    ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
+    ("an AWS access key id", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("a URL with an embedded password", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")),
+    ("a GitHub or Slack token",
+     re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{30,}|xox[abprs]-[A-Za-z0-9-]{10,})")),
+)
+
+
+def entropy(text: str) -> float:
+    """Shannon entropy in bits per character."""
+    counts = Counter(text)
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+
+
+def _compile(opts: dict[str, Any], rule: str) -> list[re.Pattern[str]]:
+    try:
+        return [re.compile(p, re.IGNORECASE) for p in opts["namePatterns"]]
+    except (re.error, TypeError) as error:
+        raise ConfigError(f"policy config for {rule}: a namePatterns entry is not a regular "
+                          f"expression ({error}).") from error
+
+
+def why_secret(
+    name: str, value: str, opts: dict[str, Any], patterns: list[re.Pattern[str]]
+) -> str | None:
+    """Why this name/value pair looks like a credential, or None."""
+    if not value.strip() or value.startswith("$("):
+        return None
+    for what, pattern in _FORMATS:
+        if pattern.search(value):
+            return f"its value looks like {what}"
+    if name not in opts["allowedNames"] and any(p.search(name) for p in patterns):
+        return "its name marks a credential"
+    token = value.strip()
+    classes = sum(bool(re.search(r, token)) for r in ("[a-z]", "[A-Z]", "[0-9]"))
+    if (len(token) >= opts["minEntropyLength"] and " " not in token and classes == 3
+            and entropy(token) >= opts["minEntropy"]):
+        return f"its value is a high-entropy string ({entropy(token):.1f} bits per character)"
+    return None
+
+
+def check_env_secrets(
+    props: Mapping[str, Any], config: Mapping[str, Any] | None = None
+) -> Violations:
+    opts = settings(ENV_RULE, config, DEFAULTS)
+    patterns = _compile(opts, ENV_RULE)
+    out = Violations()
+    kind = kind_of(props)
+    if kind not in WORKLOAD_KINDS:
+        return out
+    who = label(props)
+    for c in containers(props, kind, out):
+        for index, env in enumerate(as_list(get(c.spec, ("env",), out, c.path))):
+            path = (*c.path, "env", index)
+            if is_unknown(env):
+                out.defer(fmt(path))
+                continue
+            name, value = as_dict(env).get("name"), get(as_dict(env), ("value",), out, path)
+            if value is UNKNOWN or not isinstance(value, str) or not isinstance(name, str):
+                continue
+            reason = why_secret(name, value, opts, patterns)
+            if reason:
+                out.add(
+                    f"{who}: {c.title} env var {name} ({fmt((*path, 'value'))}) holds a "
+                    f"plaintext value and {reason}. Move it to a Secret and reference it with "
+                    f"valueFrom.secretKeyRef."
+                )
+    return out
+
+
+def check_configmap_secrets(
+    props: Mapping[str, Any], config: Mapping[str, Any] | None = None
+) -> Violations:
+    opts = settings(CONFIGMAP_RULE, config, DEFAULTS)
+    patterns = _compile(opts, CONFIGMAP_RULE)
+    out = Violations()
+    if kind_of(props) != "ConfigMap":
+        return out
+    who = label(props)
+    for section in ("data", "binaryData"):
+        entries = get(props, (section,), out)
+        for key, value in as_dict(entries).items():
+            path = fmt((section, key))
+            if is_unknown(value):
+                out.defer(path)
+                continue
+            if not isinstance(value, str):
+                continue
+            # binaryData is base64: only its key can tell.
+            reason = why_secret(key, value if section == "data" else "x", opts, patterns)
+            if reason:
+                out.add(
+                    f"{who}: {path} holds a plaintext value and {reason}. Move it to a Secret "
+                    f"(or an ExternalSecret) and mount or reference it from there."
+                )
+    return out

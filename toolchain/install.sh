@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Builds (once) and caches Slipway's Pulumi toolchain outside the repo:
+#   <cache>/<key>/bin/pulumi                          Pulumi CLI (pkg/v3 cmd/pulumi)
+#   <cache>/<key>/bin/pulumi-language-python          Python language host (wrappers/pulumi/cmd/...)
+#   <cache>/<key>/bin/pulumi-language-python-exec     from the sdk/v3 module
+#   <cache>/<key>/home/plugins/resource-kubernetes-vX  kubernetes provider, installed as a plugin
+# <cache> is ${SLIPWAY_TOOLCHAIN_DIR:-$HOME/.cache/slipway/toolchain}; <key> changes whenever
+# versions.env or anything under wrappers/ changes.
+#
+# Everything is built from the Go module cache / Go module proxy; nothing is downloaded from
+# anywhere else. A warm cache returns immediately. A build happens in a temp dir next to the
+# final one and is renamed into place at the end, so an interrupted build never leaves a
+# half-populated cache entry.
+#
+# stdout: only the bin dir (last line). Progress goes to stderr.
+# Use `source toolchain/env.sh` to get a ready-to-use shell environment.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+cache_root="${SLIPWAY_TOOLCHAIN_DIR:-$HOME/.cache/slipway/toolchain}"
+
+# Cache key: readable versions + hash of every input that affects the build output.
+inputs_hash="$(
+	cd "$here"
+	{
+		sha256sum versions.env
+		find wrappers -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+	} | sha256sum
+)"
+key="pulumi-${PULUMI_VERSION}-k8s-${PULUMI_KUBERNETES_VERSION}-${inputs_hash:0:12}"
+dest="$cache_root/$key"
+
+is_complete() {
+	[[ -f "$1/.complete" && -x "$1/bin/pulumi" && -x "$1/bin/pulumi-language-python" &&
+		-x "$1/bin/pulumi-language-python-exec" &&
+		-x "$1/home/plugins/resource-kubernetes-v${PULUMI_KUBERNETES_VERSION}/pulumi-resource-kubernetes" ]]
+}
+
+# ---- warm path ----------------------------------------------------------------------------
+if is_complete "$dest"; then
+	printf '%s\n' "$dest/bin"
+	exit 0
+fi
+
+# ---- cold path ----------------------------------------------------------------------------
+start=$SECONDS
+log() { printf '[slipway toolchain +%ss] %s\n' "$((SECONDS - start))" "$*" >&2; }
+die() {
+	log "ERROR: $*"
+	exit 1
+}
+
+mkdir -p "$cache_root"
+# One builder at a time per cache dir; whoever waits re-checks afterwards.
+if command -v flock >/dev/null 2>&1; then
+	exec 9>"$cache_root/.lock"
+	if ! flock -n 9; then
+		log "another toolchain build is running; waiting for it..."
+		flock 9
+	fi
+	if is_complete "$dest"; then
+		printf '%s\n' "$dest/bin"
+		exit 0
+	fi
+	# We hold the lock, so leftover temp dirs belong to interrupted builds.
+	rm -rf "$cache_root"/.tmp-* 2>/dev/null || true
+fi
+
+# Go: use the machine's toolchain only, never download one.
+if ! command -v go >/dev/null 2>&1; then
+	[[ -x /usr/local/go/bin/go ]] && PATH="/usr/local/go/bin:$PATH" || die "go is not installed (need Go >= 1.25.11)"
+fi
+export GOTOOLCHAIN=local
+export GOFLAGS="-buildvcs=false -mod=readonly"
+export GOWORK=off
+export CGO_ENABLED="${CGO_ENABLED:-0}"
+
+# The wrapper go.mod files are the real pins; refuse to build if they drift from versions.env.
+require_pin() { # file module version
+	grep -Eq "^[[:space:]]*(require[[:space:]]+)?$2[[:space:]]+$3([[:space:]]|$)" "$here/wrappers/$1" ||
+		die "wrappers/$1 does not pin $2 $3 (versions.env says so); update the wrapper with go get + go mod tidy"
+}
+require_pin pulumi/go.mod github.com/pulumi/pulumi/pkg/v3 "v$PULUMI_VERSION"
+require_pin pulumi/go.mod github.com/pulumi/pulumi/sdk/v3 "v$PULUMI_VERSION"
+require_pin kubernetes/go.mod github.com/pulumi/pulumi-kubernetes/provider/v4 "$PULUMI_KUBERNETES_PROVIDER_MODULE"
+require_pin kubernetes/go.mod github.com/pulumi/pulumi-kubernetes/sdk/v4 "$PULUMI_KUBERNETES_SDK_MODULE"
+
+tmp="$(mktemp -d "$cache_root/.tmp-$key.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+chmod 0755 "$tmp" # mktemp makes it 0700
+mkdir -p "$tmp/src" "$tmp/bin" "$tmp/home" "$tmp/providers"
+cp -R "$here/wrappers/pulumi" "$tmp/src/pulumi"
+cp -R "$here/wrappers/kubernetes" "$tmp/src/kubernetes"
+
+log "cache miss: building $key into $cache_root"
+log "Go: $(go version), module cache $(go env GOMODCACHE), build cache $(go env GOCACHE)"
+
+# 1. Pulumi CLI + Python language host (one go build: shared packages compile once).
+log "building pulumi CLI v$PULUMI_VERSION and pulumi-language-python (takes minutes cold)..."
+t=$SECONDS
+(
+	cd "$tmp/src/pulumi"
+	go build -trimpath \
+		-ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+		-o "$tmp/bin/" \
+		github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+		./cmd/pulumi-language-python
+) >&2 9>&- # children must not inherit the lock fd
+log "built pulumi CLI in $((SECONDS - t))s"
+
+# 2. pulumi-language-python-exec ships in the sdk/v3 module; module zips drop exec bits.
+sdk_dir="$(cd "$tmp/src/pulumi" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)"
+install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$tmp/bin/pulumi-language-python-exec"
+
+# 3. Kubernetes provider.
+log "building pulumi-resource-kubernetes v$PULUMI_KUBERNETES_VERSION ($PULUMI_KUBERNETES_PROVIDER_MODULE; takes minutes cold)..."
+t=$SECONDS
+(
+	cd "$tmp/src/kubernetes"
+	go mod download github.com/pulumi/pulumi-kubernetes/provider/v4
+	prov_dir="$(go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)"
+	go run ./genembed "$prov_dir/cmd/pulumi-resource-kubernetes" . "$PULUMI_KUBERNETES_VERSION"
+	go build -trimpath \
+		-ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$PULUMI_KUBERNETES_VERSION" \
+		-o "$tmp/providers/pulumi-resource-kubernetes" .
+) >&2 9>&- # children must not inherit the lock fd
+log "built kubernetes provider in $((SECONDS - t))s"
+
+# 4. Install the provider as a regular plugin into our private PULUMI_HOME so that
+#    `pulumi plugin ls` lists it and the engine never tries to download it.
+PULUMI_HOME="$tmp/home" PULUMI_SKIP_UPDATE_CHECK=true \
+	"$tmp/bin/pulumi" plugin install resource kubernetes "v$PULUMI_KUBERNETES_VERSION" \
+	--file "$tmp/providers/pulumi-resource-kubernetes" >&2 9>&-
+rm -rf "$tmp/providers" "$tmp/src"
+
+# 5. Sanity check, then publish atomically.
+got="$("$tmp/bin/pulumi" version)"
+[[ "$got" == "v$PULUMI_VERSION" ]] || die "built pulumi reports '$got', expected v$PULUMI_VERSION"
+{
+	echo "key=$key"
+	echo "built_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "build_seconds=$((SECONDS - start))"
+	echo "go=$(go version)"
+	sed -n 's/^\([A-Z_]*=.*\)$/\1/p' "$here/versions.env"
+} >"$tmp/.complete"
+
+if [[ -e "$dest" ]] && ! is_complete "$dest"; then
+	rm -rf "$dest" # an incomplete entry can only come from outside this script
+fi
+if ! mv -T "$tmp" "$dest" 2>/dev/null; then
+	# Someone else published first (no flock available); theirs is as good as ours.
+	is_complete "$dest" || die "could not move $tmp to $dest"
+	rm -rf "$tmp"
+fi
+trap - EXIT
+# Keep the newest ${SLIPWAY_TOOLCHAIN_KEEP:-2} entries (this one included); older ones are ~300 MB each.
+keep="${SLIPWAY_TOOLCHAIN_KEEP:-2}"
+n=0
+while IFS= read -r old; do
+	n=$((n + 1))
+	if ((n > keep)) && [[ "$old" != "$dest" ]]; then
+		log "pruning old toolchain $old"
+		rm -rf "$old"
+	fi
+done < <(ls -1dt "$cache_root"/pulumi-*/ 2>/dev/null | sed 's:/$::')
+log "toolchain ready in $((SECONDS - start))s: $dest ($(du -sh "$dest" | cut -f1))"
+printf '%s\n' "$dest/bin"
