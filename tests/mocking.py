@@ -93,9 +93,12 @@ class Registry(pulumi.runtime.Mocks):
 
 def run_under_mocks(fn: Callable[[], Any], *, stack: str = "dev",
                     config: Mapping[str, Any] | None = None,
-                    preview: bool = False) -> Registry:
-    """Run `fn` as a Pulumi program under mocks; config values may be objects (JSON-encoded)."""
-    registry = Registry()
+                    preview: bool = False, registry: Registry | None = None) -> Registry:
+    """Run `fn` as a Pulumi program under mocks; config values may be objects (JSON-encoded).
+
+    Pass your own `registry` to inspect what was registered even when `fn` raises.
+    """
+    registry = registry if registry is not None else Registry()
     pulumi.runtime.set_mocks(registry, project="slipway", stack=stack, preview=preview)
     pulumi.runtime.set_all_config({
         key: value if isinstance(value, str) else json.dumps(value)

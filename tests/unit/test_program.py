@@ -27,9 +27,10 @@ CLUSTER = {
 }
 
 
-def run_program(config: dict[str, Any], stack: str = "dev") -> Registry:
+def run_program(config: dict[str, Any], stack: str = "dev",
+                registry: Registry | None = None) -> Registry:
     return run_under_mocks(lambda: runpy.run_path(str(ROOT / "__main__.py")), stack=stack,
-                           config=config)
+                           config=config, registry=registry)
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +46,13 @@ def test_example_catalog_has_the_services_the_issue_asks_for() -> None:
     assert len(SERVICES) >= 5
     assert {"storefront", "orders", "payments", "fulfillment-worker",
             "recommendations"} <= set(SERVICES)
+
+
+def test_the_registry_sees_resources_when_the_program_succeeds() -> None:
+    # Guards the "nothing registered" assertions below against a registry that never records.
+    registry = Registry()
+    run_program(DEV, registry=registry)
+    assert len(registry) > 40
 
 
 def test_dev_stack_creates_one_microservice_per_service_file() -> None:
@@ -182,11 +190,11 @@ def test_outputs_name_each_service_and_its_resources() -> None:
 
 
 def expect_failure(config: dict[str, Any], message: str, stack: str = "dev") -> None:
-    registry: Registry | None = None
+    registry = Registry()
     with pytest.raises(SpecError) as caught:
-        registry = run_program(config, stack=stack)
+        run_program(config, stack=stack, registry=registry)
     assert message in str(caught.value)
-    assert registry is None
+    assert len(registry) == 0  # refused before the first resource
 
 
 def test_fails_on_a_misspelt_setting() -> None:
@@ -245,6 +253,8 @@ def test_invalid_catalog_registers_nothing(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "services", catalog)
     (catalog / "orders.yaml").write_text(
         (catalog / "orders.yaml").read_text().replace("min: 3, max: 12", "min: 30, max: 12"))
+    registry = Registry()
     with pytest.raises(SpecError) as caught:
-        run_program({**DEV, "slipway:catalog": str(catalog)})
+        run_program({**DEV, "slipway:catalog": str(catalog)}, registry=registry)
     assert "orders.yaml: scaling.min: must be <= scaling.max (got 30 > 12)" in str(caught.value)
+    assert len(registry) == 0
