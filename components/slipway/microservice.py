@@ -220,7 +220,7 @@ class Microservice(pulumi.ComponentResource):
             **workload.server_container(
                 spec, config_map.metadata["name"] if config_map else None, secret_name
             ),
-            "name": "migrate",
+            "name": workload.MIGRATION_CONTAINER,
             "image": migration.image,
             "command": migration.command,
             "args": migration.args,
@@ -232,6 +232,11 @@ class Microservice(pulumi.ComponentResource):
         }
         pod_labels = labels.standard_labels(spec.name, env.name, spec.version, labels.MIGRATION,
                                             spec.team)
+        pod_metadata: dict[str, Any] = {"labels": pod_labels}
+        signature = workload.signature_annotations(workload.MIGRATION_CONTAINER,
+                                                   migration.signature)
+        if signature:
+            pod_metadata["annotations"] = signature
         return k8s.batch.v1.Job(
             f"{self._name}-migration",
             metadata=self._metadata(namespace, "migrationJob", job_name,
@@ -240,7 +245,7 @@ class Microservice(pulumi.ComponentResource):
                 "backoff_limit": migration.backoff_limit,
                 "active_deadline_seconds": migration.timeout_seconds,
                 "template": {
-                    "metadata": {"labels": pod_labels},
+                    "metadata": pod_metadata,
                     "spec": workload.pod_spec(
                         spec, env, account.metadata["name"], [container],
                         restart_policy="Never", spread=False,
@@ -257,6 +262,7 @@ class Microservice(pulumi.ComponentResource):
         config_map_name = config_map.metadata["name"] if config_map else None
         pod_annotations = {
             workload.CONFIG_HASH_ANNOTATION: workload.config_hash(workload.config_data(spec)),
+            **workload.signature_annotations(spec.name, spec.signature),
         }
         release = spec.release
         deployment_spec: dict[str, Any] = {

@@ -15,10 +15,20 @@ import pulumi
 
 from . import labels
 from .environment import Environment
-from .spec.model import Probe, ServiceSpec
+from .spec.model import ImageSignature, Probe, ServiceSpec
 
 CONFIG_HASH_ANNOTATION = "slipway.dev/config-hash"
+# Read by the policy pack's image-signature rule: one per container (policy/README.md).
+SIGNATURE_ANNOTATION_PREFIX = "slipway.dev/signature."
+MIGRATION_CONTAINER = "migrate"
 TMP_VOLUME = "tmp"
+
+
+def signature_annotations(container: str, signature: ImageSignature | None) -> dict[str, str]:
+    """The pod template annotation carrying the container image's cosign signature, if any."""
+    if signature is None:
+        return {}
+    return {f"{SIGNATURE_ANNOTATION_PREFIX}{container}": signature.annotation()}
 
 
 def config_data(spec: ServiceSpec) -> dict[str, str]:

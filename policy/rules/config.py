@@ -46,6 +46,8 @@ def settings(
                 f"policy config for {rule} has an unknown setting '{key}'; known settings: {known}."
             )
         expected = type(defaults[key])
+        if expected is int and isinstance(value, float) and value.is_integer():
+            value = int(value)  # the engine passes config numbers as floats
         ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             ok, value = True, float(value)

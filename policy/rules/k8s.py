@@ -119,9 +119,13 @@ def plain(value: Any) -> Any:
     """Unwrap pulumi_policy's unknown-checking proxies into plain dicts and lists.
 
     The sentinels for unknown values are kept as they are, so the rules can tell them apart.
+    The engine passes every number as a float (a protobuf Struct has no integers): a whole
+    float becomes an int again, so ``replicas: 3`` reads as 3, not 3.0.
     """
     if isinstance(value, str | bytes):
         return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
     if isinstance(value, Mapping):
         target = value if isinstance(value, dict) else value["__target"]
         return {key: plain(item) for key, item in target.items()}

@@ -158,7 +158,7 @@ def validate_resource(
     if rule.name != exemptions.RULE and exemptions.is_exempt(props, rule.name, today):
         return
     try:
-        out = rule.check(props, args.get_config())
+        out = rule.check(props, plain(args.get_config()))
     except ConfigError as error:
         report_violation(str(error), None)
         return
@@ -169,7 +169,7 @@ def validate_stack(
     rule: StackRule, args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
     try:
-        out = rule.check(list(args.resources), args.get_config())
+        out = rule.check(list(args.resources), plain(args.get_config()))
     except ConfigError as error:
         report_violation(str(error), None)
         return

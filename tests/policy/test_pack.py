@@ -20,7 +20,7 @@ from rules import config as pack_config
 from rules.config import ConfigError, settings
 from rules.exemptions import RULE as EXEMPTIONS
 from rules.exemptions import check_exemptions, is_exempt
-from rules.k8s import UNKNOWN_SENTINELS
+from rules.k8s import UNKNOWN_SENTINELS, plain
 from rules.pack import RESOURCE_RULES, RULE_NAMES, STACK_RULES, build_policies
 
 TODAY = date(2026, 11, 23)
@@ -224,3 +224,20 @@ def test_exemptions_rule_runs_on_any_kubernetes_resource() -> None:
         'nothing. Set it to {"reason": "<why>", "expires": "<YYYY-MM-DD>"} or remove it.'
     ]
     assert run(EXEMPTIONS, resource_args(cm, type_="aws:s3/bucket:Bucket")) == []
+
+
+def test_engine_numbers_arrive_as_floats_and_are_read_as_integers() -> None:
+    # The engine passes props and config through a protobuf Struct: every number is a float.
+    assert plain({"a": [1.0, 2.5, True], "b": 180.0}) == {"a": [1, 2.5, True], "b": 180}
+    assert settings("r", {"maxDays": 180.0}, {"maxDays": 180}) == {"maxDays": 180}
+    with pytest.raises(ConfigError, match=r"must be a integer, got 1\.5"):
+        settings("r", {"maxDays": 1.5}, {"maxDays": 180})
+    d = exempted('{"reason": "x", "expires": "2999-01-01"}')
+    assert run(EXEMPTIONS, resource_args(d, {"maxDays": 180.0})) == [(
+        f"Deployment 'shop/orders': exemption metadata.annotations['{KEY}'] expires on "
+        f"2999-01-01, more than 180 days ahead. Choose an expiry date within 180 days.", None)]
+    pdb = {"kind": "PodDisruptionBudget", "metadata": {"name": "orders", "namespace": "shop"},
+           "spec": {"maxUnavailable": 1.0,
+                    "selector": {"matchLabels": {"app.kubernetes.io/name": "orders"}}}}
+    args = StackValidationArgs([res(deployment(replicas=3.0)), res(pdb)], {})
+    assert run("slipway-k8s-workload-disruption-budget", args) == []

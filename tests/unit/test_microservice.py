@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from microservice_fixtures import (
     COMPONENT,
@@ -23,8 +28,9 @@ from microservice_fixtures import (
     spec,
 )
 from mocking import is_secret
+from rules.signatures import check_signatures, simple_signing_payload
 from slipway import Environment, Peer, PeerSelector, SecretStoreRef
-from slipway.workload import CONFIG_HASH_ANNOTATION
+from slipway.workload import CONFIG_HASH_ANNOTATION, SIGNATURE_ANNOTATION_PREFIX
 
 # -- defaults ------------------------------------------------------------------------------
 
@@ -479,3 +485,62 @@ def test_component_outputs_name_what_it_created() -> None:
     assert registry.one(COMPONENT).type == "slipway:index:Microservice"
     names = {r.k8s_name for r in registry if r.type != COMPONENT}
     assert names == {"api", "api-config"}
+
+
+# -- image signatures ---------------------------------------------------------------------
+
+SIGNING_KEY = ec.generate_private_key(ec.SECP256R1())  # throwaway, this test run only
+
+
+def _signature(image: str) -> dict[str, str]:
+    """What CI hands over: cosign's Payload and Base64Signature for the image."""
+    name, digest = image.split("@")
+    payload = simple_signing_payload(name, digest)
+    signature = SIGNING_KEY.sign(payload, ec.ECDSA(hashes.SHA256()))
+    return {"payload": base64.b64encode(payload).decode(),
+            "base64Signature": base64.b64encode(signature).decode()}
+
+
+def _trusting_config() -> dict[str, object]:
+    pem = SIGNING_KEY.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return {"publicKeys": {"ci": pem}}
+
+
+def test_signature_goes_on_the_pod_template_under_the_container_name() -> None:
+    signature = _signature(IMAGE)
+    deployment = render(spec(signature=signature)).one(DEPLOYMENT)
+    annotations = deployment.spec["template"]["metadata"]["annotations"]
+    assert json.loads(annotations[f"{SIGNATURE_ANNOTATION_PREFIX}api"]) == {
+        "Payload": signature["payload"], "Base64Signature": signature["base64Signature"]}
+    assert container(deployment)["name"] == "api"
+    # The policy pack's signature rule accepts what the component renders.
+    props = {"kind": "Deployment", "metadata": {"name": "api", "namespace": "apps"},
+             "spec": deployment.spec}
+    assert check_signatures(props, _trusting_config()) == []
+
+
+def test_no_signature_annotation_without_a_signature() -> None:
+    registry = render(spec(migration={"image": IMAGE, "command": ["m"]}))
+    annotations = registry.one(DEPLOYMENT).spec["template"]["metadata"]["annotations"]
+    assert not [k for k in annotations if k.startswith(SIGNATURE_ANNOTATION_PREFIX)]
+    assert "annotations" not in registry.one(JOB).spec["template"]["metadata"]
+
+
+def test_migration_signature_goes_on_the_job_pod_template() -> None:
+    migration_image = IMAGE.replace("/api@", "/api-migrate@")
+    registry = render(spec(signature=_signature(IMAGE), migration={
+        "image": migration_image, "command": ["m"], "signature": _signature(migration_image)}))
+    job = registry.one(JOB)
+    annotations = job.spec["template"]["metadata"]["annotations"]
+    assert list(annotations) == [f"{SIGNATURE_ANNOTATION_PREFIX}migrate"]
+    assert job.spec["template"]["spec"]["containers"][0]["name"] == "migrate"
+    props = {"kind": "Job", "metadata": {"name": job.k8s_name, "namespace": "apps"},
+             "spec": job.spec}
+    assert check_signatures(props, _trusting_config()) == []
+
+
+def test_service_signature_is_not_put_on_the_migration_job() -> None:
+    registry = render(spec(signature=_signature(IMAGE),
+                           migration={"image": IMAGE, "command": ["m"]}))
+    assert "annotations" not in registry.one(JOB).spec["template"]["metadata"]

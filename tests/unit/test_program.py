@@ -117,9 +117,10 @@ def test_pr_stacks_use_their_own_namespace_and_the_pr_override() -> None:
     assert registry.one("kubernetes:core/v1:Namespace").k8s_name == "pr-42"
     orders_hpa = registry.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "orders").spec
     assert (orders_hpa["minReplicas"], orders_hpa["maxReplicas"]) == (1, 2)
-    # One replica at the minimum: a PDB would block every eviction, so there is none.
-    pdbs = {r.k8s_name for r in registry.of_type("kubernetes:policy/v1:PodDisruptionBudget")}
-    assert "orders" not in pdbs
+    # One replica at the minimum but autoscaled: a PDB that still lets that pod go, and
+    # keeps a scaled-up Deployment draining one pod at a time.
+    pdb = registry.one("kubernetes:policy/v1:PodDisruptionBudget", "orders").spec
+    assert pdb["maxUnavailable"] == 1
 
 
 def test_network_policies_follow_the_catalog_call_graph() -> None:

@@ -48,8 +48,8 @@ def from_yaml(text: str, environment: str | None = None) -> ServiceSpec:
 
 BASE_YAML = f"name: api\nimage: {IMAGE}\nversion: 1.0.0\n"
 OVERRIDE_FIELDS = (
-    "image, version, port, resources, probes, scaling, disruption, release, exposure, config, "
-    "egress, terminationGracePeriodSeconds"
+    "image, signature, version, port, resources, probes, scaling, disruption, release, exposure, "
+    "config, egress, terminationGracePeriodSeconds"
 )
 
 
@@ -117,8 +117,22 @@ def test_defaults_disruption_to_unset_and_wants_pdb_for_two_replicas() -> None:
     assert service.wants_pdb
 
 
-def test_single_replica_wants_no_pdb() -> None:
-    assert not spec(scaling={"min": 1, "max": 3}).wants_pdb
+def test_fixed_single_replica_wants_no_pdb() -> None:
+    assert not spec(scaling={"min": 1, "max": 1}).wants_pdb
+
+
+def test_autoscaled_single_replica_wants_a_pdb() -> None:
+    # The autoscaler may add pods: a drain should still take them one at a time.
+    assert spec(scaling={"min": 1, "max": 3}).wants_pdb
+
+
+@pytest.mark.parametrize(("value", "shown"), [(1, "1"), ("50%", "'50%'")])
+def test_autoscaled_single_replica_refuses_min_available(value: object, shown: str) -> None:
+    with pytest.raises(SpecError, match=exact(
+        f"{SOURCE}: disruption.minAvailable: {shown} keeps the only pod at scaling.min 1, so no "
+        "pod could be evicted; use maxUnavailable (default 1) or raise scaling.min"
+    )):
+        spec(scaling={"min": 1, "max": 3}, disruption={"minAvailable": value})
 
 
 def test_defaults_release_to_rolling_with_environment_surge() -> None:
@@ -1124,3 +1138,46 @@ def test_read_document_says_where_an_unclosed_bracket_was_opened(
         "parsing a flow sequence at line 2, column 8)"
     )):
         read_document(Path("api.yaml"))
+
+
+# -- image signatures ---------------------------------------------------------------------
+
+SIGNATURE = {"payload": "eyJjcml0aWNhbCI6e319", "base64Signature": "MEUCIQD/"}
+
+
+def test_signature_is_optional_and_read_in_camel_case() -> None:
+    assert spec().signature is None
+    signature = spec(signature=SIGNATURE).signature
+    assert signature is not None
+    assert (signature.payload, signature.base64_signature) == (
+        SIGNATURE["payload"], SIGNATURE["base64Signature"])
+    assert signature.annotation() == (
+        '{"Payload":"eyJjcml0aWNhbCI6e319","Base64Signature":"MEUCIQD/"}')
+
+
+def test_migration_takes_its_own_signature() -> None:
+    service = spec(migration={"image": IMAGE, "command": ["m"], "signature": SIGNATURE})
+    assert service.migration is not None and service.migration.signature is not None
+    assert service.signature is None
+
+
+@pytest.mark.parametrize("field", ["payload", "base64Signature"])
+def test_fails_on_signature_that_is_not_base64(field: str) -> None:
+    with pytest.raises(SpecError, match=exact(
+        f"{SOURCE}: signature.{field}: must be base64 (as cosign prints it)"
+    )):
+        spec(signature={**SIGNATURE, field: "not base64!"})
+
+
+def test_fails_on_signature_missing_a_field() -> None:
+    with pytest.raises(SpecError, match=re.escape(f"{SOURCE}: signature.base64Signature:")):
+        spec(signature={"payload": SIGNATURE["payload"]})
+
+
+def test_environment_override_replaces_image_and_signature() -> None:
+    other = {"payload": "eA==", "base64Signature": "eQ=="}
+    overrides = {"prod": {"image": IMAGE.replace("api@", "api2@"), "signature": other}}
+    prod = spec("prod", signature=SIGNATURE, environments=overrides)
+    dev = spec("dev", signature=SIGNATURE, environments=overrides)
+    assert prod.signature is not None and prod.signature.payload == "eA=="
+    assert dev.signature is not None and dev.signature.payload == SIGNATURE["payload"]

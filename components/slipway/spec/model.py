@@ -8,7 +8,10 @@ generated from these models (see `slipway.spec.schema`).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
+import json
 import math
 import re
 from typing import Annotated, Literal
@@ -377,10 +380,48 @@ class Egress(SpecModel):
         return value
 
 
+def _base64(value: str) -> str:
+    text = value.strip()
+    if not text:
+        raise ValueError("must not be empty")
+    try:
+        base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("must be base64 (as cosign prints it)") from None
+    return text
+
+
+class ImageSignature(SpecModel):
+    """The image's cosign signature, as `cosign download signature` prints it (its `Payload`
+    and `Base64Signature`). It goes on the pod template as the annotation
+    `slipway.dev/signature.<container>`, where the policy pack verifies it (policy/README.md)."""
+
+    payload: str = Field(
+        description="Base64 of the simple-signing payload that was signed (cosign's Payload): "
+        "it names the image's repository and digest."
+    )
+    base64_signature: str = Field(
+        description="Base64 DER ECDSA signature over the payload (cosign's Base64Signature)."
+    )
+
+    @field_validator("payload", "base64_signature")
+    @classmethod
+    def _encoded(cls, value: str) -> str:
+        return _base64(value)
+
+    def annotation(self) -> str:
+        """The annotation value, in cosign's own field names."""
+        return json.dumps({"Payload": self.payload, "Base64Signature": self.base64_signature},
+                          separators=(",", ":"))
+
+
 class Migration(SpecModel):
     """An expand-contract schema migration, run as a Job before the new version takes traffic."""
 
     image: str = Field(description="Migration image, pinned by digest.")
+    signature: ImageSignature | None = Field(
+        default=None, description="cosign signature of the migration image (see signature)."
+    )
     command: list[str] = Field(description="Command to run, e.g. [/app/migrate, up].")
     args: list[str] = Field(default_factory=list)
     timeout_seconds: int = Field(default=600, ge=30, le=86_400)
@@ -411,6 +452,7 @@ class Overrides(SpecModel):
     """Per-environment changes, merged onto the base spec (mappings merge, lists replace)."""
 
     image: str | None = None
+    signature: dict[str, object] | None = None
     version: str | None = None
     port: int | None = None
     resources: dict[str, object] | None = None
@@ -445,6 +487,12 @@ class ServiceSpec(SpecModel):
         "must match the file name.",
     )
     image: str = Field(description="Container image pinned by digest (registry/repo@sha256:...).")
+    signature: ImageSignature | None = Field(
+        default=None,
+        description="The image's cosign signature ({payload, base64Signature}, from CI), put on "
+        "the pod template for the policy pack to verify. Left out: no signature annotation, "
+        "which the image-signature policy refuses.",
+    )
     version: str = Field(pattern=SEMVER, description="Semantic version of what the image holds.")
     commit: str | None = Field(
         default=None, pattern=COMMIT, description="Source commit of the image."
@@ -562,6 +610,12 @@ class ServiceSpec(SpecModel):
                 f"{min_available!r} protects nothing; leave disruption out for the default "
                 "(maxUnavailable: 1) or keep at least one pod",
             )
+        if floor == 1 and self.scaling.autoscaled and min_available is not None:
+            raise _at(
+                "disruption.minAvailable",
+                f"{min_available!r} keeps the only pod at scaling.min 1, so no pod could be "
+                "evicted; use maxUnavailable (default 1) or raise scaling.min",
+            )
         max_unavailable = self.disruption.max_unavailable
         if isinstance(max_unavailable, str) and floor > 1:
             # Kubernetes rounds a percentage of maxUnavailable up too.
@@ -581,7 +635,8 @@ class ServiceSpec(SpecModel):
 
     @property
     def wants_pdb(self) -> bool:
-        return self.scaling.min > 1
+        """Several replicas, or an autoscaler that may add them: a drain must go one at a time."""
+        return self.scaling.min > 1 or self.scaling.autoscaled
 
 
 class FieldError(ValueError):
