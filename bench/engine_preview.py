@@ -22,6 +22,10 @@ started (pulumi CLI, language host, Python program, provider): the worker's
 samples /proc to say which of those processes that peak belongs to. Figures are for reading,
 not for asserting.
 
+The generated catalog is one call chain (svc-N calls svc-N-1), and Slipway creates services
+callee-first with `depends_on` the callee's component, so its registrations are serialized
+along the chain while the raw program registers everything at once: the worst case for Slipway.
+
     cd /work/main && source toolchain/env.sh && .venv/bin/python bench/engine_preview.py
 """
 
