@@ -38,6 +38,7 @@ from rules import (
     probes,
     prod,
     resources,
+    routes,
     service_exposure,
     signatures,
 )
@@ -104,6 +105,8 @@ STACK_RULES: Final[list[StackRule]] = [
               network.check_service_selectors, network.SERVICE_DEFAULTS),
     StackRule(network.HPA_RULE, network.HPA_DESCRIPTION, "medium",
               network.check_hpa_targets, network.HPA_DEFAULTS),
+    StackRule(routes.RULE, routes.DESCRIPTION, "high",
+              routes.check_route_weights, routes.DEFAULTS),
     StackRule(freeze.RULE, freeze.DESCRIPTION, "high",
               lambda rs, cfg: freeze.check_freeze(rs, cfg, os.environ.get("PULUMI_STACK")),
               freeze.DEFAULTS),

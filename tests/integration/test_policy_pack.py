@@ -50,6 +50,7 @@ EXPECTED = {
     ("slipway-k8s-workload-network-policy", "no-network-policy"),
     ("slipway-k8s-service-selector", "selects-nothing"),
     ("slipway-k8s-hpa-target", "hpa-without-target"),
+    ("slipway-k8s-route-weights", "weights-not-100"),
     ("slipway-k8s-stack-freeze-window", f"slipway-insecure-{INSECURE_STACK}"),
     ("slipway-k8s-workload-prod-replicas", "one-replica"),
     ("slipway-k8s-workload-prod-zone-spread", "no-zone-spread"),

@@ -126,3 +126,12 @@ deployment("one-replica", replicas=1)
 # slipway-k8s-workload-prod-zone-spread
 deployment("no-zone-spread", spread=False)
 # slipway-k8s-stack-freeze-window: the whole stack, while the test's window is open.
+# slipway-k8s-route-weights: a canary split of 50/30 (the backends are Services of this stack)
+k8s.apiextensions.CustomResource(
+    "weights-not-100", api_version="gateway.networking.k8s.io/v1", kind="HTTPRoute",
+    metadata={"name": "weights-not-100", "namespace": "default"},
+    spec={"parentRefs": [{"name": "gateway", "namespace": "gateway"}],
+          "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                     "backendRefs": [{"name": "load-balancer", "port": 80, "weight": 50},
+                                     {"name": "selects-nothing", "port": 80, "weight": 30}]}]},
+    opts=OPTS)
