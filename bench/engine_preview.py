@@ -45,24 +45,20 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import yaml
 from pulumi import automation as auto
 
+from program_overhead import Recorder, generated_documents  # bench/ is the script's sys.path
 from slipway.tooling import stacks
-
-if TYPE_CHECKING:  # mypy runs from the repo root; the script runs with bench/ on sys.path
-    from bench.program_overhead import Recorder, generated_documents
-else:
-    from program_overhead import Recorder, generated_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_MAIN = Path(__file__).resolve().parent / "engine" / "raw_main.py"
 STACK = "dev"
 PASSPHRASE = "engine-preview-bench"
-REPRODUCE = "cd /work/main && source toolchain/env.sh && .venv/bin/python bench/engine_preview.py"
+REPRODUCE = "source toolchain/env.sh && .venv/bin/python bench/engine_preview.py"
 
 RAW_PULUMI_YAML = """\
 name: slipway-raw
@@ -203,10 +199,11 @@ class Project:
         self.peaks_kib.append(outcome["peak_kib"])
 
 
-def require_toolchain() -> str:
+def require_toolchain(reproduce: str = REPRODUCE) -> str:
+    """The engine's version; exits with the command to run when the toolchain is missing."""
     if shutil.which("pulumi") is None or not os.environ.get("SLIPWAY_TOOLCHAIN_BIN"):
-        sys.exit("engine_preview.py needs the Pulumi toolchain on PATH and SLIPWAY_TOOLCHAIN_BIN "
-                 f"set; run it as:\n  {REPRODUCE}")
+        sys.exit("this benchmark needs the Pulumi toolchain on PATH and SLIPWAY_TOOLCHAIN_BIN "
+                 f"set; run it from the repository root as:\n  {reproduce}")
     version = subprocess.run(["pulumi", "version"], capture_output=True, text=True, check=True)
     return version.stdout.strip()
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -31,23 +30,19 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pulumi import automation as auto
 
+# bench/ is the script's sys.path (and mypy's, see pyproject.toml).
+from engine_preview import STACK, Project, require_toolchain, slipway_project
+from program_overhead import generated_documents
 from slipway.tooling import stacks
-
-if TYPE_CHECKING:  # mypy runs from the repo root; the script runs with bench/ on sys.path
-    from bench.engine_preview import STACK, Project, slipway_project
-    from bench.program_overhead import generated_documents
-else:
-    from engine_preview import STACK, Project, slipway_project
-    from program_overhead import generated_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "policy"
 POLICY_CONFIG = POLICY / "config" / "dev.json"
-REPRODUCE = "cd /work/main && source toolchain/env.sh && .venv/bin/python bench/policy_overhead.py"
+REPRODUCE = "source toolchain/env.sh && .venv/bin/python bench/policy_overhead.py"
 
 
 # --- the worker: one preview in a fresh process ---------------------------------------------
@@ -89,14 +84,6 @@ def preview(project: Project, with_policy: bool) -> dict[str, Any]:
     return outcome
 
 
-def require_toolchain() -> str:
-    if shutil.which("pulumi") is None or not os.environ.get("SLIPWAY_TOOLCHAIN_BIN"):
-        sys.exit("policy_overhead.py needs the Pulumi toolchain on PATH and SLIPWAY_TOOLCHAIN_BIN "
-                 f"set; run it as:\n  {REPRODUCE}")
-    version = subprocess.run(["pulumi", "version"], capture_output=True, text=True, check=True)
-    return version.stdout.strip()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=50)
@@ -109,7 +96,7 @@ def main() -> None:
         return
 
     started = time.perf_counter()
-    version = require_toolchain()
+    version = require_toolchain(REPRODUCE)
     print(f"pulumi {version}, {os.cpu_count()} CPUs, preview of stack {STACK!r} with "
           f"{options.services} generated services, median of {options.repeat} after 1 warm-up "
           f"each", flush=True)
