@@ -31,11 +31,18 @@ ProjectOption = Annotated[Path, typer.Option("--project-dir", help="Slipway proj
 
 
 def _stream(quiet: bool) -> Callable[[str], None] | None:
-    return None if quiet else (lambda line: console.print(line, markup=False, highlight=False))
+    def write(line: str) -> None:
+        # Untouched: rich would re-wrap the engine's file:field error lines.
+        sys.stderr.write(line if line.endswith("\n") else f"{line}\n")
+        sys.stderr.flush()
+
+    return None if quiet else write
 
 
-def _fail(err: auto.errors.CommandError) -> None:
-    # The engine already printed the program's error (file:field lines) while streaming.
+def _fail(err: auto.errors.CommandError, streamed: bool) -> None:
+    # When streaming, the engine already printed the program's error (file:field lines).
+    if not streamed:
+        sys.stderr.write(f"{err}\n")
     console.print(f"[red]slipway: the Pulumi engine failed[/red] ({type(err).__name__})")
     raise typer.Exit(code=1)
 
@@ -47,7 +54,7 @@ def up(stack: StackOption = "dev", json_output: JsonOption = False,
     try:
         run = stacks.up(stack, project_dir, on_output=_stream(json_output))
     except auto.errors.CommandError as err:
-        _fail(err)
+        _fail(err, streamed=not json_output)
         return
     render_dir = run.outputs.get("renderDir")
     files = stacks.rendered_files(project_dir / render_dir) if render_dir else []
@@ -68,7 +75,7 @@ def preview(stack: StackOption = "dev", json_output: JsonOption = False,
     try:
         run = stacks.preview(stack, project_dir, on_output=_stream(json_output))
     except auto.errors.CommandError as err:
-        _fail(err)
+        _fail(err, streamed=not json_output)
         return
     if json_output:
         print(json.dumps({"stack": stack, "changes": run.changes}))
@@ -86,7 +93,7 @@ def destroy(stack: StackOption = "dev", remove: Annotated[bool, typer.Option(
         run = stacks.destroy(stack, project_dir, remove=remove,
                              on_output=_stream(json_output))
     except auto.errors.CommandError as err:
-        _fail(err)
+        _fail(err, streamed=not json_output)
         return
     if json_output:
         print(json.dumps({"stack": stack, "changes": run.changes, "removed": remove}))
