@@ -23,7 +23,7 @@ from .tooling import stacks
 
 app = typer.Typer(help="Ship microservices with Pulumi: stacks, previews, releases.",
                   no_args_is_help=True, add_completion=False)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # one summary line, never re-wrapped
 
 StackOption = Annotated[str, typer.Option("--stack", "-s", help="Stack: dev, prod or pr-N.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON result on stdout.")]
