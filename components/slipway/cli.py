@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pulumi import automation as auto
@@ -39,48 +39,47 @@ def _stream(quiet: bool) -> Callable[[str], None] | None:
     return None if quiet else write
 
 
-def _fail(err: auto.errors.CommandError, streamed: bool) -> None:
-    # When streaming, the engine already printed the program's error (file:field lines).
-    if not streamed:
-        sys.stderr.write(f"{err}\n")
-    console.print(f"[red]slipway: the Pulumi engine failed[/red] ({type(err).__name__})")
-    raise typer.Exit(code=1)
+def _engine(operation: Callable[..., stacks.StackRun], json_output: bool,
+            **kwargs: Any) -> stacks.StackRun:
+    """Run one stack operation; on an engine failure, show why and exit 1."""
+    try:
+        return operation(on_output=_stream(json_output), **kwargs)
+    except auto.errors.CommandError as err:
+        # When streaming, the engine already printed the program's error (file:field lines).
+        if json_output:
+            sys.stderr.write(f"{err}\n")
+        console.print(f"[red]slipway: the Pulumi engine failed[/red] ({type(err).__name__})")
+        raise typer.Exit(code=1) from None
+
+
+def _report(run: stacks.StackRun, json_output: bool, extra: dict[str, Any],
+            human: str = "") -> None:
+    if json_output:
+        print(json.dumps({"stack": run.stack, "changes": run.changes, **extra}))
+    else:
+        console.print(f"[green]{run.summary()}[/green]{human}")
 
 
 @app.command()
 def up(stack: StackOption = "dev", json_output: JsonOption = False,
        project_dir: ProjectOption = Path(".")) -> None:
     """Deploy (or render) a stack with the real engine, then print a one-line summary."""
-    try:
-        run = stacks.up(stack, project_dir, on_output=_stream(json_output))
-    except auto.errors.CommandError as err:
-        _fail(err, streamed=not json_output)
-        return
+    run = _engine(stacks.up, json_output, name=stack, project_dir=project_dir)
     render_dir = run.outputs.get("renderDir")
     files = stacks.rendered_files(project_dir / render_dir) if render_dir else []
-    if json_output:
-        print(json.dumps({"stack": stack, "changes": run.changes, "renderDir": render_dir,
-                          "manifests": len(files), "services": sorted(
-                              run.outputs.get("services", {}))}))
-        return
+    services = sorted(run.outputs.get("services", {}))
     where = f"; {len(files)} manifests in {render_dir}/" if render_dir else ""
-    services = len(run.outputs.get("services", {}))
-    console.print(f"[green]{run.summary()}[/green] ({services} services{where})")
+    _report(run, json_output,
+            {"renderDir": render_dir, "manifests": len(files), "services": services},
+            f" ({len(services)} services{where})")
 
 
 @app.command()
 def preview(stack: StackOption = "dev", json_output: JsonOption = False,
             project_dir: ProjectOption = Path(".")) -> None:
     """Show what an `up` would change."""
-    try:
-        run = stacks.preview(stack, project_dir, on_output=_stream(json_output))
-    except auto.errors.CommandError as err:
-        _fail(err, streamed=not json_output)
-        return
-    if json_output:
-        print(json.dumps({"stack": stack, "changes": run.changes}))
-        return
-    console.print(run.summary())
+    run = _engine(stacks.preview, json_output, name=stack, project_dir=project_dir)
+    _report(run, json_output, {})
 
 
 @app.command()
@@ -89,16 +88,9 @@ def destroy(stack: StackOption = "dev", remove: Annotated[bool, typer.Option(
             json_output: JsonOption = False,
             project_dir: ProjectOption = Path(".")) -> None:
     """Delete everything a stack created (rendered files included)."""
-    try:
-        run = stacks.destroy(stack, project_dir, remove=remove,
-                             on_output=_stream(json_output))
-    except auto.errors.CommandError as err:
-        _fail(err, streamed=not json_output)
-        return
-    if json_output:
-        print(json.dumps({"stack": stack, "changes": run.changes, "removed": remove}))
-        return
-    console.print(run.summary())
+    run = _engine(stacks.destroy, json_output, name=stack, project_dir=project_dir,
+                  remove=remove)
+    _report(run, json_output, {"removed": remove})
 
 
 if __name__ == "__main__":
