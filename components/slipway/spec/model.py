@@ -595,15 +595,13 @@ class ServiceSpec(SpecModel):
                 f"must be below scaling.min (got {min_available} >= {floor}); otherwise no pod "
                 "can ever be evicted",
             )
-        if isinstance(min_available, str) and floor > 1:
-            # Kubernetes rounds a percentage of minAvailable up.
-            needed = math.ceil(int(min_available.rstrip("%")) * floor / 100)
-            if needed >= floor:
-                raise _at(
-                    "disruption.minAvailable",
-                    f"{min_available} of scaling.min ({floor}) keeps all {floor} pods; lower it "
-                    "so at least one pod can be evicted",
-                )
+        if isinstance(min_available, str) and floor > 1 and \
+                _pods(min_available, floor) >= floor:
+            raise _at(
+                "disruption.minAvailable",
+                f"{min_available} of scaling.min ({floor}) keeps all {floor} pods; lower it "
+                "so at least one pod can be evicted",
+            )
         if min_available in (0, "0%"):
             raise _at(
                 "disruption.minAvailable",
@@ -617,15 +615,13 @@ class ServiceSpec(SpecModel):
                 "evicted; use maxUnavailable (default 1) or raise scaling.min",
             )
         max_unavailable = self.disruption.max_unavailable
-        if isinstance(max_unavailable, str) and floor > 1:
-            # Kubernetes rounds a percentage of maxUnavailable up too.
-            allowed = math.ceil(int(max_unavailable.rstrip("%")) * floor / 100)
-            if allowed >= floor:
-                raise _at(
-                    "disruption.maxUnavailable",
-                    f"{max_unavailable} of scaling.min ({floor}) lets a drain take all {floor} "
-                    "pods at once; lower it",
-                )
+        if isinstance(max_unavailable, str) and floor > 1 and \
+                _pods(max_unavailable, floor) >= floor:
+            raise _at(
+                "disruption.maxUnavailable",
+                f"{max_unavailable} of scaling.min ({floor}) lets a drain take all {floor} "
+                "pods at once; lower it",
+            )
         if isinstance(max_unavailable, int) and max_unavailable >= floor and floor > 1:
             raise _at(
                 "disruption.maxUnavailable",
@@ -646,6 +642,12 @@ class FieldError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+def _pods(percent: str, replicas: int) -> int:
+    """Pods a PDB percentage stands for: Kubernetes rounds both minAvailable and
+    maxUnavailable percentages up."""
+    return math.ceil(int(percent.rstrip("%")) * replicas / 100)
 
 
 def _at(field: str, message: str) -> FieldError:
