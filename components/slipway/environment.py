@@ -67,6 +67,14 @@ class Environment:
         default_factory=lambda: PeerSelector("kube-system", {"k8s-app": "kube-dns"})
     )
     """Cluster DNS, the one egress every service gets."""
+    mesh: bool = False
+    """Istio sidecar mesh on (mTLS STRICT): per-service DestinationRule, retries and
+    AuthorizationPolicy, and canary splits through a VirtualService. Default off (dev)."""
+    gateway_name: str = "slipway"
+    """Gateway API Gateway (in `gateway.namespace`) that public HTTPRoutes attach to."""
+    observability: bool = True
+    """Create a ServiceMonitor, SLO PrometheusRule and dashboard per service (needs the
+    Prometheus operator's CRDs where manifests are applied). Default on."""
     run_as_user: int = 10001
     """UID (and GID) containers run as: high, so it maps to no host user. Default 10001."""
 
