@@ -1,0 +1,22 @@
+"""`slipway`: the command-line tool, driving stacks through Pulumi's Automation API.
+
+    slipway up --stack dev          # the dev stack: manifests rendered into out/dev
+    slipway preview --stack prod
+    slipway destroy --stack dev
+
+Every command takes `--json` for machines; the human output is one summary line. Each group
+of commands lives in its own module and is registered here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from . import stack_commands
+
+app = typer.Typer(help="Ship microservices with Pulumi: stacks, previews, releases.",
+                  no_args_is_help=True, add_completion=False)
+
+app.command()(stack_commands.up)
+app.command()(stack_commands.preview)
+app.command()(stack_commands.destroy)

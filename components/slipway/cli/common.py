@@ -1,0 +1,52 @@
+"""What every `slipway` command shares: options, engine calls, and the one-line report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pulumi import automation as auto
+from rich.console import Console
+
+from ..tooling import stacks
+
+console = Console(stderr=True, soft_wrap=True)  # one summary line, never re-wrapped
+
+StackOption = Annotated[str, typer.Option("--stack", "-s", help="Stack: dev, prod or pr-N.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON result on stdout.")]
+ProjectOption = Annotated[Path, typer.Option("--project-dir", help="Slipway project directory.")]
+
+
+def stream(quiet: bool) -> Callable[[str], None] | None:
+    """Engine output to stderr, untouched, unless the caller wants JSON only."""
+    def write(line: str) -> None:
+        # Untouched: rich would re-wrap the engine's file:field error lines.
+        sys.stderr.write(line if line.endswith("\n") else f"{line}\n")
+        sys.stderr.flush()
+
+    return None if quiet else write
+
+
+def engine(operation: Callable[..., stacks.StackRun], json_output: bool,
+           **kwargs: Any) -> stacks.StackRun:
+    """Run one stack operation; on an engine failure, show why and exit 1."""
+    try:
+        return operation(on_output=stream(json_output), **kwargs)
+    except auto.errors.CommandError as err:
+        # When streaming, the engine already printed the program's error (file:field lines).
+        if json_output:
+            sys.stderr.write(f"{err}\n")
+        console.print(f"[red]slipway: the Pulumi engine failed[/red] ({type(err).__name__})")
+        raise typer.Exit(code=1) from None
+
+
+def report(run: stacks.StackRun, json_output: bool, extra: dict[str, Any],
+           human: str = "") -> None:
+    if json_output:
+        print(json.dumps({"stack": run.stack, "changes": run.changes, **extra}))
+    else:
+        console.print(f"[green]{run.summary()}[/green]{human}")
