@@ -11,7 +11,8 @@ them. The definitions (docs/catalog-and-dora.md says the same in prose):
   `promote`/`flip`, or that other update itself.
 - A change *fails* when `slipway release rollback S ...` succeeds for it (before or after
   it was deployed), or when an update carrying it fails. It is *restored* by that rollback,
-  or else by the next successful update that deploys S.
+  or else by the next successful update of the stack that concerns S (a release of S, or any
+  update that is not a release, such as `slipway up`).
 - Deployment frequency: deployed changes in the period / days in the period.
 - Lead time for changes: per deployed change, deploy end time minus the commit time of the
   commit the change was released from (the git HEAD recorded on the update that started it,
@@ -87,12 +88,6 @@ def changes(updates: list[Update]) -> list[Change]:
             change.failed = change.failed or update
         elif deploys:
             change.deployed = update
-            # This deploy restores service for every failed, unrestored change of the service
-            # (a retry of the same version included).
-            for other in found:
-                if (other.service == change.service and other.failed is not None
-                        and other.restored is None):
-                    other.restored = update
 
     for update in updates:
         if update.kind != "update":
@@ -116,8 +111,15 @@ def changes(updates: list[Update]) -> list[Change]:
                     change = Change(name, now.version, started=update)
                     found.append(change)
                     settle(change, update, deploys=True)
-        if update.services is not None and update.succeeded:
-            previous = update.services
+        if update.succeeded:
+            # A successful update converges the stack again: it restores every failed change
+            # still open (of its service, when it is a release).
+            for change in found:
+                if (change.failed is not None and change.restored is None
+                        and (release is None or release.service == change.service)):
+                    change.restored = update
+            if update.services is not None:
+                previous = update.services
     return found
 
 
