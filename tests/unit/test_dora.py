@@ -19,7 +19,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return DAY0 + timedelta(days=day, hours=hour, minutes=minute)
 
 
-def update(version: int, message: str, start: datetime, minutes: float = 1,
+def update(version: int, message: str, start: datetime, *, minutes: float = 1,
            result: str = "succeeded", kind: str = "update", committed: datetime | None = None,
            services: dict[str, ServiceVersion] | None = None) -> Update:
     return Update(version=version, kind=kind, result=result, message=message, start=start,

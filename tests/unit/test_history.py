@@ -32,7 +32,7 @@ def test_release_messages_parse() -> None:
         assert parse_release(other) is None
 
 
-def write_entry(folder: Path, stamp: int, start: int, message: str, version: str,
+def write_entry(folder: Path, stamp: int, start: int, message: str, version: str, *,
                 compress: bool = False) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     history = {"kind": "update", "startTime": start, "message": message}
