@@ -81,13 +81,14 @@ def test_updates_carry_author_commit_time_and_subject(tmp_path: Path) -> None:
         auto.UpdateSummary(kind="update", start_time=start, message="slipway up",
                            environment={"git.head": sha, "git.author": "Ada Lovelace",
                                         "git.author.email": "ada@example.com"},
-                           config={}, result="succeeded", end_time=start, version=2),
+                           config={}, result="succeeded", end_time=start),
         auto.UpdateSummary(kind="update", start_time=start, message="outside git",
                            environment={"exec.kind": "auto.local"}, config={},
-                           result="failed", version=1),
+                           result="failed"),
     ]
     outputs = {(int(start.replace(tzinfo=UTC).timestamp()), "slipway up"): {
         "orders": ServiceVersion("1.1.0", IMAGE)}}
+    # Newest first, without versions: what the local backend gives.
     first, second = build_updates(summaries, outputs, GitCommits(tmp_path))
     assert (first.version, first.author, first.commit, first.services) == (
         1, None, None, None)

@@ -186,16 +186,19 @@ def _read_json(path: Path) -> dict[str, Any]:
 def build_updates(summaries: list[auto.UpdateSummary],
                   outputs: dict[tuple[int, str], dict[str, ServiceVersion]],
                   commits: GitCommits | None) -> list[Update]:
-    """Plain update records, oldest first."""
+    """Plain update records, oldest first (`summaries` as `Stack.history()` gives them:
+    newest first; the local backend leaves `version` out, so the position numbers them)."""
+    numbered = [(summary.version or len(summaries) - index, summary)
+                for index, summary in enumerate(summaries)]
     updates = []
-    for summary in sorted(summaries, key=lambda s: s.version or 0):
+    for version, summary in sorted(numbered, key=lambda pair: pair[0]):
         environment = dict(summary.environment or {})
         sha = environment.get("git.head") or None
         known = commits.lookup(sha) if commits is not None and sha else None
         start = _aware(summary.start_time)
         assert start is not None
         updates.append(Update(
-            version=int(summary.version or 0),
+            version=version,
             kind=summary.kind,
             result=summary.result,
             message=summary.message or "",
