@@ -73,7 +73,7 @@ def catalog(stack: StackOption = "dev", json_output: JsonOption = False,
         digest = entry.image.split("@", 1)[1] if "@" in entry.image else entry.image
         message = update.message if update else "-"
         if update and update.commit_message:
-            message = f"{update.commit_message}\n({update.message})"
+            message = f"{update.commit_message} ({update.message})"
         table.add_row(entry.service, entry.version, digest[:19],
                       _when(update.finished if update else None),
                       (update.author if update else None) or "-",
