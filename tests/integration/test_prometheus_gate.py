@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
@@ -104,3 +105,26 @@ def test_refused_query_is_unavailable(prometheus: PrometheusServer) -> None:
     with pytest.raises(PrometheusUnavailable,
                        match=r"answered HTTP 400: .*parse error"):
         Prometheus(prometheus.url).query("sum(")
+
+
+def test_something_else_on_the_port_is_unavailable(metrics_exporter: MetricsExporter) -> None:
+    # An HTTP server that is not Prometheus: a 404 with an HTML body.
+    with pytest.raises(PrometheusUnavailable, match=r"answered HTTP 404: Not Found"):
+        Prometheus(f"http://{metrics_exporter.target}").query("up")
+    # A server that does not speak HTTP at all.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+
+        def garbage() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(1024)
+                connection.sendall(b"SSH-2.0-OpenSSH\r\n")
+
+        thread = threading.Thread(target=garbage, daemon=True)
+        thread.start()
+        with pytest.raises(PrometheusUnavailable, match="is unreachable: "):
+            Prometheus(f"http://127.0.0.1:{listener.getsockname()[1]}",
+                       timeout_seconds=2).query("up")
+        thread.join(timeout=5)
