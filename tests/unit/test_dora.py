@@ -185,3 +185,28 @@ def test_since_refuses_anything_else(text: str) -> None:
     with pytest.raises(ValueError, match=rf"^--since '{text}' is not a period; use a number "
                        r"and h, d or w, e\.g\. 30d, 12h, 2w$"):
         parse_since(text)
+
+
+def test_blue_green_is_deployed_by_the_flip_not_the_finishing_promote() -> None:
+    history = [
+        update(1, "slipway release start orders 1.1.0", at(0, 10), committed=at(0, 9)),
+        update(2, "slipway release flip orders 1.1.0", at(0, 10, 30)),
+        update(3, "slipway release promote orders 1.1.0", at(0, 11)),
+    ]
+    (change,) = changes(history)
+    assert change.deployed is history[1]
+    assert change.lead_time == timedelta(minutes=91)
+
+
+def test_outputs_show_a_release_that_went_live_without_a_promote() -> None:
+    history = [
+        update(1, "slipway up", at(0, 10), services={"orders": ORDERS_A}),
+        # A canary whose first step is 100: `start` makes the candidate stable at once.
+        update(2, "slipway release start orders 1.1.0", at(0, 11),
+               services={"orders": ORDERS_B}),
+    ]
+    assert [(c.version, c.deployed and c.deployed.version) for c in changes(history)] == [
+        ("1.0.0", 1), ("1.1.0", 2)]
+    # Without outputs the same start is only under way.
+    bare = [update(2, "slipway release start orders 1.1.0", at(0, 11))]
+    assert [c.deployed for c in changes(bare)] == [None]

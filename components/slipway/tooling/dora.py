@@ -7,8 +7,9 @@ them. The definitions (docs/catalog-and-dora.md says the same in prose):
   update that exposes it to users: `slipway release start S V` (canary or blue-green), or a
   `promote`/`flip` with no start before it, or any other update (e.g. `slipway up` after a
   spec edit) whose stack outputs show a new version or image for S.
-- A change is *deployed* by the successful update that gives it all the traffic:
-  `promote`/`flip`, or that other update itself.
+- A change is *deployed* by the first successful update that gives it all the traffic:
+  `promote`/`flip`, a release update whose outputs show the new version live (a canary
+  whose first step is 100), or that other update itself.
 - A change *fails* when `slipway release rollback S ...` succeeds for it (before or after
   it was deployed), or when an update carrying it fails. It is *restored* by that rollback,
   or else by the next successful update of the stack that concerns S (a release of S, or any
@@ -87,7 +88,8 @@ def changes(updates: list[Update]) -> list[Change]:
         if not update.succeeded:
             change.failed = change.failed or update
         elif deploys:
-            change.deployed = update
+            # Blue-green: the flip deploys, the promote that finishes the release does not.
+            change.deployed = change.deployed or update
 
     for update in updates:
         if update.kind != "update":
@@ -104,7 +106,13 @@ def changes(updates: list[Update]) -> list[Change]:
                     or change.restored is not None):
                 change = Change(release.service, release.version, started=update)
                 found.append(change)
-            settle(change, update, deploys=release.action in ("promote", "flip"))
+            # Outputs (when known) also tell when the version went live without a promote or
+            # flip, e.g. a canary whose first step is 100.
+            now = (update.services or {}).get(release.service)
+            went_live = (now is not None and now.version == release.version
+                         and previous.get(release.service) != now)
+            settle(change, update,
+                   deploys=release.action in ("promote", "flip") or went_live)
         elif update.services is not None:
             for name, now in sorted(update.services.items()):
                 if previous.get(name) != now:
