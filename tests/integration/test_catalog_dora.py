@@ -79,10 +79,12 @@ def test_catalog_and_dora_on_a_scripted_history(project: Project) -> None:
     up(project, "slipway release start payments 3.2.0")                        # 4
     up(project, "slipway release rollback payments 3.2.0")                     # 5
 
+    # The service file names the image's source commit: lead time counts from it.
+    source = commit(project, "inventory: round stock levels", "2026-11-22T12:00:00Z", GRACE)
     set_spec(project, "inventory",
              {"version": "0.9.12", "image": "registry.example.com/shop/inventory@sha256:"
               "13d007db3e0303a5e445a14b99d6ab95f3ffd0cdf35c252e8d3f8faeac55ecb9"},
-             {"version": "0.9.13", "image": NEW_INVENTORY})
+             {"version": f"0.9.13\ncommit: {source[:12]}", "image": NEW_INVENTORY})
     inventory = commit(project, "inventory: 0.9.13", "2026-11-23T08:00:00Z", GRACE)
     up(project, "slipway up")                                                  # 6
 
@@ -111,6 +113,7 @@ def test_catalog_and_dora_on_a_scripted_history(project: Project) -> None:
         "deployedAt": ended(3).isoformat(), "deployedBy": "Ada Lovelace <ada@example.com>",
         "update": 3, "updateMessage": "slipway release promote orders 1.9.0",
         "commit": orders, "commitMessage": "orders: 1.9.0",
+        "sourceCommit": "9b1d0c6a2e44",  # the service file's, not in this repository
     }
     # The canary of payments 3.2.0 was rolled back: 3.1.0 has run since the first up.
     assert services["payments"]["version"] == "3.1.0"
@@ -121,6 +124,7 @@ def test_catalog_and_dora_on_a_scripted_history(project: Project) -> None:
         "deployedAt": ended(6).isoformat(), "deployedBy": "Grace Hopper <grace@example.com>",
         "update": 6, "updateMessage": "slipway up",
         "commit": inventory, "commitMessage": "inventory: 0.9.13",
+        "sourceCommit": source[:12],
     }
     for name in ("storefront", "recommendations", "fulfillment-worker"):
         assert (services[name]["update"], services[name]["commitMessage"]) == (
@@ -132,7 +136,7 @@ def test_catalog_and_dora_on_a_scripted_history(project: Project) -> None:
     # 6 services on the first up, orders 1.9.0 promoted, inventory 0.9.13 by a spec change.
     assert measured["deploymentFrequency"] == {"deployments": 8, "perDay": round(8 / 30, 4)}
     lead = [ended(1) - at("2026-11-20T09:00:00Z")] * 6 + [
-        ended(3) - at("2026-11-21T09:00:00Z"), ended(6) - at("2026-11-23T08:00:00Z")]
+        ended(3) - at("2026-11-21T09:00:00Z"), ended(6) - at("2026-11-22T12:00:00Z")]
     assert measured["leadTimeForChanges"]["seconds"] == [
         round(v.total_seconds(), 3) for v in lead]
     assert measured["leadTimeForChanges"]["medianSeconds"] == round(

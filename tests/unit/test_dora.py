@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from slipway.tooling.dora import catalog, changes, deployed_by, measure, parse_since
-from slipway.tooling.history import ServiceVersion, Update
+from slipway.tooling.history import ServiceVersion, SourceCommit, Update
 
 DAY0 = datetime(2026, 11, 1, tzinfo=UTC)
 ORDERS_A = ServiceVersion("1.0.0", "registry.example.com/shop/orders@sha256:" + "a" * 64)
@@ -160,7 +160,7 @@ def test_catalog_names_the_update_that_first_deployed_the_running_version() -> N
         "service": "payments", "version": "2.0.0", "image": PAYMENTS.image,
         "deployedAt": "2026-11-01T10:02:00+00:00", "deployedBy": "Ada <ada@example.com>",
         "update": 1, "updateMessage": "slipway up", "commit": f"{1:040x}",
-        "commitMessage": None,
+        "commitMessage": None, "sourceCommit": None,
     }
 
 
@@ -195,7 +195,7 @@ def test_blue_green_is_deployed_by_the_flip_not_the_finishing_promote() -> None:
     ]
     (change,) = changes(history)
     assert change.deployed is history[1]
-    assert change.lead_time == timedelta(minutes=91)
+    assert change.lead_time() == timedelta(minutes=91)
 
 
 def test_outputs_show_a_release_that_went_live_without_a_promote() -> None:
@@ -210,3 +210,16 @@ def test_outputs_show_a_release_that_went_live_without_a_promote() -> None:
     # Without outputs the same start is only under way.
     bare = [update(2, "slipway release start orders 1.1.0", at(0, 11))]
     assert [c.deployed for c in changes(bare)] == [None]
+
+
+def test_the_image_source_commit_comes_first_for_lead_time() -> None:
+    sources = {("orders", "1.1.0"): SourceCommit("abc1234", at(0, 8)),
+               ("payments", "2.0.1"): SourceCommit("def5678", None)}  # not in the repository
+    result = measure(RELEASES, since=at(0, 0), until=at(10, 0), sources=sources)
+    # orders 1.1.0 from 08:00 (not the 09:00 HEAD); payments falls back to its HEAD.
+    assert result.lead_times == [timedelta(minutes=141), timedelta(minutes=91),
+                                 timedelta(minutes=85)]
+    entries = catalog({"orders": ServiceVersion("1.1.0", "img")}, RELEASES, sources)
+    assert entries[0].as_dict()["sourceCommit"] == "abc1234"
+    assert catalog({"orders": ServiceVersion("1.2.0", "img")}, RELEASES,
+                   sources)[0].source_commit is None

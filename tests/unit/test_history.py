@@ -14,9 +14,11 @@ from slipway.tooling.history import (
     GitCommits,
     Release,
     ServiceVersion,
+    SourceCommit,
     build_updates,
     checkpoint_outputs,
     parse_release,
+    source_commits,
 )
 
 IMAGE = "registry.example.com/shop/orders@sha256:" + "a" * 64
@@ -102,3 +104,20 @@ def test_updates_carry_author_commit_time_and_subject(tmp_path: Path) -> None:
 
 def test_unknown_commits_and_no_repository_give_nothing(tmp_path: Path) -> None:
     assert GitCommits(tmp_path).lookup("0" * 40) is None
+
+
+def test_service_files_name_the_image_source_commit(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "commit", "-q", "--allow-empty", "-m", "orders: fix", date="2026-11-02T08:00:00Z")
+    sha = git(tmp_path, "rev-parse", "HEAD")
+    services = tmp_path / "services"
+    services.mkdir()
+    (services / "orders.yaml").write_text(f"name: orders\nversion: 1.9.0\ncommit: {sha[:12]}\n")
+    (services / "payments.yaml").write_text("name: payments\nversion: 2.0.0\ncommit: abcdef1\n")
+    (services / "search.yaml").write_text("name: search\nversion: 0.1.0\n")
+    (services / "broken.yaml").write_text("name: [unclosed\n")
+    assert source_commits(services, GitCommits(tmp_path)) == {
+        ("orders", "1.9.0"): SourceCommit(sha[:12], datetime(2026, 11, 2, 8, 0, tzinfo=UTC)),
+        ("payments", "2.0.0"): SourceCommit("abcdef1", None),
+    }
+    assert source_commits(tmp_path / "nowhere", GitCommits(tmp_path)) == {}

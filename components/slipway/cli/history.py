@@ -26,14 +26,20 @@ SinceOption = Annotated[str, typer.Option(
     "--since", help="Period to measure, ending now: a number and h, d or w (30d, 12h, 2w).")]
 
 
-def _load(stack: str, project_dir: Path) -> tuple[auto.Stack, list[history.Update]]:
+def _load(stack: str, project_dir: Path) -> tuple[
+        list[history.Update], dict[str, history.ServiceVersion],
+        dict[tuple[str, str], history.SourceCommit]]:
+    """The history, the services running now and the source commits the service files name."""
     try:
         # Select only: reading history must never create a stack.
         selected = auto.select_stack(stack_name=stack, work_dir=str(project_dir),
                                      opts=auto.LocalWorkspaceOptions(env_vars={
                                          k: v for k, v in os.environ.items()
                                          if k.startswith("PULUMI_")}))
-        return selected, history.load(selected, project_dir)
+        updates = history.load(selected, project_dir)
+        sources = history.source_commits(history.catalog_dir(selected, project_dir),
+                                         history.GitCommits(project_dir))
+        return updates, history.current_services(selected), sources
     except auto.errors.CommandError as err:
         console.print(f"[red]slipway: cannot read stack {stack!r}[/red]: "
                       f"{str(err).strip().splitlines()[-1] if str(err).strip() else err}")
@@ -59,8 +65,8 @@ def _duration(value: timedelta | None) -> str:
 def catalog(stack: StackOption = "dev", json_output: JsonOption = False,
             project_dir: ProjectOption = Path(".")) -> None:
     """Per service: version, image digest, when and by whom it was deployed, commit, message."""
-    selected, updates = _load(stack, project_dir)
-    entries = measures.catalog(history.current_services(selected), updates)
+    updates, current, sources = _load(stack, project_dir)
+    entries = measures.catalog(current, updates, sources)
     if json_output:
         print(json.dumps({"stack": stack, "services": [e.as_dict() for e in entries]}))
         return
@@ -89,9 +95,9 @@ def dora(stack: StackOption = "dev", since: SinceOption = "30d",
     except ValueError as err:
         console.print(f"[red]slipway: {err}[/red]")
         raise typer.Exit(code=2) from None
-    _, updates = _load(stack, project_dir)
+    updates, _, sources = _load(stack, project_dir)
     until = datetime.now(UTC)
-    result = measures.measure(updates, until - period, until)
+    result = measures.measure(updates, until - period, until, sources)
     if json_output:
         print(json.dumps({"stack": stack, **result.as_dict()}))
         return

@@ -16,8 +16,9 @@ them. The definitions (docs/catalog-and-dora.md says the same in prose):
   update that is not a release, such as `slipway up`).
 - Deployment frequency: deployed changes in the period / days in the period.
 - Lead time for changes: per deployed change, deploy end time minus the commit time of the
-  commit the change was released from (the git HEAD recorded on the update that started it,
-  else on the deploying update); the median is reported.
+  change: the image's source commit named by the service file (`commit:`) when the version
+  matches and the repository has that commit, else the git HEAD recorded on the update that
+  started it, else on the deploying update; the median is reported.
 - Change failure rate: failed changes / finished changes (deployed or failed) started in the
   period.
 - Time to restore: per failed change, from the start of the update that started it to the
@@ -28,10 +29,13 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .history import ServiceVersion, Update
+from .history import ServiceVersion, SourceCommit, Update
+
+Sources = Mapping[tuple[str, str], SourceCommit]
 
 SINCE = re.compile(r"^(?P<count>[1-9][0-9]*)(?P<unit>[hdw])$")
 UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
@@ -61,11 +65,15 @@ class Change:
     def finished(self) -> bool:
         return self.deployed is not None or self.failed is not None
 
-    @property
-    def lead_time(self) -> timedelta | None:
+    def lead_time(self, sources: Sources | None = None) -> timedelta | None:
+        """Deploy end minus the change's commit time: the image's source commit (the service
+        file's `commit:`) when the repository has it, else the git HEAD of the update that
+        started the change, else of the one that deployed it."""
         if self.deployed is None:
             return None
-        committed = self.started.commit_time or self.deployed.commit_time
+        source = (sources or {}).get((self.service, self.version))
+        committed = ((source.time if source else None) or self.started.commit_time
+                     or self.deployed.commit_time)
         return self.deployed.finished - committed if committed else None
 
     @property
@@ -185,12 +193,14 @@ class Dora:
         }
 
 
-def measure(updates: list[Update], since: datetime, until: datetime) -> Dora:
-    """The DORA measures for the changes of the period (see the module docstring)."""
+def measure(updates: list[Update], since: datetime, until: datetime,
+            sources: Sources | None = None) -> Dora:
+    """The DORA measures for the changes of the period (see the module docstring);
+    `sources` are the image source commits the service files name (history.source_commits)."""
     every = changes(updates)
     deployed = [c for c in every
                 if c.deployed is not None and since <= c.deployed.finished <= until]
-    lead_times = [lt for c in deployed if (lt := c.lead_time) is not None]
+    lead_times = [lt for c in deployed if (lt := c.lead_time(sources)) is not None]
     started = [c for c in every if since <= c.started.start <= until]
     finished = [c for c in started if c.finished]
     failed = [c for c in started if c.failed is not None]
@@ -217,6 +227,8 @@ class CatalogEntry:
     version: str
     image: str
     deployed_by: Update | None
+    source_commit: str | None = None
+    """The image's source commit, from the service file when it describes this version."""
 
     def as_dict(self) -> dict[str, object]:
         update = self.deployed_by
@@ -228,6 +240,7 @@ class CatalogEntry:
             "updateMessage": update.message if update else None,
             "commit": update.commit if update else None,
             "commitMessage": update.commit_message if update else None,
+            "sourceCommit": self.source_commit,
         }
 
 
@@ -253,7 +266,13 @@ def deployed_by(service: str, current: ServiceVersion, updates: list[Update]) ->
     return None
 
 
-def catalog(current: dict[str, ServiceVersion], updates: list[Update]) -> list[CatalogEntry]:
+def catalog(current: dict[str, ServiceVersion], updates: list[Update],
+            sources: Sources | None = None) -> list[CatalogEntry]:
+    def source(name: str, version: str) -> str | None:
+        found = (sources or {}).get((name, version))
+        return found.sha if found else None
+
     return [CatalogEntry(service=name, version=now.version, image=now.image,
-                         deployed_by=deployed_by(name, now, updates))
+                         deployed_by=deployed_by(name, now, updates),
+                         source_commit=source(name, now.version))
             for name, now in sorted(current.items())]

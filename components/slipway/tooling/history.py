@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import yaml
 from pulumi import automation as auto
 
 RELEASE = re.compile(
@@ -211,6 +212,43 @@ def build_updates(summaries: list[auto.UpdateSummary],
             services=outputs.get((int(start.timestamp()), summary.message or "")),
         ))
     return updates
+
+
+@dataclass(frozen=True)
+class SourceCommit:
+    """The image's source commit as the service file names it (`commit:`), and its time when
+    the project's repository has it."""
+
+    sha: str
+    time: datetime | None
+
+
+def source_commits(services_dir: Path,
+                   commits: GitCommits) -> dict[tuple[str, str], SourceCommit]:
+    """(service, version) -> source commit, from the service files as they are now.
+
+    Read leniently (plain YAML, no validation): a broken file only loses its entry here;
+    `slipway up` is where it is reported.
+    """
+    found: dict[tuple[str, str], SourceCommit] = {}
+    for path in sorted(services_dir.glob("*.y*ml")) if services_dir.is_dir() else []:
+        try:
+            data = yaml.safe_load(path.read_text())
+        except (OSError, yaml.YAMLError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        name, version, sha = data.get("name"), data.get("version"), data.get("commit")
+        if isinstance(name, str) and version is not None and isinstance(sha, str):
+            known = commits.lookup(sha)
+            found[(name, str(version))] = SourceCommit(sha, known[0] if known else None)
+    return found
+
+
+def catalog_dir(stack: auto.Stack, project_dir: Path) -> Path:
+    """The service catalog directory of the stack (`slipway:catalog`, default services)."""
+    setting = stack.get_all_config().get("slipway:catalog")
+    return project_dir / (setting.value if setting is not None else "services")
 
 
 def load(stack: auto.Stack, project_dir: Path) -> list[Update]:
