@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typer
 
-from . import stack_commands
+from . import history, stack_commands
 
 app = typer.Typer(help="Ship microservices with Pulumi: stacks, previews, releases.",
                   no_args_is_help=True, add_completion=False)
@@ -20,3 +20,5 @@ app = typer.Typer(help="Ship microservices with Pulumi: stacks, previews, releas
 app.command()(stack_commands.up)
 app.command()(stack_commands.preview)
 app.command()(stack_commands.destroy)
+app.command()(history.catalog)
+app.command()(history.dora)
