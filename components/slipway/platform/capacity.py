@@ -83,7 +83,7 @@ def instance(name: str) -> InstanceType:
     try:
         return INSTANCE_TYPES[name]
     except KeyError:
-        family = name.split(".")[0]
+        family = name.split(".", maxsplit=1)[0]
         sizes = sorted(t for t in INSTANCE_TYPES if t.startswith(f"{family}."))
         known = sizes or sorted({t.split(".")[0] for t in INSTANCE_TYPES})
         raise ValueError(

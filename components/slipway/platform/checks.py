@@ -63,7 +63,7 @@ def check_role_trust(catalog: Catalog, environment: Environment,
     return problems
 
 
-def check_platform(catalog: Catalog, environment: Environment, plan: Sequence[SubnetPlan],
+def check_platform(catalog: Catalog, environment: Environment, *, plan: Sequence[SubnetPlan],
                    cluster_name: str, roles: Mapping[str, ServiceRolePlan],
                    pools: Sequence[NodePool], source: str) -> CapacityReport:
     """Every cross-layer check; raises SpecError with every problem, else returns the

@@ -201,7 +201,8 @@ class Cluster(pulumi.ComponentResource):
             f"{name}-kubernetes",
             kubeconfig=pulumi.Output.all(cluster.name, cluster.endpoint,
                                          cluster.certificate_authority).apply(
-                lambda v: json.dumps(kubeconfig(v[0], v[1], str(_field(v[2], "data")), args.region))),
+                lambda v: json.dumps(
+                    kubeconfig(v[0], v[1], str(_field(v[2], "data")), args.region))),
             enable_server_side_apply=True,
             opts=self._opts(),
         )

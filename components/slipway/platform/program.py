@@ -55,10 +55,11 @@ def check(settings: AwsSettings, zones: list[str], catalog: Catalog, environment
           source: str) -> CapacityReport:
     """Every cross-layer check (raises SpecError); returns the capacity report."""
     return check_platform(
-        catalog, environment, plan_subnets(settings.vpc_cidr, zones), settings.cluster_name,
-        plan_service_roles(catalog, environment.namespace),
-        [NodePool(g.name, g.instance_type, g.max_size) for g in settings.node_groups],
-        source,
+        catalog, environment, plan=plan_subnets(settings.vpc_cidr, zones),
+        cluster_name=settings.cluster_name,
+        roles=plan_service_roles(catalog, environment.namespace),
+        pools=[NodePool(g.name, g.instance_type, g.max_size) for g in settings.node_groups],
+        source=source,
     )
 
 

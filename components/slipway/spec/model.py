@@ -494,17 +494,16 @@ ARN = re.compile(r"^arn:aws(-[a-z]+)*:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12})?:(?P<res
 class AwsPermission(SpecModel):
     """One IAM statement: these actions on these resources, nothing else."""
 
-    actions: list[str] = Field(
-        min_length=1, description="IAM actions such as s3:GetObject; no wildcards."
-    )
+    actions: list[str] = Field(description="IAM actions such as s3:GetObject; no wildcards.")
     resources: list[str] = Field(
-        min_length=1,
         description="Resource ARNs such as arn:aws:s3:::orders-invoices/*; never '*' alone.",
     )
 
     @field_validator("actions")
     @classmethod
     def _actions(cls, values: list[str]) -> list[str]:
+        if not values:
+            raise ValueError("must name at least one action, e.g. [s3:GetObject]")
         for value in values:
             if "*" in value or "?" in value:
                 raise ValueError(
@@ -520,7 +519,15 @@ class AwsPermission(SpecModel):
     @field_validator("resources")
     @classmethod
     def _resources(cls, values: list[str]) -> list[str]:
+        if not values:
+            raise ValueError("must name at least one resource ARN, e.g. "
+                             "[arn:aws:s3:::orders-invoices/*]")
         for value in values:
+            if value.strip("*") == "":
+                raise ValueError(
+                    f"{value!r} is every resource in the account; name the ARNs the service "
+                    "needs, e.g. arn:aws:s3:::orders-invoices/*"
+                )
             match = ARN.match(value)
             if match is None:
                 raise ValueError(
