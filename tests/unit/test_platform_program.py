@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 from aws_mocks import ACCOUNT, ISSUER, AwsMocks, policy_document, prod_config
@@ -484,6 +485,15 @@ def test_refuses_a_catalog_the_node_groups_cannot_hold() -> None:
         "needs",
         "capacity at max replicas plus rollout surge:",
     )
+
+
+def test_the_capacity_table_is_logged_on_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    logged: list[str] = []
+    monkeypatch.setattr(pulumi.log, "info", lambda message, *a, **k: logged.append(message))
+    run_prod()
+    table = next(m for m in logged if m.startswith("capacity at max replicas plus rollout"))
+    assert "fulfillment-worker            50     0.500" in table
+    assert "general (m6i.2xlarge)          6     7.710" in table
 
 
 def test_refuses_kubernetes_target_alongside_aws() -> None:

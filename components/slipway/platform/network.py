@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -118,8 +118,8 @@ class Network(pulumi.ComponentResource):
             "subnetCidrs": {plan.key: plan.cidr for plan in self.plan},
         })
 
-    def _opts(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
+    def _opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)
 
     def _tags(self, name: str, **extra: str) -> dict[str, str]:
         return {**self._args.tags, "Name": name, **extra}
