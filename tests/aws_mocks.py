@@ -8,6 +8,7 @@ an OIDC issuer, three zones for eu-west-1), so the code that reads them runs as 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,17 @@ _SHAPES: dict[str, tuple[str, str]] = {
 }
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def resource_id_for(type_token: str, name: str) -> str:
+    """The ID the mocks give a resource: AWS's prefix and 17 hex digits (vpc-0123...), derived
+    from the resource name, so tests can match IDs to resources whatever the order."""
+    prefix = _SHAPES.get(type_token, ("", ""))[0]
+    return f"{prefix}-0{_digest(name)[:16]}" if prefix else f"{name}-id"
+
+
 @dataclass
 class AwsMocks(Registry):
     """A Registry whose resources and invokes answer as AWS would."""
@@ -62,9 +74,9 @@ class AwsMocks(Registry):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
         prefix, arn = _SHAPES.get(args.typ, ("", ""))
-        counter = sum(1 for r in self.resources if r.type == args.typ)
-        resource_id = f"{prefix}-0{counter:016x}" if prefix else f"{args.name}-id"
-        name = str(inputs.get("name") or f"{args.name}-{counter:07x}")
+        resource_id = resource_id_for(args.typ, args.name)
+        # Pulumi auto-names with a random suffix; a hash of the name keeps runs reproducible.
+        name = str(inputs.get("name") or f"{args.name}-{_digest(args.name)[:7]}")
         outputs: dict[str, Any] = {**inputs, "name": name} if "name" in inputs or arn else inputs
         if arn:
             outputs["arn"] = arn.format(region=REGION, account=ACCOUNT, id=resource_id, name=name)
