@@ -73,7 +73,7 @@ class AwsMocks(Registry):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
-        prefix, arn = _SHAPES.get(args.typ, ("", ""))
+        arn = _SHAPES.get(args.typ, ("", ""))[1]
         resource_id = resource_id_for(args.typ, args.name)
         # Pulumi auto-names with a random suffix; a hash of the name keeps runs reproducible.
         name = str(inputs.get("name") or f"{args.name}-{_digest(args.name)[:7]}")
