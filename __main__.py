@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 
 from slipway import ServiceNamespace, ServiceNamespaceArgs, deploy_catalog, load_catalog
 from slipway.catalog_deployment import check_secret_values
+from slipway.platform import build_platform, platform_outputs
 from slipway.settings import CONFIG_NAMESPACE, SECRET_VALUES_KEY, StackSettings, secret_inputs
 from slipway.stack_config import read_namespace
 
@@ -26,14 +27,23 @@ secret_values = secret_inputs(raw.get(SECRET_VALUES_KEY), stack_file)
 store = settings.secret_store_ref()
 check_secret_values(catalog, secret_values, stack_file, store)
 
-kube = settings.kubernetes
-provider = k8s.Provider(
-    "kubernetes",
-    render_yaml_to_directory=kube.render_dir,
-    context=kube.context,
-    kubeconfig=kube.kubeconfig,
-    enable_server_side_apply=True,
-)
+role_arns: dict[str, pulumi.Output[str]] = {}
+if settings.aws is not None:
+    # prod: checks, then VPC + EKS + IAM + Secrets Manager; services deploy into that cluster.
+    platform = build_platform(settings.aws, catalog, environment, store, stack_file)
+    provider = platform.cluster.provider
+    role_arns = platform.role_arns
+    pulumi.export("platform", platform_outputs(platform))
+else:
+    kube = settings.kubernetes
+    assert kube is not None  # the settings model requires kubernetes when aws is not set
+    provider = k8s.Provider(
+        "kubernetes",
+        render_yaml_to_directory=kube.render_dir,
+        context=kube.context,
+        kubeconfig=kube.kubeconfig,
+        enable_server_side_apply=True,
+    )
 namespace = ServiceNamespace(
     environment.namespace,
     ServiceNamespaceArgs(name=environment.namespace, environment=environment.name),
@@ -41,12 +51,12 @@ namespace = ServiceNamespace(
 )
 services = deploy_catalog(
     catalog, environment, namespace.name, secret_values=secret_values, secret_store=store,
-    opts=pulumi.ResourceOptions(providers=[provider]),
+    role_arns=role_arns, opts=pulumi.ResourceOptions(providers=[provider]),
 )
 
 pulumi.export("environment", environment.name)
 pulumi.export("namespace", namespace.name)
-pulumi.export("renderDir", kube.render_dir)
+pulumi.export("renderDir", settings.kubernetes.render_dir if settings.kubernetes else None)
 pulumi.export("services", {
     name: {
         "image": service.image,

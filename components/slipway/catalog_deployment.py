@@ -50,8 +50,11 @@ def check_secret_values(catalog: Catalog, secret_values: Mapping[str, Mapping[st
 def deploy_catalog(catalog: Catalog, environment: Environment, namespace: pulumi.Input[str],
                    *, secret_values: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None,
                    secret_store: SecretStoreRef | None = None,
+                   role_arns: Mapping[str, pulumi.Input[str]] | None = None,
                    opts: pulumi.ResourceOptions | None = None) -> dict[str, Microservice]:
-    """Create the services in dependency order; returns them by name."""
+    """Create the services in dependency order; returns them by name. `role_arns` (by
+    service) become the ServiceAccounts' IRSA annotation."""
+    role_arns = role_arns or {}
     secret_values = secret_values or {}
     created: dict[str, Microservice] = {}
     for spec in catalog.in_dependency_order():
@@ -67,6 +70,7 @@ def deploy_catalog(catalog: Catalog, environment: Environment, namespace: pulumi
                 secret_values=dict(secret_values.get(spec.name, {})) if secret_store is None
                 else {},
                 secret_store=secret_store,
+                iam_role_arn=role_arns.get(spec.name),
             ),
             opts=pulumi.ResourceOptions.merge(
                 opts, pulumi.ResourceOptions(depends_on=callees)

@@ -23,6 +23,7 @@ from .spec.model import ServiceSpec
 TYPE_TOKEN = "slipway:index:Microservice"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 EXTERNAL_SECRETS_API = "external-secrets.io/v1"
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class MicroserviceArgs:
     secret_store: SecretStoreRef | None = None
     """When set, an ExternalSecret reads values from this store instead, and no secret value
     passes through Pulumi at all. Default None: a Kubernetes Secret from `secret_values`."""
+    iam_role_arn: pulumi.Input[str] | None = None
+    """IAM role (IRSA, on EKS) the pods assume: set as the ServiceAccount's
+    `eks.amazonaws.com/role-arn` annotation. Default None: no AWS identity."""
 
 
 def _check(args: MicroserviceArgs) -> None:
@@ -152,9 +156,12 @@ class Microservice(pulumi.ComponentResource):
 
     def _service_account(self, namespace: pulumi.Input[str]) -> k8s.core.v1.ServiceAccount:
         spec = self._args.spec
+        metadata = self._metadata(namespace, "serviceAccount", spec.name)
+        if self._args.iam_role_arn is not None:
+            metadata["annotations"] = {IRSA_ANNOTATION: self._args.iam_role_arn}
         return k8s.core.v1.ServiceAccount(
             f"{self._name}-sa",
-            metadata=self._metadata(namespace, "serviceAccount", spec.name),
+            metadata=metadata,
             automount_service_account_token=spec.service_account.automount_token,
             opts=self._opts(),
         )

@@ -14,6 +14,7 @@ import pulumi
 from pydantic import Field, ValidationError, model_validator
 
 from .environment import Environment, PeerSelector, SecretStoreRef
+from .platform.aws_settings import AwsSettings
 from .spec.errors import SpecError, format_validation_error
 from .spec.model import DNS_LABEL, FieldError, IntOrPercent, SpecModel
 
@@ -69,7 +70,11 @@ class StackSettings(SpecModel):
     namespace: str | None = Field(default=None, pattern=DNS_LABEL,
                                   description="Default slipway-<environment> (pr-N: pr-N).")
     catalog: str = Field(default="services", description="Directory of service files.")
-    kubernetes: KubernetesSettings
+    kubernetes: KubernetesSettings | None = Field(
+        default=None,
+        description="Where manifests go: a render directory or a kube context. Required "
+        "unless aws is set (then the EKS cluster is the target).",
+    )
     rollout: RolloutSettings = Field(default_factory=RolloutSettings)
     revision_history_limit: int = Field(default=5, ge=1, le=50)
     spread: SpreadSettings = Field(default_factory=SpreadSettings)
@@ -81,9 +86,35 @@ class StackSettings(SpecModel):
         description="Read secret values through External Secrets from this store instead of "
         "stack secrets (secretValues).",
     )
+    aws: AwsSettings | None = Field(
+        default=None,
+        description="Build the AWS platform (VPC, EKS, IAM, Secrets Manager) and deploy the "
+        "services to its cluster. Left out: no cloud.",
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> StackSettings:
+        if self.aws is None and self.kubernetes is None:
+            raise FieldError("kubernetes", "is required (renderDir or context) unless aws is set")
+        if self.aws is not None and self.kubernetes is not None:
+            raise FieldError(
+                "kubernetes",
+                "must be left out when aws is set: the services deploy to the EKS cluster "
+                "the aws settings build",
+            )
+        if self.aws is not None and self.secret_store is None:
+            raise FieldError(
+                "secretStore",
+                "is required when aws is set: secret values live in AWS Secrets Manager and "
+                "reach pods through External Secrets, e.g. secretStore: {name: "
+                "aws-secrets-manager, keyPrefix: slipway/prod}",
+            )
+        return self
+
     @model_validator(mode="after")
     def _no_plaintext_secrets_on_disk(self) -> StackSettings:
-        if self.kubernetes.render_dir is not None and self.secret_store is None:
+        rendering = self.kubernetes is not None and self.kubernetes.render_dir is not None
+        if rendering and self.secret_store is None:
             raise FieldError(
                 "secretStore",
                 "is required when kubernetes.renderDir is set: rendered manifests are plain "

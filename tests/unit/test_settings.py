@@ -55,7 +55,8 @@ def test_rendering_requires_a_secret_store() -> None:
     with pytest.raises(SpecError, match=r"Pulumi.dev.yaml: slipway:secretStore: is required "
                        r"when kubernetes.renderDir is set"):
         parse(kubernetes=RENDER)
-    assert parse(kubernetes=RENDER, secretStore={"name": "s"}).kubernetes.render_dir == "out/dev"
+    kubernetes = parse(kubernetes=RENDER, secretStore={"name": "s"}).kubernetes
+    assert kubernetes is not None and kubernetes.render_dir == "out/dev"
 
 
 def test_fails_on_unknown_nested_setting() -> None:

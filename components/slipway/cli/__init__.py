@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typer
 
-from . import history, stack_commands
+from . import history, platform_commands, stack_commands
 
 app = typer.Typer(help="Ship microservices with Pulumi: stacks, previews, releases.",
                   no_args_is_help=True, add_completion=False)
@@ -22,3 +22,4 @@ app.command()(stack_commands.preview)
 app.command()(stack_commands.destroy)
 app.command()(history.catalog)
 app.command()(history.dora)
+app.command()(platform_commands.capacity)

@@ -1,0 +1,75 @@
+"""Cross-layer checks: what the services need against what the platform provides.
+
+Pure functions over plans (subnets, roles, node groups) and the catalog; the program runs them
+all before registering anything, so a mismatch creates nothing. Each returns a list of problems
+(empty when sound); `check_platform` raises them together as a SpecError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ..environment import Environment
+from ..spec.catalog import Catalog
+from ..spec.errors import SpecError
+from . import iam_policies
+from .capacity import CapacityReport, NodePool, check_capacity
+from .service_roles import ServiceRolePlan, service_account_name
+from .subnets import ELB_TAG, ZONE_COUNT, SubnetPlan, subnet_tags
+
+# Placeholders: the trust check reads the subjects a built policy names, whatever the issuer.
+_ISSUER = "https://oidc.eks.example.amazonaws.com/id/CHECK"
+_PROVIDER = "arn:aws:iam::000000000000:oidc-provider/oidc.eks.example.amazonaws.com/id/CHECK"
+
+
+def check_public_subnets(catalog: Catalog, plan: Sequence[SubnetPlan], cluster_name: str,
+                         source: str) -> list[str]:
+    """A public service needs a public subnet tagged for internet-facing load balancers in
+    every zone (the load balancer controller picks subnets by that tag)."""
+    public = [spec.name for spec in catalog if spec.exposure.public]
+    if not public:
+        return []
+    tagged = {p.zone for p in plan if p.tier == "public"
+              and subnet_tags(p.tier, cluster_name, "owned", p.key).get(ELB_TAG) == "1"}
+    if len(tagged) < ZONE_COUNT:
+        return [f"{source}: slipway:aws: public services ({', '.join(public)}) need a public "
+                f"subnet tagged {ELB_TAG}=1 in each of {ZONE_COUNT} zones; found "
+                f"{len(tagged)} ({', '.join(sorted(tagged)) or 'none'})"]
+    return []
+
+
+def check_role_trust(catalog: Catalog, environment: Environment,
+                     roles: Mapping[str, ServiceRolePlan]) -> list[str]:
+    """Each role's trust policy names the ServiceAccount its service actually runs as (in the
+    namespace the program deploys to), and only services that declare permissions have one."""
+    problems = []
+    for spec in catalog:
+        where = f"{catalog.sources.get(spec.name, spec.name)}: aws.permissions"
+        plan = roles.get(spec.name)
+        if plan is None:
+            if spec.aws.permissions:
+                problems.append(f"{where}: declares permissions but no role is planned")
+            continue
+        if not spec.aws.permissions:
+            problems.append(f"{where}: declares no permissions but a role is planned")
+        expected = iam_policies.service_account_subject(environment.namespace,
+                                                        service_account_name(spec.name))
+        subjects = iam_policies.trusted_subjects(plan.trust(_PROVIDER, _ISSUER))
+        if subjects != [expected]:
+            problems.append(f"{where}: role trusts {', '.join(subjects) or 'nobody'}, but the "
+                            f"service runs as {expected}")
+    for name in sorted(set(roles) - set(catalog.services)):
+        problems.append(f"role planned for {name!r}, which is not in the catalog")
+    return problems
+
+
+def check_platform(catalog: Catalog, environment: Environment, *, plan: Sequence[SubnetPlan],
+                   cluster_name: str, roles: Mapping[str, ServiceRolePlan],
+                   pools: Sequence[NodePool], source: str) -> CapacityReport:
+    """Every cross-layer check; raises SpecError with every problem, else returns the
+    capacity report (for the program to print)."""
+    problems = check_public_subnets(catalog, plan, cluster_name, source)
+    problems += check_role_trust(catalog, environment, roles)
+    if problems:
+        raise SpecError(problems)
+    return check_capacity(catalog, environment, pools, source)
