@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 
 from slipway import ServiceNamespace, ServiceNamespaceArgs, deploy_catalog, load_catalog
 from slipway.catalog_deployment import check_secret_values
+from slipway.platform import KubernetesPlatform, public_hosts
 from slipway.settings import CONFIG_NAMESPACE, SECRET_VALUES_KEY, StackSettings, secret_inputs
 from slipway.stack_config import read_namespace
 
@@ -25,6 +26,8 @@ catalog = load_catalog(Path(settings.catalog), environment.name)
 secret_values = secret_inputs(raw.get(SECRET_VALUES_KEY), stack_file)
 store = settings.secret_store_ref()
 check_secret_values(catalog, secret_values, stack_file, store)
+platform_args = None if settings.platform is None else settings.platform.to_args(
+    environment, public_hosts(catalog), secret_store=store, source=stack_file)
 
 kube = settings.kubernetes
 provider = k8s.Provider(
@@ -36,17 +39,23 @@ provider = k8s.Provider(
 )
 namespace = ServiceNamespace(
     environment.namespace,
-    ServiceNamespaceArgs(name=environment.namespace, environment=environment.name),
+    ServiceNamespaceArgs(name=environment.namespace, environment=environment.name,
+                         extra_labels={"istio-injection": "enabled"} if environment.mesh else {}),
     opts=pulumi.ResourceOptions(providers=[provider]),
 )
+platform = None if platform_args is None else KubernetesPlatform(
+    "platform", platform_args, opts=pulumi.ResourceOptions(providers=[provider]))
 services = deploy_catalog(
     catalog, environment, namespace.name, secret_values=secret_values, secret_store=store,
-    opts=pulumi.ResourceOptions(providers=[provider]),
+    opts=pulumi.ResourceOptions(providers=[provider],
+                                depends_on=[platform] if platform is not None else []),
 )
 
 pulumi.export("environment", environment.name)
 pulumi.export("namespace", namespace.name)
 pulumi.export("renderDir", kube.render_dir)
+if platform is not None:
+    pulumi.export("platformSkippedCharts", platform.skipped_charts)
 pulumi.export("services", {
     name: {
         "image": service.image,

@@ -14,6 +14,7 @@ import pulumi
 from pydantic import Field, ValidationError, model_validator
 
 from .environment import Environment, PeerSelector, SecretStoreRef
+from .platform.kubernetes_settings import PlatformSettings
 from .spec.errors import SpecError, format_validation_error
 from .spec.model import DNS_LABEL, FieldError, IntOrPercent, SpecModel
 
@@ -81,6 +82,25 @@ class StackSettings(SpecModel):
         description="Read secret values through External Secrets from this store instead of "
         "stack secrets (secretValues).",
     )
+    platform: PlatformSettings | None = Field(
+        default=None,
+        description="The in-cluster platform (mesh, gateway, observability, external "
+        "secrets); left out: none is created and services keep the Environment defaults.",
+    )
+
+    @model_validator(mode="after")
+    def _store_is_the_platform_s(self) -> StackSettings:
+        external = self.platform.external_secrets if self.platform is not None else None
+        if external is not None and external.enabled and self.secret_store is not None and \
+                self.secret_store.name != external.store_name:
+            raise FieldError(
+                "secretStore.name",
+                f"must be the platform's store {external.store_name!r} "
+                f"(platform.externalSecrets.storeName) or services read from a store that "
+                f"does not exist (got {self.secret_store.name!r})",
+            )
+        return self
+
     @model_validator(mode="after")
     def _no_plaintext_secrets_on_disk(self) -> StackSettings:
         if self.kubernetes.render_dir is not None and self.secret_store is None:
@@ -110,6 +130,10 @@ class StackSettings(SpecModel):
             host_spread=self.spread.host,
             gateway=self.gateway.selector(),
             monitoring=self.monitoring.selector(),
+            **({} if self.platform is None else {
+                "mesh": self.platform.mesh.enabled,
+                "observability": self.platform.observability.enabled,
+            }),
         )
 
     def secret_store_ref(self) -> SecretStoreRef | None:
