@@ -421,8 +421,16 @@ class MetricsEndpoint(SpecModel):
 
     path: str = Field(default="/metrics", pattern=URL_PATH,
                       description="HTTP path of the Prometheus metrics. Default /metrics.")
-    interval: str = Field(default="30s", pattern=r"^[1-9][0-9]*(s|m)$",
-                          description="Scrape interval, e.g. 15s or 1m. Default 30s.")
+    interval: str = Field(default="30s", description="Scrape interval, e.g. 15s or 1m. "
+                          "Default 30s.")
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        if not (isinstance(value, str) and re.match(r"^[1-9][0-9]*(s|m)$", value)):
+            raise ValueError(f"must be a duration in seconds or minutes such as 30s or 1m "
+                             f"(got {value!r})")
+        return value
 
 
 # Envoy's retry conditions (x-envoy-retry-on and x-envoy-retry-grpc-on) that Istio accepts.
