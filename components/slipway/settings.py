@@ -6,6 +6,7 @@ refuses unknown keys and bad values with `Pulumi.<stack>.yaml: slipway:<key>.<fi
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -120,7 +121,7 @@ class StackSettings(SpecModel):
             f"slipway-{self.environment}")
 
     def to_environment(self) -> Environment:
-        return Environment(
+        environment = Environment(
             name=self.environment,
             namespace=self.namespace_name,
             max_surge=self.rollout.max_surge,
@@ -130,11 +131,11 @@ class StackSettings(SpecModel):
             host_spread=self.spread.host,
             gateway=self.gateway.selector(),
             monitoring=self.monitoring.selector(),
-            **({} if self.platform is None else {
-                "mesh": self.platform.mesh.enabled,
-                "observability": self.platform.observability.enabled,
-            }),
         )
+        if self.platform is None:
+            return environment
+        return dataclasses.replace(environment, mesh=self.platform.mesh.enabled,
+                                   observability=self.platform.observability.enabled)
 
     def secret_store_ref(self) -> SecretStoreRef | None:
         store = self.secret_store

@@ -38,8 +38,8 @@ config:
     externalSecrets:
       enabled: true
       region: eu-west-1
-      roleArn: %s
-""" % ROLE_ARN
+      roleArn: ROLE_ARN
+""".replace("ROLE_ARN", ROLE_ARN)
 
 
 def render(project: Project) -> dict[str, dict[str, Any]]:

@@ -18,7 +18,7 @@ mistakes a rendered platform for an installed one.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -75,8 +75,8 @@ EXTERNAL_SECRETS = Chart("external-secrets", "0.20.4", "https://charts.external-
 
 
 def release(name: str, chart: Chart, namespace: pulumi.Input[str], values: Mapping[str, Any],
-            mode: ChartMode, parent: pulumi.Resource,
-            depends_on: list[pulumi.Resource] | None = None) -> k8s.helm.v3.Release | None:
+            mode: ChartMode, *, parent: pulumi.Resource,
+            depends_on: Sequence[pulumi.Resource] | None = None) -> k8s.helm.v3.Release | None:
     """A pinned Helm release, or None when charts are skipped."""
     if mode not in CHART_MODES:
         raise ValueError(f"chart mode must be one of {', '.join(CHART_MODES)} (got {mode!r})")
@@ -94,7 +94,7 @@ def release(name: str, chart: Chart, namespace: pulumi.Input[str], values: Mappi
         atomic=True,
         cleanup_on_fail=True,
         timeout=600,
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on or []),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on or [])),
     )
 
 

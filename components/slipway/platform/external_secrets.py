@@ -100,7 +100,8 @@ class ExternalSecrets(pulumi.ComponentResource):
         )
         chart = helm.EXTERNAL_SECRETS.at(args.chart_version)
         operator = helm.release(f"{name}-operator", chart, namespace_name,
-                                  chart_values(args), args.charts, self, [account])
+                                  chart_values(args), args.charts, parent=self,
+                                  depends_on=[account])
         store = k8s.apiextensions.CustomResource(
             f"{name}-store",
             api_version=EXTERNAL_SECRETS_API,
@@ -110,7 +111,7 @@ class ExternalSecrets(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[operator] if operator is not None else [account]),
         )
-        self.store_name = store.metadata.apply(lambda m: m["name"])
+        self.store_name = pulumi.Output.all(args.store_name, store.id).apply(lambda v: v[0])
         self.skipped_charts = helm.skipped(args.charts, chart)
         self.register_outputs({"storeName": self.store_name,
                                "skippedCharts": self.skipped_charts})

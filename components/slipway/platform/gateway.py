@@ -99,8 +99,8 @@ def public_hosts(catalog: Catalog) -> list[PublicHost]:
                 f"host {host} is shared, and the gateway limits a host as a whole: give every "
                 f"service on it the same exposure.rateLimit ({shown})")
             continue
-        limit = limits.pop()
-        hosts.append(PublicHost(host, limit[0], limit[1]) if limit else PublicHost(host))
+        agreed = limits.pop()
+        hosts.append(PublicHost(host, agreed[0], agreed[1]) if agreed else PublicHost(host))
     if problems:
         raise SpecError(problems)
     return hosts
@@ -321,7 +321,7 @@ class Gateway(pulumi.ComponentResource):
                 f"{name}-cert-manager", cert_manager_chart,
                 namespace.metadata.apply(lambda m: m["name"]),
                 {"crds": {"enabled": True}, "config": {"enableGatewayAPI": True}},
-                args.charts, self, crds)
+                args.charts, parent=self, depends_on=crds)
         after_crds = pulumi.ResourceOptions(parent=self, depends_on=crds)
         after_cert_manager = pulumi.ResourceOptions(
             parent=self, depends_on=[cert_manager] if cert_manager is not None else [])
@@ -361,7 +361,8 @@ class Gateway(pulumi.ComponentResource):
                 spec=limits,
                 opts=child,
             )
-        self.gateway_name = gateway.metadata.apply(lambda m: m["name"])
+        # Known once the Gateway is registered, so dependents wait for it.
+        self.gateway_name = pulumi.Output.all(args.name, gateway.id).apply(lambda v: v[0])
         self.namespace = pulumi.Output.from_input(args.namespace)
         self.skipped_charts = helm.skipped(args.charts, cert_manager_chart) \
             if args.cert_manager else []

@@ -53,6 +53,20 @@ def _role_arn(value: str) -> str:
     return value
 
 
+def _retention(value: str) -> str:
+    if not re.match(r"^[1-9][0-9]*(h|d|w)$", value):
+        raise ValueError(f"must be a duration in hours, days or weeks such as 15d, 72h or 2w "
+                         f"(got {value!r})")
+    return value
+
+
+def _endpoint(value: str) -> str:
+    if not re.match(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:[0-9]{1,5}$", value):
+        raise ValueError(f"must be host:port such as tempo.tracing:4317, without a scheme "
+                         f"(got {value!r})")
+    return value
+
+
 ExactVersion = Annotated[str, AfterValidator(_exact)]
 
 
@@ -86,8 +100,8 @@ class ObservabilitySettings(SpecModel):
                           "every service a ServiceMonitor, SLO rules and a dashboard.")
     kube_prometheus_stack_version: ExactVersion = helm.KUBE_PROMETHEUS_STACK.version
     opentelemetry_collector_version: ExactVersion = helm.OPENTELEMETRY_COLLECTOR.version
-    retention: str = Field(default="15d", pattern=r"^[1-9][0-9]*(h|d|w)$")
-    traces_endpoint: str | None = Field(default=None, pattern=r"^[a-z0-9.-]+:[0-9]{1,5}$")
+    retention: Annotated[str, AfterValidator(_retention)] = "15d"
+    traces_endpoint: Annotated[str, AfterValidator(_endpoint)] | None = None
 
 
 class ExternalSecretsSettings(SpecModel):

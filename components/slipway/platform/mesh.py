@@ -122,16 +122,17 @@ class Mesh(pulumi.ComponentResource):
         version = args.istio_version
         mode = args.charts
         base = helm.release(f"{name}-base", helm.ISTIO_BASE.at(version),
-                              self.system_namespace, {"defaultRevision": "default"}, mode, self)
+                              self.system_namespace, {"defaultRevision": "default"}, mode,
+                              parent=self)
         after_base = [base] if base is not None else []
         cni = helm.release(f"{name}-cni", helm.ISTIO_CNI.at(version), self.system_namespace,
-                             {}, mode, self, after_base)
+                             {}, mode, parent=self, depends_on=after_base)
         istiod = helm.release(f"{name}-istiod", helm.ISTIOD.at(version),
-                                self.system_namespace, istiod_values(), mode, self,
-                                [r for r in (base, cni) if r is not None])
+                                self.system_namespace, istiod_values(), mode, parent=self,
+                                depends_on=[r for r in (base, cni) if r is not None])
         helm.release(GATEWAY_RELEASE, helm.ISTIO_GATEWAY.at(version),
-                       self.gateway_namespace, gateway_values(args), mode, self,
-                       [istiod] if istiod is not None else [])
+                       self.gateway_namespace, gateway_values(args), mode, parent=self,
+                       depends_on=[istiod] if istiod is not None else [])
         k8s.apiextensions.CustomResource(
             f"{name}-mtls-strict",
             api_version=SECURITY_API,

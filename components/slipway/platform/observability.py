@@ -88,7 +88,8 @@ def prometheus_values(args: ObservabilityArgs) -> dict[str, Any]:
                 # The sidecar intercepts nothing; it only writes its certificates for scrapes.
                 "traffic.sidecar.istio.io/includeInboundPorts": "",
                 "traffic.sidecar.istio.io/includeOutboundIPRanges": "",
-                "proxy.istio.io/config": "proxyMetadata:\n  OUTPUT_CERTS: /etc/istio-output-certs\n",
+                "proxy.istio.io/config":
+                    "proxyMetadata:\n  OUTPUT_CERTS: /etc/istio-output-certs\n",
                 "sidecar.istio.io/userVolumeMount":
                     '[{"name": "istio-certs", "mountPath": "/etc/istio-output-certs"}]',
             },
@@ -164,10 +165,10 @@ class Observability(pulumi.ComponentResource):
         stack_chart = helm.KUBE_PROMETHEUS_STACK.at(args.kube_prometheus_stack_version)
         collector_chart = helm.OPENTELEMETRY_COLLECTOR.at(args.opentelemetry_collector_version)
         prometheus = helm.release(PROMETHEUS_RELEASE, stack_chart, self.namespace,
-                                    prometheus_values(args), args.charts, self)
+                                    prometheus_values(args), args.charts, parent=self)
         helm.release(f"{name}-otel-collector", collector_chart, self.namespace,
-                       collector_values(args), args.charts, self,
-                       [prometheus] if prometheus is not None else [])
+                     collector_values(args), args.charts, parent=self,
+                     depends_on=[prometheus] if prometheus is not None else [])
         self.skipped_charts = helm.skipped(args.charts, stack_chart, collector_chart)
         self.register_outputs({
             "namespace": self.namespace,
