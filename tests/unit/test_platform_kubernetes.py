@@ -535,3 +535,19 @@ def test_a_platform_that_disagrees_with_its_environment_registers_nothing(
         run_under_mocks(lambda: KubernetesPlatform("platform", change(full_args())),
                         stack="prod", registry=registry)
     assert len(registry) == 0
+
+
+def test_vendored_crds_match_the_checksums_their_readme_records() -> None:
+    import hashlib
+    import re as regex
+    from importlib import resources
+
+    folder = resources.files("slipway.platform").joinpath("crds", "gateway-api")
+    readme = folder.joinpath("README.md").read_text()
+    recorded = dict(regex.findall(r"^\| (\S+\.yaml) \| ([0-9a-f]{64}) \|$", readme, regex.M))
+    files = sorted(e.name for e in folder.iterdir() if e.name.endswith(".yaml"))
+    assert sorted(recorded) == files
+    for name in files:
+        digest = hashlib.sha256(folder.joinpath(name).read_bytes()).hexdigest()
+        assert digest == recorded[name], name
+    assert "sigs.k8s.io/gateway-api@v1.3.0" in readme
