@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
+from importlib import resources
 from typing import Any
 
 import pulumi
@@ -538,13 +541,9 @@ def test_a_platform_that_disagrees_with_its_environment_registers_nothing(
 
 
 def test_vendored_crds_match_the_checksums_their_readme_records() -> None:
-    import hashlib
-    import re as regex
-    from importlib import resources
-
     folder = resources.files("slipway.platform").joinpath("crds", "gateway-api")
     readme = folder.joinpath("README.md").read_text()
-    recorded = dict(regex.findall(r"^\| (\S+\.yaml) \| ([0-9a-f]{64}) \|$", readme, regex.M))
+    recorded = dict(re.findall(r"^\| (\S+\.yaml) \| ([0-9a-f]{64}) \|$", readme, re.M))
     files = sorted(e.name for e in folder.iterdir() if e.name.endswith(".yaml"))
     assert sorted(recorded) == files
     for name in files:
