@@ -1,4 +1,4 @@
-"""Slipway program: stack settings -> namespace -> catalog -> one Microservice per service.
+"""Slipway program: stack settings -> platform -> namespace -> one Microservice per service.
 
 Thin on purpose: every decision lives in the library (components/slipway), which tests import
 without running this file.
@@ -11,7 +11,7 @@ import pulumi_kubernetes as k8s
 
 from slipway import ServiceNamespace, ServiceNamespaceArgs, deploy_catalog, load_catalog
 from slipway.catalog_deployment import check_secret_values
-from slipway.platform import build_platform, platform_outputs
+from slipway.platform import KubernetesPlatform, build_platform, platform_outputs, public_hosts
 from slipway.settings import CONFIG_NAMESPACE, SECRET_VALUES_KEY, StackSettings, secret_inputs
 from slipway.stack_config import read_namespace
 
@@ -20,20 +20,26 @@ raw = read_namespace(CONFIG_NAMESPACE)
 settings = StackSettings.parse(raw, stack_file)
 environment = settings.to_environment()
 
-# Everything is validated before the first resource is registered: a bad catalog or a
-# missing secret creates nothing.
+# Everything is validated before the first resource is registered: a bad catalog, a missing
+# secret or bad platform settings create nothing.
 catalog = load_catalog(Path(settings.catalog), environment.name)
 secret_values = secret_inputs(raw.get(SECRET_VALUES_KEY), stack_file)
 store = settings.secret_store_ref()
 check_secret_values(catalog, secret_values, stack_file, store)
+hosts = public_hosts(catalog)
+if settings.platform is not None:
+    settings.platform.check(environment, hosts, secret_store=store, source=stack_file,
+                            role_from_aws=settings.aws is not None)
 
 role_arns: dict[str, pulumi.Output[str]] = {}
+operator_role: pulumi.Output[str] | None = None
 if settings.aws is not None:
     # prod: checks, then VPC + EKS + IAM + Secrets Manager; services deploy into that cluster.
-    platform = build_platform(settings.aws, catalog, environment, store, stack_file)
-    provider = platform.cluster.provider
-    role_arns = platform.role_arns
-    pulumi.export("platform", platform_outputs(platform))
+    aws_platform = build_platform(settings.aws, catalog, environment, store, stack_file)
+    provider = aws_platform.cluster.provider
+    role_arns = aws_platform.role_arns
+    operator_role = aws_platform.secrets_operator_role_arn
+    pulumi.export("platform", platform_outputs(aws_platform))
 else:
     kube = settings.kubernetes
     assert kube is not None  # the settings model requires kubernetes when aws is not set
@@ -46,17 +52,28 @@ else:
     )
 namespace = ServiceNamespace(
     environment.namespace,
-    ServiceNamespaceArgs(name=environment.namespace, environment=environment.name),
+    ServiceNamespaceArgs(name=environment.namespace, environment=environment.name,
+                         extra_labels={"istio-injection": "enabled"} if environment.mesh else {}),
+    opts=pulumi.ResourceOptions(providers=[provider]),
+)
+platform = None if settings.platform is None else KubernetesPlatform(
+    "platform",
+    settings.platform.to_args(environment, hosts, role_arn=operator_role, secret_store=store,
+                              source=stack_file),
     opts=pulumi.ResourceOptions(providers=[provider]),
 )
 services = deploy_catalog(
     catalog, environment, namespace.name, secret_values=secret_values, secret_store=store,
-    role_arns=role_arns, opts=pulumi.ResourceOptions(providers=[provider]),
+    role_arns=role_arns,
+    opts=pulumi.ResourceOptions(providers=[provider],
+                                depends_on=[platform] if platform is not None else []),
 )
 
 pulumi.export("environment", environment.name)
 pulumi.export("namespace", namespace.name)
 pulumi.export("renderDir", settings.kubernetes.render_dir if settings.kubernetes else None)
+if platform is not None:
+    pulumi.export("platformSkippedCharts", platform.skipped_charts)
 pulumi.export("services", {
     name: {
         "image": service.image,

@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from . import availability, labels, network_policy, workload
+from . import availability, labels, network_policy, service_mesh, service_monitoring, workload
 from .environment import Environment, SecretStoreRef
 from .network_policy import Peer
 from .spec.model import ServiceSpec
@@ -113,6 +113,10 @@ class Microservice(pulumi.ComponentResource):
         if spec.wants_pdb:
             self._disruption_budget(namespace, deployment)
         self._network_policy(namespace)
+        self.resource_names.update(
+            service_monitoring.create(self, spec, env, namespace, resource_name=name))
+        self.resource_names.update(service_mesh.create(
+            self, spec, env, namespace, args.callers, resource_name=name))
 
         self.deployment_name = deployment.metadata.apply(lambda m: m["name"])
         self.service_name = service.metadata.apply(lambda m: m["name"])

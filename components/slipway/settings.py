@@ -6,6 +6,7 @@ refuses unknown keys and bad values with `Pulumi.<stack>.yaml: slipway:<key>.<fi
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from .environment import Environment, PeerSelector, SecretStoreRef
 from .platform.aws_settings import AwsSettings
+from .platform.kubernetes_settings import PlatformSettings
 from .spec.errors import SpecError, format_validation_error
 from .spec.model import DNS_LABEL, FieldError, IntOrPercent, SpecModel
 
@@ -91,6 +93,11 @@ class StackSettings(SpecModel):
         description="Build the AWS platform (VPC, EKS, IAM, Secrets Manager) and deploy the "
         "services to its cluster. Left out: no cloud.",
     )
+    platform: PlatformSettings | None = Field(
+        default=None,
+        description="The in-cluster platform (mesh, gateway, observability, external "
+        "secrets); left out: none is created and services keep the Environment defaults.",
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> StackSettings:
@@ -108,6 +115,19 @@ class StackSettings(SpecModel):
                 "is required when aws is set: secret values live in AWS Secrets Manager and "
                 "reach pods through External Secrets, e.g. secretStore: {name: "
                 "aws-secrets-manager, keyPrefix: slipway/prod}",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _store_is_the_platform_s(self) -> StackSettings:
+        external = self.platform.external_secrets if self.platform is not None else None
+        if external is not None and external.enabled and self.secret_store is not None and \
+                self.secret_store.name != external.store_name:
+            raise FieldError(
+                "secretStore.name",
+                f"must be the platform's store {external.store_name!r} "
+                f"(platform.externalSecrets.storeName) or services read from a store that "
+                f"does not exist (got {self.secret_store.name!r})",
             )
         return self
 
@@ -131,7 +151,7 @@ class StackSettings(SpecModel):
             f"slipway-{self.environment}")
 
     def to_environment(self) -> Environment:
-        return Environment(
+        environment = Environment(
             name=self.environment,
             namespace=self.namespace_name,
             max_surge=self.rollout.max_surge,
@@ -142,6 +162,10 @@ class StackSettings(SpecModel):
             gateway=self.gateway.selector(),
             monitoring=self.monitoring.selector(),
         )
+        if self.platform is None:
+            return environment
+        return dataclasses.replace(environment, mesh=self.platform.mesh.enabled,
+                                   observability=self.platform.observability.enabled)
 
     def secret_store_ref(self) -> SecretStoreRef | None:
         store = self.secret_store

@@ -38,7 +38,8 @@ def render(service: ServiceSpec, *, environment: Environment | None = None,
            secret_values: Mapping[str, str] | None = None,
            secret_store: SecretStoreRef | None = None) -> Registry:
     """Create one Microservice under mocks and return what it registered."""
-    env = environment or Environment(name="dev", namespace="apps")
+    # Monitoring children are tested in test_service_monitoring.py; keep the workload set here.
+    env = environment or Environment(name="dev", namespace="apps", observability=False)
 
     def program() -> None:
         Microservice(service.name, MicroserviceArgs(

@@ -103,6 +103,12 @@ def test_resource_counts_per_kind(prod: AwsMocks) -> None:
         "slipway:platform:Cluster": 1,
         "slipway:platform:ServiceRole": 2,
         "slipway:platform:SecretsStore": 1,
+        # The in-cluster platform, on the cluster's provider.
+        "slipway:platform:KubernetesPlatform": 1,
+        "slipway:platform:Mesh": 1,
+        "slipway:platform:Gateway": 1,
+        "slipway:platform:Observability": 1,
+        "slipway:platform:ExternalSecrets": 1,
     }
     assert counts["pulumi:providers:aws"] == 1
     assert counts["pulumi:providers:kubernetes"] == 1
@@ -117,17 +123,16 @@ def test_zones_come_from_the_availability_zones_lookup(prod: AwsMocks) -> None:
 
 
 def test_every_platform_resource_is_parented_under_the_platform(prod: AwsMocks) -> None:
-    platform_kinds = ("aws:", "slipway:platform:")
+    roots = ("slipway:platform:Platform", "slipway:platform:KubernetesPlatform")
     checked = 0
     for resource in prod:
-        if resource.type.startswith(platform_kinds) and \
-                resource.type != "slipway:platform:Platform":
-            assert "slipway:platform:Platform" in ancestors(prod, resource), resource.name
+        if resource.type.startswith(("aws:", "slipway:platform:")) and resource.type not in roots:
+            assert set(roots) & set(ancestors(prod, resource)), resource.name
             checked += 1
     assert checked > 60
-    platform = prod.one("slipway:platform:Platform")
-    # The Platform itself hangs off the stack (whose name the mocks cache between runs).
-    assert "::pulumi:pulumi:Stack::" in platform.parent
+    for root in roots:
+        # Each platform hangs off the stack (whose name the mocks cache between runs).
+        assert "::pulumi:pulumi:Stack::" in prod.one(root).parent
 
 
 def test_platform_resources_use_the_explicit_aws_provider(prod: AwsMocks) -> None:
@@ -296,8 +301,8 @@ def test_kubernetes_resources_deploy_through_the_cluster_provider(prod: AwsMocks
         "eks", "get-token", "--cluster-name", "slipway-prod", "--region", "eu-west-1",
         "--output", "json"]
     assert "slipway-prod-cluster-kubernetes" in provider.urn
-    namespace = prod.one("kubernetes:core/v1:Namespace")
-    assert namespace.k8s_name == "slipway-prod"
+    namespaces = {r.k8s_name for r in prod.of_type("kubernetes:core/v1:Namespace")}
+    assert "slipway-prod" in namespaces
     assert not any(r.type == "pulumi:providers:kubernetes" and r.name == "kubernetes"
                    for r in prod)
 
@@ -351,6 +356,8 @@ def test_service_role_policy_is_what_the_spec_declares(prod: AwsMocks) -> None:
 def test_service_accounts_carry_their_role_arn(prod: AwsMocks) -> None:
     role_arns = prod.outputs["platform"]["serviceRoleArns"]
     for account in prod.of_type("kubernetes:core/v1:ServiceAccount"):
+        if account.k8s_name == "external-secrets":
+            continue  # the operator's, with its own role (next test)
         annotations = account.inputs["metadata"].get("annotations", {})
         name = account.k8s_name
         if name in role_arns:
@@ -359,6 +366,12 @@ def test_service_accounts_carry_their_role_arn(prod: AwsMocks) -> None:
         else:
             assert "eks.amazonaws.com/role-arn" not in annotations
     assert sorted(role_arns) == ["fulfillment-worker", "orders"]
+
+
+def test_external_secrets_operator_runs_as_the_platform_role(prod: AwsMocks) -> None:
+    account = prod.one("kubernetes:core/v1:ServiceAccount", "external-secrets")
+    assert account.inputs["metadata"]["annotations"] == {
+        "eks.amazonaws.com/role-arn": prod.outputs["platform"]["externalSecretsRoleArn"]}
 
 
 def test_secrets_manager_secret_per_service_under_the_store_prefix(prod: AwsMocks) -> None:

@@ -49,7 +49,7 @@ def from_yaml(text: str, environment: str | None = None) -> ServiceSpec:
 BASE_YAML = f"name: api\nimage: {IMAGE}\nversion: 1.0.0\n"
 OVERRIDE_FIELDS = (
     "image, signature, version, port, resources, probes, scaling, disruption, release, slo, "
-    "exposure, config, egress, terminationGracePeriodSeconds"
+    "exposure, mesh, config, egress, terminationGracePeriodSeconds"
 )
 
 
@@ -916,7 +916,7 @@ def test_unknown_override_field_lists_the_fields_an_override_takes(
 def test_unknown_field_nested_in_an_override_lists_that_section_s_fields() -> None:
     with pytest.raises(SpecError, match=exact(
         f"{SOURCE}: environments.prod.exposure.hots: unknown field (did you mean 'host'?); "
-        "valid fields: public, host, path"
+        "valid fields: public, host, path, rateLimit"
     )):
         spec("prod", environments={"prod": {"exposure": {"hots": "shop.example.com"}}})
 

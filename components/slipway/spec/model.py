@@ -360,6 +360,33 @@ class Slo(SpecModel):
         return round(1 - self.latency.percent / 100, 10)
 
 
+class RateLimit(SpecModel):
+    """A token bucket at the public gateway for this service's host (Istio local rate limit)."""
+
+    requests_per_second: int = Field(
+        ge=1, le=100_000, description="Tokens added per second: the sustained request rate."
+    )
+    burst: int | None = Field(
+        default=None, ge=1, le=1_000_000,
+        description="Bucket size: requests allowed at once after a quiet spell. Default: "
+        "requestsPerSecond (no burst above the sustained rate).",
+    )
+
+    @model_validator(mode="after")
+    def _burst_covers_rate(self) -> RateLimit:
+        if self.burst is not None and self.burst < self.requests_per_second:
+            raise _at(
+                "burst",
+                f"must be >= requestsPerSecond (got {self.burst} < {self.requests_per_second}); "
+                "a bucket smaller than one second's refill can never reach the sustained rate",
+            )
+        return self
+
+    @property
+    def bucket_size(self) -> int:
+        return self.burst if self.burst is not None else self.requests_per_second
+
+
 class Exposure(SpecModel):
     public: bool = Field(default=False, description="Reachable from the ingress gateway.")
     host: str | None = Field(
@@ -368,6 +395,11 @@ class Exposure(SpecModel):
         description="Public host name; required when public.",
     )
     path: str = Field(default="/", pattern=URL_PATH, description="Path prefix.")
+    rate_limit: RateLimit | None = Field(
+        default=None,
+        description="Requests per second (and burst) the public gateway lets through to this "
+        "host; above it clients get HTTP 429. Left out: no limit. Only for public services.",
+    )
 
     @model_validator(mode="after")
     def _host_when_public(self) -> Exposure:
@@ -375,6 +407,124 @@ class Exposure(SpecModel):
             raise _at("host", "is required when exposure.public is true (e.g. orders.example.com)")
         if not self.public and self.host is not None:
             raise _at("public", "is false, so host would be ignored: set public: true or drop host")
+        if not self.public and self.rate_limit is not None:
+            raise _at(
+                "rateLimit",
+                "applies at the public gateway only, and exposure.public is false: set "
+                "public: true (with a host) or drop rateLimit",
+            )
+        return self
+
+
+class MetricsEndpoint(SpecModel):
+    """Where Prometheus scrapes the service (through its Service port `http`)."""
+
+    path: str = Field(default="/metrics", pattern=URL_PATH,
+                      description="HTTP path of the Prometheus metrics. Default /metrics.")
+    interval: str = Field(default="30s", description="Scrape interval, e.g. 15s or 1m. "
+                          "Default 30s.")
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        if not (isinstance(value, str) and re.match(r"^[1-9][0-9]*(s|m)$", value)):
+            raise ValueError(f"must be a duration in seconds or minutes such as 30s or 1m "
+                             f"(got {value!r})")
+        return value
+
+
+# Envoy's retry conditions (x-envoy-retry-on and x-envoy-retry-grpc-on) that Istio accepts.
+RETRY_CONDITIONS = (
+    "5xx", "gateway-error", "reset", "connect-failure", "envoy-ratelimited", "retriable-4xx",
+    "refused-stream", "retriable-status-codes", "retriable-headers", "cancelled",
+    "deadline-exceeded", "internal", "resource-exhausted", "unavailable",
+)
+
+
+class Retries(SpecModel):
+    attempts: int = Field(
+        default=2, ge=0, le=10,
+        description="Retries after the first try (0: none). Default 2.",
+    )
+    per_try_timeout_ms: int = Field(
+        default=1000, ge=1, le=300_000,
+        description="Time limit of each try, in milliseconds. Default 1000.",
+    )
+    retry_on: list[str] = Field(
+        default_factory=lambda: ["connect-failure", "refused-stream", "unavailable", "cancelled"],
+        description="Envoy retry conditions. Default: failures where the request never reached "
+        "the app (connect-failure, refused-stream, unavailable, cancelled), which are safe for "
+        "non-idempotent requests; add 5xx only for idempotent APIs.",
+    )
+
+    @field_validator("retry_on")
+    @classmethod
+    def _known_conditions(cls, values: list[str]) -> list[str]:
+        unknown = [v for v in values if v not in RETRY_CONDITIONS]
+        if unknown:
+            raise ValueError(
+                f"unknown retry condition {unknown[0]!r}; valid: {', '.join(RETRY_CONDITIONS)}"
+            )
+        if not values:
+            raise ValueError("must list at least one condition; to turn retries off set "
+                             "attempts: 0")
+        return values
+
+
+class CircuitBreaker(SpecModel):
+    """Connection pool limits and outlier detection (Istio DestinationRule)."""
+
+    max_connections: int = Field(default=100, ge=1, le=100_000,
+                                 description="TCP connections to the service per caller pod.")
+    max_pending_requests: int = Field(
+        default=100, ge=1, le=100_000,
+        description="Requests queued while waiting for a connection; more fail fast (503).",
+    )
+    max_requests: int = Field(default=1000, ge=1, le=1_000_000,
+                              description="Concurrent requests to the service per caller pod.")
+    consecutive_errors: int = Field(
+        default=5, ge=1, le=1000,
+        description="Consecutive 5xx (or connection errors) that eject a pod. Default 5.",
+    )
+    interval_seconds: int = Field(default=10, ge=1, le=3600,
+                                  description="How often pods are checked. Default 10.")
+    base_ejection_seconds: int = Field(
+        default=30, ge=1, le=3600,
+        description="How long an ejected pod stays out (times the ejections so far). Default 30.",
+    )
+    max_ejection_percent: int = Field(
+        default=50, ge=1, le=100,
+        description="At most this share of pods is ejected at once. Default 50.",
+    )
+
+
+class MeshPolicy(SpecModel):
+    """Timeouts, retries and circuit breaking in the Istio mesh (when the stack has a mesh)."""
+
+    timeout_ms: int = Field(
+        default=3000, ge=1, le=600_000,
+        description="Whole-request deadline in milliseconds, retries included. Default 3000.",
+    )
+    retries: Retries = Field(default_factory=Retries)
+    circuit_breaker: CircuitBreaker = Field(default_factory=CircuitBreaker)
+
+    @model_validator(mode="after")
+    def _retries_fit_the_deadline(self) -> MeshPolicy:
+        retries = self.retries
+        tries = retries.attempts + 1  # the first try counts against the deadline too
+        needed = tries * retries.per_try_timeout_ms
+        if retries.attempts > 0 and needed > self.timeout_ms:
+            raise _at(
+                "retries.perTryTimeoutMs",
+                f"(1 + attempts) x perTryTimeoutMs must fit in timeoutMs (got {tries} x "
+                f"{retries.per_try_timeout_ms} = {needed} > {self.timeout_ms}); lower attempts "
+                "or perTryTimeoutMs, or raise timeoutMs",
+            )
+        if retries.per_try_timeout_ms > self.timeout_ms:
+            raise _at(
+                "retries.perTryTimeoutMs",
+                f"must be <= timeoutMs (got {retries.per_try_timeout_ms} > {self.timeout_ms})",
+            )
         return self
 
 
@@ -565,6 +715,7 @@ class Overrides(SpecModel):
     release: dict[str, object] | None = None
     slo: dict[str, object] | None = None
     exposure: dict[str, object] | None = None
+    mesh: dict[str, object] | None = None
     config: dict[str, ConfigValue] | None = None
     egress: list[dict[str, object]] | None = None
     termination_grace_period_seconds: int | None = None
@@ -610,6 +761,14 @@ class ServiceSpec(SpecModel):
     release: Release = Field(default_factory=Release)
     slo: Slo = Field(default_factory=Slo, description="Availability and latency objectives.")
     exposure: Exposure = Field(default_factory=Exposure)
+    metrics: MetricsEndpoint = Field(
+        default_factory=MetricsEndpoint,
+        description="Where Prometheus scrapes the service (when the stack has observability).",
+    )
+    mesh: MeshPolicy = Field(
+        default_factory=MeshPolicy,
+        description="Timeouts, retries and circuit breaking (when the stack has a mesh).",
+    )
     calls: list[Annotated[str, Field(pattern=DNS_LABEL)]] = Field(
         default_factory=list,
         description="Services this one calls: egress here, ingress there.",
