@@ -36,7 +36,8 @@ provider = k8s.Provider(
 )
 namespace = ServiceNamespace(
     environment.namespace,
-    ServiceNamespaceArgs(name=environment.namespace, environment=environment.name),
+    ServiceNamespaceArgs(name=environment.namespace, environment=environment.name,
+                         extra_labels=settings.namespace_labels()),
     opts=pulumi.ResourceOptions(providers=[provider]),
 )
 services = deploy_catalog(

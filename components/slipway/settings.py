@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Literal
 
 import pulumi
@@ -63,6 +64,21 @@ class SecretStoreSettings(SpecModel):
     refresh_interval: str = Field(default="1h", pattern=r"^[0-9]+(s|m|h)$")
 
 
+class PreviewSettings(SpecModel):
+    """A pull-request review stack (written by `slipway preview --pr N`, not by hand)."""
+
+    pr: int = Field(ge=1, le=9_999_999, description="Pull request number.")
+    created: datetime = Field(description="When the review stack was created (UTC).")
+    expires: datetime = Field(description="After this, `slipway previews gc` destroys it.")
+
+    @model_validator(mode="after")
+    def _expires_after_created(self) -> PreviewSettings:
+        if self.expires <= self.created:
+            raise FieldError("expires", f"must be after created (got {self.expires.isoformat()}"
+                             f" <= {self.created.isoformat()})")
+        return self
+
+
 class StackSettings(SpecModel):
     environment: str = Field(pattern=r"^(dev|prod|pr-[1-9][0-9]{0,6})$",
                              description="dev, prod or pr-<number>.")
@@ -81,6 +97,19 @@ class StackSettings(SpecModel):
         description="Read secret values through External Secrets from this store instead of "
         "stack secrets (secretValues).",
     )
+    preview: PreviewSettings | None = Field(
+        default=None,
+        description="Set on pr-N review stacks only: the PR number and when the stack expires.",
+    )
+
+    @model_validator(mode="after")
+    def _preview_matches_environment(self) -> StackSettings:
+        if self.preview is not None and self.environment != f"pr-{self.preview.pr}":
+            raise FieldError(
+                "preview", f"is only for the review stack of its pull request: environment "
+                f"must be pr-{self.preview.pr} (got {self.environment})")
+        return self
+
     @model_validator(mode="after")
     def _no_plaintext_secrets_on_disk(self) -> StackSettings:
         if self.kubernetes.render_dir is not None and self.secret_store is None:
@@ -98,6 +127,13 @@ class StackSettings(SpecModel):
             return self.namespace
         return self.environment if self.environment.startswith("pr-") else (
             f"slipway-{self.environment}")
+
+    def namespace_labels(self) -> dict[str, str]:
+        """Extra namespace labels: a review stack's PR number and expiry date (UTC)."""
+        if self.preview is None:
+            return {}
+        return {"slipway.dev/pr": str(self.preview.pr),
+                "slipway.dev/expires": self.preview.expires.strftime("%Y-%m-%d")}
 
     def to_environment(self) -> Environment:
         return Environment(
