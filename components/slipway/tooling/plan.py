@@ -6,6 +6,7 @@ the prod guard (guard.py) read the plan, never the engine.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -136,8 +137,24 @@ def service_of(urn: str | None, parents: dict[str, str]) -> str:
     return STACK_SCOPE
 
 
+_EXCEPTION_LINE = re.compile(r"^(?:[\w.]+\.)?(?P<cls>\w+(?:Error|Exception)): (?P<rest>.*)$")
+
+
 def _one_line(message: str) -> str:
     return " ".join(line.strip() for line in message.strip().splitlines() if line.strip())
+
+
+def _program_error(message: str) -> str:
+    """A Python traceback shortened to its exception's message (what the user must fix)."""
+    lines = message.strip().splitlines()
+    if not any("Traceback (most recent call last)" in line for line in lines):
+        return _one_line(message)
+    for index in range(len(lines) - 1, -1, -1):
+        match = _EXCEPTION_LINE.match(lines[index].strip())
+        if match:
+            tail = [match["rest"], *lines[index + 1:]]
+            return _one_line("\n".join(tail))
+    return _one_line(message)
 
 
 def collect(stack: str, events: Iterable[auto.EngineEvent], policy_pack: str | None = None,
@@ -166,7 +183,7 @@ def collect(stack: str, events: Iterable[auto.EngineEvent], policy_pack: str | N
         elif event.policy_event is not None:
             policy_events.append(event.policy_event)
         elif event.diagnostic_event is not None and event.diagnostic_event.severity == "error":
-            message = _one_line(event.diagnostic_event.message)
+            message = _program_error(event.diagnostic_event.message)
             if message and message not in errors:
                 errors.append(message)
     steps = tuple(

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pulumi import automation as auto
 
 from . import stacks
@@ -111,11 +112,21 @@ def config_file(project_dir: Path, name: str) -> Path:
     return project_dir / f"Pulumi.{name}.yaml"
 
 
+def read_stack_file(project_dir: Path, name: str) -> dict[str, Any]:
+    """Pulumi.<name>.yaml as data ({} when missing). Read directly: the Automation API's
+    StackSettings drops object-valued config such as slipway:kubernetes."""
+    path = config_file(project_dir, name)
+    if not path.exists():
+        return {}
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(document, dict):
+        raise ValueError(f"{path.name}: must be a mapping with a config key")
+    return document
+
+
 def stack_environment(project_dir: Path, name: str) -> str | None:
     """`slipway:environment` from Pulumi.<name>.yaml, read without the engine."""
-    if not config_file(project_dir, name).exists():
-        return None
-    value = (workspace(project_dir).stack_settings(name).config or {}).get("slipway:environment")
+    value = (read_stack_file(project_dir, name).get("config") or {}).get("slipway:environment")
     return str(value) if value is not None else None
 
 
@@ -132,17 +143,18 @@ def ensure_review_stack(project_dir: Path, pr: int, base: str = "dev",
         raise ValueError(f"--base must name a stack file of this project, e.g. dev "
                          f"(no {config_file(project_dir, base).name})")
     now = now or datetime.now(UTC)
-    ws = workspace(project_dir)
-    base_config = dict(ws.stack_settings(base).config or {})
+    base_config = dict(read_stack_file(project_dir, base).get("config") or {})
     stack = stacks.stack(name, project_dir)
     lifetime = Lifetime.from_tags(stack.list_tags())
     if lifetime is None or ttl is not None:
         lifetime = Lifetime(lifetime.created if lifetime else now, now + (ttl or DEFAULT_TTL))
-    current = ws.stack_settings(name)
-    ws.save_stack_settings(name, auto.StackSettings(
-        secrets_provider=current.secrets_provider, encrypted_key=current.encrypted_key,
-        encryption_salt=current.encryption_salt,
-        config=derive_config(base_config, pr, lifetime)))
+    # Keep what the engine wrote (the secrets provider's salt); replace the config.
+    document = read_stack_file(project_dir, name)
+    document["config"] = derive_config(base_config, pr, lifetime)
+    config_file(project_dir, name).write_text(
+        "# Derived by `slipway preview --pr` from Pulumi." + base + ".yaml; rewritten on every "
+        "run, never committed.\n" + yaml.safe_dump(document, sort_keys=False),
+        encoding="utf-8")
     for tag, value in ((TAG_PR, str(pr)), (TAG_CREATED, timestamp(lifetime.created)),
                        (TAG_EXPIRES, timestamp(lifetime.expires))):
         stack.set_tag(tag, value)
