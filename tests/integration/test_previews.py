@@ -127,7 +127,8 @@ def test_up_then_destroy_leaves_no_stack_and_no_files(project: Project) -> None:
     assert not rendered.exists()
     assert not (project.path / "Pulumi.pr-8.yaml").exists()
     assert "pr-8" not in stack_names(project)
-    assert not list(project.backend.rglob("*pr-8*"))
+    # The stack's state is gone (the file backend keeps only history and .bak copies).
+    assert not (project.backend / ".pulumi" / "stacks" / "slipway" / "pr-8.json").exists()
     assert (project.path / "Pulumi.dev.yaml").exists()  # the base is untouched
     # Idempotent: the cleanup workflow may run twice.
     code, result, _ = run(project, "preview", "--pr", "8", "--destroy")
@@ -169,12 +170,15 @@ def test_gc_destroys_only_expired_review_stacks(project: Project) -> None:
 # -- the prod guard -------------------------------------------------------------------------
 
 SELECTOR_PATCH = '''
-# Test only: a code change that adds a label to every server selector (Deployment, PDB).
+# Test only: a code change that adds a label to every pod and server selector (Deployment,
+# PDB, Service), consistently, so only the immutable Deployment selector forces replacements.
 import slipway.labels as _labels
 
-_server_selector = _labels.server_selector
+_server_selector, _standard_labels = _labels.server_selector, _labels.standard_labels
 _labels.server_selector = lambda service, environment: {
     **_server_selector(service, environment), "slipway.dev/tier": "backend"}
+_labels.standard_labels = lambda *args, **kwargs: {
+    **_standard_labels(*args, **kwargs), "slipway.dev/tier": "backend"}
 '''
 
 
@@ -200,8 +204,9 @@ def test_prod_guard_refuses_a_selector_change_until_approved(
                 for s in result["plan"]["steps"] if s["op"] == "replace"}
     assert {("Deployment", f"{name}-deployment") for name in services} <= replaced
     for name in services:
-        assert (f"replace Deployment {name}-deployment (forced by spec): its pods are all "
-                "recreated at once (downtime)") in err
+        assert (f"replace Deployment {name}-deployment (forced by "
+                'spec.selector.matchLabels["slipway.dev/tier"]): its pods are all recreated at '
+                "once (downtime)") in err
     assert "re-run with --approve-disruption" in err
 
     before = prod.resources("prod")

@@ -19,7 +19,8 @@ STACK_SCOPE = "(stack)"
 
 # The engine reports one replacement as several steps; a reader wants one line per resource.
 _REPLACE_OPS = {"replace", "create-replacement", "delete-replaced"}
-_SHOWN_OPS = ("create", "update", "replace", "delete")
+# Most disruptive first: that is the order a reviewer should read them in.
+_SHOWN_OPS = ("replace", "delete", "create", "update")
 
 
 def urn_type(urn: str) -> str:

@@ -222,6 +222,8 @@ def destroy_review_stack(project_dir: Path, name: str,
         raise ValueError(f"only review stacks (pr-N) are removed this way (got {name})")
     render_dirs = {f"out/{name}"}
     changes: dict[str, int] = {}
+    stack_file = config_file(project_dir, name)
+    had_file = stack_file.exists()
     existed = stack_exists(project_dir, name)
     if existed:
         selected = stacks.stack(name, project_dir)
@@ -233,9 +235,9 @@ def destroy_review_stack(project_dir: Path, name: str,
         # Not preserve_config: a review stack's file is derived, never the user's.
         selected.workspace.remove_stack(name)
     removed = []
-    stack_file = config_file(project_dir, name)
-    if stack_file.exists():
+    if stack_file.exists():  # `pulumi stack rm` deletes it; a leftover without a stack too
         stack_file.unlink()
+    if had_file:
         removed.append(stack_file.name)
     for relative in sorted(render_dirs):
         path = _inside(project_dir, relative)

@@ -21,8 +21,10 @@ def _step_line(step: Step) -> str:
 
 
 def _replacement_warning(plan: Plan) -> list[str]:
-    disruptive = [s for s in plan.steps if s.op == "replace" and s.type in GUARDED_TYPES]
-    other = [s for s in plan.steps if s.op == "replace" and s.type not in GUARDED_TYPES]
+    replaced = sorted((s for s in plan.steps if s.op == "replace"),
+                      key=lambda s: (s.service, s.urn))
+    disruptive = [s for s in replaced if s.type in GUARDED_TYPES]
+    other = [s for s in replaced if s.type not in GUARDED_TYPES]
     if not disruptive and not other:
         return []
     lines = ["> [!WARNING]"]
@@ -31,6 +33,8 @@ def _replacement_warning(plan: Plan) -> list[str]:
         lines += [f"> - {s.service}: {s.kind} `{s.name}`: {GUARDED_TYPES[s.type]}"
                   for s in disruptive]
     if other:
+        if disruptive:
+            lines.append(">")
         lines.append(f"> **{len(other)} other replacement(s)** (deleted and created again):")
         lines += [f"> - {s.service}: {s.kind} `{s.name}`" for s in other]
     return [*lines, ""]
