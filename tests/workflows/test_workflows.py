@@ -28,13 +28,20 @@ def actionlint() -> str:
     return path
 
 
-def load(name: str) -> dict[str, Any]:
+def load(name: str) -> dict[Any, Any]:
     document = yaml.safe_load((WORKFLOWS / name).read_text())
     assert isinstance(document, dict)
     return document
 
 
-def run_steps(document: dict[str, Any]) -> str:
+def triggers(document: dict[Any, Any]) -> dict[str, Any]:
+    """The `on:` mapping (YAML 1.1 reads the bare key `on` as True)."""
+    value = document[True]
+    assert isinstance(value, dict)
+    return value
+
+
+def run_steps(document: dict[Any, Any]) -> str:
     return "\n".join(step.get("run", "") for job in document["jobs"].values()
                      for step in job["steps"])
 
@@ -70,19 +77,19 @@ def test_third_party_actions_are_pinned_by_commit() -> None:
 
 def test_pull_requests_preview_comment_and_clean_up_with_the_slipway_commands() -> None:
     preview = load("preview.yml")
-    assert preview[True]["pull_request"]["types"] == ["opened", "synchronize", "reopened"]
+    assert triggers(preview)["pull_request"]["types"] == ["opened", "synchronize", "reopened"]
     steps = run_steps(preview)
     assert '.venv/bin/slipway preview --pr "$PR" --markdown preview.md' in steps
     assert "gh pr comment" in steps
     cleanup = load("cleanup.yml")
-    assert cleanup[True]["pull_request"]["types"] == ["closed"]
+    assert triggers(cleanup)["pull_request"]["types"] == ["closed"]
     assert '.venv/bin/slipway preview --pr "$PR" --destroy' in run_steps(cleanup)
     assert ".venv/bin/slipway previews gc --older-than 7d" in run_steps(cleanup)
 
 
 def test_prod_is_deployed_behind_an_environment_with_the_mandatory_policy_config() -> None:
     deploy = load("deploy.yml")
-    assert deploy[True]["push"]["branches"] == ["main"]
+    assert triggers(deploy)["push"]["branches"] == ["main"]
     jobs = deploy["jobs"]
     assert "slipway up --stack dev" in run_steps({"jobs": {"dev": jobs["dev"]}})
     for name, environment in (("prod", "production"), ("prod-disruptive",
