@@ -238,3 +238,19 @@ def test_the_guard_ignores_the_same_change_outside_prod(project: Project) -> Non
     assert code == 0, err[-3000:]
     assert result["changes"]["replace"] > 0
     assert result["guard"] == {"blocked": False, "approved": False, "disruptions": []}
+
+
+def test_a_pr_with_a_bad_service_file_gets_a_summary_naming_file_and_field(
+    project: Project, tmp_path: Path
+) -> None:
+    orders = project.services / "orders.yaml"
+    orders.write_text(orders.read_text().replace("port: 8080", "port: 80"))
+    markdown = tmp_path / "summary.md"
+    code, result, _ = pr(project, 13, "--markdown", str(markdown))
+    assert code == 1
+    assert result["plan"]["failed"] is True
+    assert ("services/orders.yaml: port: must be from 1024 to 65535 (got 80)"
+            in result["plan"]["errors"][0])
+    text = markdown.read_text()
+    assert "> [!CAUTION]\n> **The preview failed.**" in text
+    assert "> - services/orders.yaml: port: must be from 1024 to 65535 (got 80)" in text

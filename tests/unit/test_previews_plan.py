@@ -4,11 +4,14 @@ durations and expiry, the derived config, and the `slipway:preview` setting."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pulumi import automation as auto
+from typer.testing import CliRunner
 
+from slipway.cli import app
 from slipway.settings import StackSettings
 from slipway.spec.errors import SpecError
 from slipway.tooling import guard, previews, summary
@@ -298,3 +301,20 @@ def test_no_preview_setting_means_no_extra_namespace_labels() -> None:
     plain = StackSettings.parse({"environment": "dev", "kubernetes": {"context": "kind"}},
                                 "Pulumi.dev.yaml")
     assert plain.namespace_labels() == {}
+
+
+# -- command-line usage (refused before any engine call) --------------------------------------
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["preview", "--up"], "--up and --destroy work on review stacks: give --pr N"),
+    (["preview", "--pr", "3", "--stack", "dev"], "give --pr N (the review stack pr-N) or --stack"),
+    (["preview", "--pr", "3", "--up", "--destroy"], "give --up or --destroy, not both"),
+    (["preview", "--pr", "0"], "--pr must be a pull request number from 1 to 9999999 (got 0)"),
+    (["preview", "--pr", "3", "--ttl", "soon"], "duration must be a number and a unit"),
+    (["previews", "gc", "--older-than", "7"], "duration must be a number and a unit"),
+])
+def test_cli_refuses_bad_usage_with_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, [*args, "--project-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert message in " ".join(result.stderr.split())

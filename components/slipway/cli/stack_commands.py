@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..tooling import guard, previews, stacks
-from .common import JsonOption, ProjectOption, StackOption, engine, report, stream
+from .common import JsonOption, ProjectOption, StackOption, console, engine, report, stream
 from .previews import (
     GUARD_BLOCKED,
     ApproveOption,
@@ -36,6 +37,10 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
     if environment in guard.GUARDED_ENVIRONMENTS:
         plan = previews.plan(stack, project_dir, policy, stream(json_output))
         if plan.failed:
+            for line in [*plan.errors, *(f"[{v.level}] {v.rule}: {v.resource}"
+                                         for v in plan.violations)]:
+                sys.stderr.write(f"{line}\n")
+            console.print("[red]slipway: the prod preview failed; nothing was applied[/red]")
             raise typer.Exit(code=1)
         if check_guard(plan, environment, approve_disruption).blocked:
             raise typer.Exit(code=GUARD_BLOCKED)

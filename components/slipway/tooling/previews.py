@@ -10,6 +10,7 @@ also stack tags, so `previews gc` can read them from the backend on a fresh chec
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from collections.abc import Callable, Mapping
@@ -140,8 +141,8 @@ def ensure_review_stack(project_dir: Path, pr: int, base: str = "dev",
     """
     name = stack_name(pr)
     if PR_STACK.match(base) or not config_file(project_dir, base).exists():
-        raise ValueError(f"--base must name a stack file of this project, e.g. dev "
-                         f"(no {config_file(project_dir, base).name})")
+        raise ValueError(f"--base must name a committed stack of this project with a "
+                         f"Pulumi.<stack>.yaml, e.g. dev (got {base!r})")
     now = now or datetime.now(UTC)
     base_config = dict(read_stack_file(project_dir, base).get("config") or {})
     stack = stacks.stack(name, project_dir)
@@ -182,13 +183,20 @@ def plan(name: str, project_dir: Path, policy: PolicyPack | None,
     events: list[auto.EngineEvent] = []
     selected = stacks.stack(name, project_dir)
     failed = False
+    engine_errors: list[str] = []
     try:
         selected.preview(on_output=on_output, on_event=events.append, color="never", diff=True,
                          policy_packs=[str(policy.path)] if policy else None,
                          policy_pack_configs=[str(policy.config)] if policy else None)
-    except auto.errors.CommandError:
+    except auto.errors.CommandError as err:
         failed = True
-    return collect(name, events, policy.describe() if policy else None, failed=failed)
+        # Failures before the engine emits events (backend, passphrase) are only in stderr.
+        engine_errors = [line.strip() for line in str(err).splitlines()
+                         if line.strip().startswith("error:")]
+    result = collect(name, events, policy.describe() if policy else None, failed=failed)
+    if failed and not result.errors and engine_errors:
+        result = dataclasses.replace(result, errors=tuple(dict.fromkeys(engine_errors)))
+    return result
 
 
 def deploy(name: str, project_dir: Path, policy: PolicyPack | None,
