@@ -71,7 +71,11 @@ def test_a_pr_changing_one_image_yields_a_summary_naming_exactly_that_update(
 ) -> None:
     code, _, err = pr(project, 11, "--up")
     assert code == 0, err[-3000:]
+    lifetime = previews.read_stack_file(project.path, "pr-11")["config"]["slipway:preview"]
     change_orders_digest(project)
+    # The next push runs on a fresh checkout: the review stack's file is derived again, its
+    # lifetime read back from the stack's tags.
+    (project.path / "Pulumi.pr-11.yaml").unlink()
     markdown = tmp_path / "summary.md"
     code, result, err = pr(project, 11, "--markdown", str(markdown))
     assert code == 0, err[-3000:]
@@ -84,6 +88,8 @@ def test_a_pr_changing_one_image_yields_a_summary_naming_exactly_that_update(
     assert re.findall(r"^#### .*$", text, re.MULTILINE)[:1] == ["#### `orders`"]
     assert re.findall(r"^- .*$", text, re.MULTILINE) == ["- update Deployment `orders-deployment`"]
     assert "[!WARNING]" not in text  # an update, not a replacement
+    assert previews.read_stack_file(project.path, "pr-11")["config"]["slipway:preview"] == (
+        lifetime)
 
 
 def test_a_pr_breaking_a_policy_lists_the_violation(project: Project, tmp_path: Path) -> None:

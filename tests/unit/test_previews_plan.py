@@ -318,3 +318,13 @@ def test_cli_refuses_bad_usage_with_exit_2(args: list[str], message: str, tmp_pa
     result = CliRunner().invoke(app, [*args, "--project-dir", str(tmp_path)])
     assert result.exit_code == 2
     assert message in " ".join(result.stderr.split())
+
+
+def test_summary_fits_in_a_github_comment() -> None:
+    steps = tuple(Step("create", f"{CONFIGMAP}-{i:05d}", "kubernetes:core/v1:ConfigMap", "orders")
+                  for i in range(3000))
+    text = summary.render(Plan(stack="pr-9", steps=steps, policy_pack="pack"))
+    assert len(text) <= summary.MAX_CHARS + 200
+    assert text.startswith("<!-- slipway-preview:pr-9 -->\n")
+    assert text.rstrip().endswith("run `slipway preview` for the full plan._")
+    assert "**3000 to create**" in text

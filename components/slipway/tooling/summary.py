@@ -8,6 +8,8 @@ from .plan import STACK_SCOPE, Plan, Step
 
 MARKER = "<!-- slipway-preview:{stack} -->"
 """First line of every summary: lets the workflow find and update its own comment."""
+MAX_CHARS = 60_000
+"""GitHub refuses comments over 65,536 characters; keep room for the truncation note."""
 _VERB = {"create": "create", "update": "update", "replace": "**REPLACE**", "delete": "delete"}
 
 
@@ -71,4 +73,10 @@ def render(plan: Plan, title: str | None = None, verdict: Verdict | None = None)
         lines += [f"| {v.level} | `{v.rule}` | {_cell(v.resource)} | {_cell(v.service)} | "
                   f"{_cell(v.message)} |" for v in ordered]
         lines += ["", f"Checked by {plan.policy_pack}.", ""]
-    return "\n".join(lines).rstrip() + "\n"
+    text = "\n".join(lines).rstrip() + "\n"
+    if len(text) > MAX_CHARS:
+        # Cut at a line boundary; the head (failures, replacements) is what matters most.
+        cut = text.rfind("\n", 0, MAX_CHARS)
+        text = (text[:cut] + f"\n\n_Truncated: {len(text) - cut} more characters; run "
+                f"`slipway preview` for the full plan._\n")
+    return text
