@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: venv toolchain checkov up test unit lint schema bench clean
+.PHONY: venv toolchain checkov actionlint up test unit integration lint workflows schema bench clean
 
 venv: $(STAMP)
 
@@ -25,8 +25,12 @@ up: venv
 	@source toolchain/env.sh && $(VENV)/bin/slipway up --stack dev
 
 # Every test: unit (mocks), policy, integration (real engine). CI runs exactly this.
-test: venv toolchain checkov
+test: venv toolchain checkov actionlint
 	@source toolchain/env.sh && $(PY) -m pytest
+
+# Policy pack and integration tests only (real engine).
+integration: venv toolchain checkov
+	@source toolchain/env.sh && $(PY) -m pytest tests/policy tests/integration
 
 # Unit tests only: no engine needed, seconds.
 unit: venv
@@ -56,3 +60,16 @@ CHECKOV_VERSION := 3.3.30
 	@touch $@
 
 checkov: .venv-checkov/.installed-$(CHECKOV_VERSION)
+
+# actionlint checks .github/workflows (tests/workflows runs it); built from the Go module proxy,
+# cached outside the repo like the toolchain.
+ACTIONLINT_VERSION := 1.7.12
+ACTIONLINT := $(HOME)/.cache/slipway/tools/actionlint-$(ACTIONLINT_VERSION)/actionlint
+$(ACTIONLINT):
+	@echo "==> actionlint $(ACTIONLINT_VERSION) ($(dir $(ACTIONLINT)))"
+	@GOBIN=$(dir $(ACTIONLINT)) GOFLAGS=-mod=mod go install github.com/rhysd/actionlint/cmd/actionlint@v$(ACTIONLINT_VERSION)
+
+actionlint: $(ACTIONLINT)
+
+workflows: actionlint
+	@$(ACTIONLINT)

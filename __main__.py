@@ -53,7 +53,7 @@ else:
 namespace = ServiceNamespace(
     environment.namespace,
     ServiceNamespaceArgs(name=environment.namespace, environment=environment.name,
-                         extra_labels={"istio-injection": "enabled"} if environment.mesh else {}),
+                         extra_labels=settings.namespace_labels()),
     opts=pulumi.ResourceOptions(providers=[provider]),
 )
 platform = None if settings.platform is None else KubernetesPlatform(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Literal
 
 import pulumi
@@ -64,6 +65,21 @@ class SecretStoreSettings(SpecModel):
     kind: Literal["ClusterSecretStore", "SecretStore"] = "ClusterSecretStore"
     key_prefix: str = "slipway"
     refresh_interval: str = Field(default="1h", pattern=r"^[0-9]+(s|m|h)$")
+
+
+class PreviewSettings(SpecModel):
+    """A pull-request review stack (written by `slipway preview --pr N`, not by hand)."""
+
+    pr: int = Field(ge=1, le=9_999_999, description="Pull request number.")
+    created: datetime = Field(description="When the review stack was created (UTC).")
+    expires: datetime = Field(description="After this, `slipway previews gc` destroys it.")
+
+    @model_validator(mode="after")
+    def _expires_after_created(self) -> PreviewSettings:
+        if self.expires <= self.created:
+            raise FieldError("expires", f"must be after created (got {self.expires.isoformat()}"
+                             f" <= {self.created.isoformat()})")
+        return self
 
 
 class StackSettings(SpecModel):
@@ -131,6 +147,19 @@ class StackSettings(SpecModel):
             )
         return self
 
+    preview: PreviewSettings | None = Field(
+        default=None,
+        description="Set on pr-N review stacks only: the PR number and when the stack expires.",
+    )
+
+    @model_validator(mode="after")
+    def _preview_matches_environment(self) -> StackSettings:
+        if self.preview is not None and self.environment != f"pr-{self.preview.pr}":
+            raise FieldError(
+                "preview", f"is only for the review stack of its pull request: environment "
+                f"must be pr-{self.preview.pr} (got {self.environment})")
+        return self
+
     @model_validator(mode="after")
     def _no_plaintext_secrets_on_disk(self) -> StackSettings:
         rendering = self.kubernetes is not None and self.kubernetes.render_dir is not None
@@ -149,6 +178,17 @@ class StackSettings(SpecModel):
             return self.namespace
         return self.environment if self.environment.startswith("pr-") else (
             f"slipway-{self.environment}")
+
+    def namespace_labels(self) -> dict[str, str]:
+        """Extra namespace labels: sidecar injection when the mesh is on; a review stack's PR
+        number and expiry date (UTC)."""
+        labels = {}
+        if self.platform is not None and self.platform.mesh.enabled:
+            labels["istio-injection"] = "enabled"
+        if self.preview is not None:
+            labels["slipway.dev/pr"] = str(self.preview.pr)
+            labels["slipway.dev/expires"] = self.preview.expires.strftime("%Y-%m-%d")
+        return labels
 
     def to_environment(self) -> Environment:
         environment = Environment(

@@ -2,6 +2,8 @@
 
     slipway up --stack dev          # the dev stack: manifests rendered into out/dev
     slipway preview --stack prod
+    slipway preview --pr 42 --markdown summary.md   # a pull request's review stack
+    slipway previews gc --older-than 7d
     slipway destroy --stack dev
 
 Every command takes `--json` for machines; the human output is one summary line. Each group
@@ -12,14 +14,15 @@ from __future__ import annotations
 
 import typer
 
-from . import history, platform_commands, stack_commands
+from . import history, platform_commands, previews, stack_commands
 
 app = typer.Typer(help="Ship microservices with Pulumi: stacks, previews, releases.",
                   no_args_is_help=True, add_completion=False)
 
 app.command()(stack_commands.up)
-app.command()(stack_commands.preview)
+app.command()(previews.preview)
 app.command()(stack_commands.destroy)
 app.command()(history.catalog)
 app.command()(history.dora)
 app.command()(platform_commands.capacity)
+app.add_typer(previews.app, name="previews")

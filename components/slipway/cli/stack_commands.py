@@ -1,20 +1,51 @@
-"""`slipway up|preview|destroy`: one stack operation with the real engine."""
+"""`slipway up|destroy`: one stack operation with the real engine (`preview` is in previews.py)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..tooling import stacks
-from .common import JsonOption, ProjectOption, StackOption, engine, report
+from ..tooling import guard, previews, stacks
+from .common import JsonOption, ProjectOption, StackOption, console, engine, report, stream
+from .previews import (
+    GUARD_BLOCKED,
+    ApproveOption,
+    NoPolicyOption,
+    PolicyConfigOption,
+    PolicyPackOption,
+    check_guard,
+    resolve_policy,
+)
 
 
-def up(stack: StackOption = "dev", json_output: JsonOption = False,
-       project_dir: ProjectOption = Path(".")) -> None:
-    """Deploy (or render) a stack with the real engine, then print a one-line summary."""
-    run = engine(stacks.up, json_output, name=stack, project_dir=project_dir)
+def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
+       project_dir: ProjectOption = Path("."),
+       policy_pack: PolicyPackOption = None, policy_config: PolicyConfigOption = None,
+       no_policy: NoPolicyOption = False, approve_disruption: ApproveOption = False) -> None:
+    """Deploy (or render) a stack with the real engine, then print a one-line summary.
+
+    prod: the policy pack is mandatory and a plan that replaces or deletes a Deployment, PDB,
+    NetworkPolicy or Namespace is refused (exit 3) unless approved.
+    """
+    environment = previews.stack_environment(project_dir, stack)
+    policy = None
+    if environment in guard.GUARDED_ENVIRONMENTS or policy_pack or policy_config:
+        policy = resolve_policy(project_dir, environment, policy_pack, policy_config, no_policy)
+    if environment in guard.GUARDED_ENVIRONMENTS:
+        plan = previews.plan(stack, project_dir, policy, stream(json_output))
+        if plan.failed:
+            for line in [*plan.errors, *(f"[{v.level}] {v.rule}: {v.resource}"
+                                         for v in plan.violations)]:
+                sys.stderr.write(f"{line}\n")
+            console.print("[red]slipway: the prod preview failed; nothing was applied[/red]")
+            raise typer.Exit(code=1)
+        if check_guard(plan, environment, approve_disruption).blocked:
+            raise typer.Exit(code=GUARD_BLOCKED)
+    run = engine(previews.deploy, json_output, name=stack, project_dir=project_dir,
+                 policy=policy)
     render_dir = run.outputs.get("renderDir")
     files = stacks.rendered_files(project_dir / render_dir) if render_dir else []
     services = sorted(run.outputs.get("services", {}))
@@ -22,13 +53,6 @@ def up(stack: StackOption = "dev", json_output: JsonOption = False,
     report(run, json_output,
            {"renderDir": render_dir, "manifests": len(files), "services": services},
            f" ({len(services)} services{where})")
-
-
-def preview(stack: StackOption = "dev", json_output: JsonOption = False,
-            project_dir: ProjectOption = Path(".")) -> None:
-    """Show what an `up` would change."""
-    run = engine(stacks.preview, json_output, name=stack, project_dir=project_dir)
-    report(run, json_output, {})
 
 
 def destroy(stack: StackOption = "dev", remove: Annotated[bool, typer.Option(

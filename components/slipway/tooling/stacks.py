@@ -39,22 +39,26 @@ def operation_counts(counts: Mapping[Any, int] | None) -> dict[str, int]:
     return {str(getattr(op, "value", op)): count for op, count in (counts or {}).items()}
 
 
+def pulumi_env() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key.startswith("PULUMI_")}
+
+
 def stack(name: str, project_dir: Path) -> auto.Stack:
     """Select the stack, creating it (passphrase secrets) when it does not exist yet."""
     return auto.create_or_select_stack(
         stack_name=name,
         work_dir=str(project_dir),
-        opts=auto.LocalWorkspaceOptions(
-            secrets_provider="passphrase",
-            env_vars={key: value for key, value in os.environ.items()
-                      if key.startswith("PULUMI_")},
-        ),
+        opts=auto.LocalWorkspaceOptions(secrets_provider="passphrase", env_vars=pulumi_env()),
     )
 
 
 def up(name: str, project_dir: Path,
-       on_output: Callable[[str], None] | None = None) -> StackRun:
-    result = stack(name, project_dir).up(on_output=on_output, color="never")
+       on_output: Callable[[str], None] | None = None,
+       policy_packs: list[str] | None = None,
+       policy_pack_configs: list[str] | None = None) -> StackRun:
+    result = stack(name, project_dir).up(on_output=on_output, color="never",
+                                         policy_packs=policy_packs,
+                                         policy_pack_configs=policy_pack_configs)
     return StackRun(
         stack=name,
         operation="up",
