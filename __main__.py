@@ -10,7 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from slipway import ServiceNamespace, ServiceNamespaceArgs, deploy_catalog, load_catalog
-from slipway.catalog_deployment import check_secret_values
+from slipway.catalog_deployment import check_releases, check_secret_values
 from slipway.settings import CONFIG_NAMESPACE, SECRET_VALUES_KEY, StackSettings, secret_inputs
 from slipway.stack_config import read_namespace
 
@@ -25,6 +25,7 @@ catalog = load_catalog(Path(settings.catalog), environment.name)
 secret_values = secret_inputs(raw.get(SECRET_VALUES_KEY), stack_file)
 store = settings.secret_store_ref()
 check_secret_values(catalog, secret_values, stack_file, store)
+check_releases(catalog, settings.releases, stack_file)
 
 kube = settings.kubernetes
 provider = k8s.Provider(
@@ -41,7 +42,7 @@ namespace = ServiceNamespace(
 )
 services = deploy_catalog(
     catalog, environment, namespace.name, secret_values=secret_values, secret_store=store,
-    opts=pulumi.ResourceOptions(providers=[provider]),
+    releases=settings.releases, opts=pulumi.ResourceOptions(providers=[provider]),
 )
 
 pulumi.export("environment", environment.name)
@@ -53,6 +54,7 @@ pulumi.export("services", {
         "version": service.version,
         "namespace": service.namespace,
         "url": service.url,
+        "release": service.release_status,
         "resources": service.resource_names,
     }
     for name, service in services.items()

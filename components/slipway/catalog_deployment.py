@@ -14,6 +14,7 @@ import pulumi
 from .environment import Environment, SecretStoreRef
 from .microservice import Microservice, MicroserviceArgs
 from .network_policy import Peer
+from .release_state import ReleaseState
 from .spec.catalog import Catalog
 from .spec.errors import SpecError
 
@@ -47,12 +48,25 @@ def check_secret_values(catalog: Catalog, secret_values: Mapping[str, Mapping[st
         raise SpecError(problems)
 
 
+def check_releases(catalog: Catalog, releases: Mapping[str, ReleaseState], source: str) -> None:
+    """Release state only for services of the catalog (a removed service leaves none behind)."""
+    problems = [
+        f"{source}: slipway:releases.{service}: no service named {service!r} in the catalog; "
+        f"remove it with `pulumi config rm --path 'releases.{service}'`"
+        for service in sorted(releases) if service not in catalog.services
+    ]
+    if problems:
+        raise SpecError(problems)
+
+
 def deploy_catalog(catalog: Catalog, environment: Environment, namespace: pulumi.Input[str],
                    *, secret_values: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None,
                    secret_store: SecretStoreRef | None = None,
+                   releases: Mapping[str, ReleaseState] | None = None,
                    opts: pulumi.ResourceOptions | None = None) -> dict[str, Microservice]:
     """Create the services in dependency order; returns them by name."""
     secret_values = secret_values or {}
+    releases = releases or {}
     created: dict[str, Microservice] = {}
     for spec in catalog.in_dependency_order():
         callees = [created[name] for name in spec.calls]
@@ -67,6 +81,7 @@ def deploy_catalog(catalog: Catalog, environment: Environment, namespace: pulumi
                 secret_values=dict(secret_values.get(spec.name, {})) if secret_store is None
                 else {},
                 secret_store=secret_store,
+                release=releases.get(spec.name),
             ),
             opts=pulumi.ResourceOptions.merge(
                 opts, pulumi.ResourceOptions(depends_on=callees)

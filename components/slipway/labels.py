@@ -14,6 +14,9 @@ PART_OF = "app.kubernetes.io/part-of"
 MANAGED_BY = "app.kubernetes.io/managed-by"
 TEAM = "slipway.dev/team"
 ENVIRONMENT = "slipway.dev/environment"
+# Release tracks (canary: stable|canary) and slots (blue-green: blue|green); never versions.
+TRACK = "slipway.dev/track"
+SLOT = "slipway.dev/slot"
 
 SERVER = "server"
 MIGRATION = "migration"

@@ -14,6 +14,7 @@ import pulumi
 from pydantic import Field, ValidationError, model_validator
 
 from .environment import Environment, PeerSelector, SecretStoreRef
+from .release_state import ReleaseState
 from .spec.errors import SpecError, format_validation_error
 from .spec.model import DNS_LABEL, FieldError, IntOrPercent, SpecModel
 
@@ -81,6 +82,12 @@ class StackSettings(SpecModel):
         description="Read secret values through External Secrets from this store instead of "
         "stack secrets (secretValues).",
     )
+    releases: dict[str, ReleaseState] = Field(
+        default_factory=dict,
+        description="Where each service's release stands (stable, candidate, weight, live "
+        "slot), written by `slipway release`; its stable version wins over the service file's.",
+    )
+
     @model_validator(mode="after")
     def _no_plaintext_secrets_on_disk(self) -> StackSettings:
         if self.kubernetes.render_dir is not None and self.secret_store is None:
