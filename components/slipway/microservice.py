@@ -140,7 +140,7 @@ class Microservice(pulumi.ComponentResource):
         waits_for: list[pulumi.Resource] = [r for r in (secret, migration) if r is not None]
         deployments = {
             plan.key: self._deployment(namespace, account, config_map, flags_map, secret_name,
-                                       waits_for, plan)
+                                       waits_for=waits_for, plan=plan)
             for plan in release_plan.workloads
         }
         services = [self._service(namespace, plan) for plan in release_plan.services]
@@ -179,12 +179,12 @@ class Microservice(pulumi.ComponentResource):
         return pulumi.ResourceOptions(parent=self, **kwargs)
 
     def _metadata(self, namespace: pulumi.Input[str], kind: str, name: str,
-                  annotations: Mapping[str, str] | None = None,
+                  annotations: Mapping[str, str] | None = None, *,
                   component: str = labels.SERVER, version: str | None = None) -> dict[str, Any]:
         """Object metadata with standard labels; records the name under `kind` for outputs."""
         spec, env = self._args.spec, self._args.environment
         self.resource_names[kind] = name
-        version = version if version is not None else self._plan.primary.release.version
+        version = version if version is not None else self._plan.stable.version
         metadata: dict[str, Any] = {
             "name": name,
             "namespace": namespace,
@@ -316,7 +316,7 @@ class Microservice(pulumi.ComponentResource):
 
     def _deployment(self, namespace: pulumi.Input[str], account: k8s.core.v1.ServiceAccount,
                     config_map: k8s.core.v1.ConfigMap | None,
-                    flags_map: k8s.core.v1.ConfigMap | None, secret_name: str,
+                    flags_map: k8s.core.v1.ConfigMap | None, secret_name: str, *,
                     waits_for: list[pulumi.Resource],
                     plan: WorkloadPlan) -> k8s.apps.v1.Deployment:
         env = self._args.environment

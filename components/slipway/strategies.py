@@ -69,6 +69,9 @@ class ReleasePlan:
     """(Service name, weight) the route sends traffic to; weights add up to 100."""
     split: bool
     """True for canary: traffic is split by a route even inside the cluster."""
+    stable: ReleaseRef
+    """The stable version: the version label of everything not tied to one workload (it
+    changes when a release completes, not at each step or flip)."""
 
     @property
     def primary(self) -> WorkloadPlan:
@@ -131,6 +134,7 @@ def plan(spec: ServiceSpec, state: ReleaseState | None) -> ReleasePlan:
         services=[ServicePlan("", spec.name)],
         backends=[(spec.name, 100)],
         split=False,
+        stable=stable,
     )
 
 
@@ -151,7 +155,7 @@ def _canary(spec: ServiceSpec, stable: ReleaseRef, state: ReleaseState | None) -
                                       replicas=spec.release.canary_replicas, primary=False))
         services.append(ServicePlan(CANARY, canary_name, {labels.TRACK: CANARY}))
         backends = [(stable_name, 100 - weight), (canary_name, weight)]
-    return ReleasePlan(workloads, services, backends, split=True)
+    return ReleasePlan(workloads, services, backends, split=True, stable=stable)
 
 
 def _blue_green(spec: ServiceSpec, stable: ReleaseRef,
@@ -173,4 +177,4 @@ def _blue_green(spec: ServiceSpec, stable: ReleaseRef,
         services.append(ServicePlan("preview", f"{spec.name}-preview", {labels.SLOT: idle}))
     # Keep a stable order (blue first) so a flip changes selectors, not the resource list.
     workloads.sort(key=lambda w: w.key)
-    return ReleasePlan(workloads, services, [(spec.name, 100)], split=False)
+    return ReleasePlan(workloads, services, [(spec.name, 100)], split=False, stable=stable)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import itertools
 import json
 import math
 import re
@@ -352,7 +353,7 @@ class Release(SpecModel):
             raise ValueError(
                 f"each step is a traffic percentage from 1 to 100 (got {outside[0]})"
             )
-        for before, after in zip(steps, steps[1:], strict=False):
+        for before, after in itertools.pairwise(steps):
             if after <= before:
                 raise ValueError(
                     f"must be strictly increasing (got {after} after {before}), "
