@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typer
 
-from . import stack_commands
+from . import release, stack_commands
 
 app = typer.Typer(help="Ship microservices with Pulumi: stacks, previews, releases.",
                   no_args_is_help=True, add_completion=False)
@@ -20,3 +20,4 @@ app = typer.Typer(help="Ship microservices with Pulumi: stacks, previews, releas
 app.command()(stack_commands.up)
 app.command()(stack_commands.preview)
 app.command()(stack_commands.destroy)
+app.add_typer(release.app, name="release")
