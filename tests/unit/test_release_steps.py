@@ -94,7 +94,7 @@ def test_fails_to_promote_or_roll_back_without_a_release() -> None:
 
 
 def test_fails_for_a_rolling_service() -> None:
-    with pytest.raises(ReleaseError, match="release.strategy is rolling, which has no steps "
+    with pytest.raises(ReleaseError, match=r"release\.strategy is rolling, which has no steps "
                                            "to start"):
         start(spec(), None, NEW)
 
@@ -102,7 +102,7 @@ def test_fails_for_a_rolling_service() -> None:
 def test_fails_to_start_with_a_contract_migration() -> None:
     contract = spec(release={"strategy": "canary"},
                     migration={"phase": "contract", "image": IMAGE, "command": ["m"]})
-    with pytest.raises(ReleaseError, match="migration.phase is contract: a destructive "
+    with pytest.raises(ReleaseError, match=r"migration\.phase is contract: a destructive "
                                            "migration never ships with a new version"):
         start(contract, None, NEW)
 
