@@ -3,6 +3,8 @@ the release state in stack settings."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 
 from microservice_fixtures import IMAGE, spec
@@ -11,7 +13,18 @@ from slipway.release_state import ReleaseRef, ReleaseState
 from slipway.settings import StackSettings
 from slipway.spec import SpecError
 from slipway.spec.catalog import Catalog
-from slipway.tooling.releases import ReleaseError, promote, rollback, start
+from slipway.tooling import releases
+from slipway.tooling.prometheus import Prometheus, PrometheusUnavailable, TrackHealth
+from slipway.tooling.releases import (
+    ReleaseError,
+    ReleaseTarget,
+    Step,
+    promote,
+    rollback,
+    run_auto,
+    start,
+)
+from slipway.tooling.stacks import StackRun
 
 NEW = ReleaseRef(version="1.3.0", image="registry.example.com/team/api@sha256:" + "b" * 64)
 SPEC_RELEASE = ReleaseRef(version="1.2.3", image=IMAGE)
@@ -135,3 +148,92 @@ def test_release_state_for_an_unknown_service_is_refused() -> None:
     assert caught.value.problems == [
         "Pulumi.dev.yaml: slipway:releases.gone: no service named 'gone' in the catalog; "
         "remove it with `pulumi config rm --path 'releases.gone'`"]
+
+
+# -- --auto, with Prometheus answers given and `apply` recording instead of running up ------
+
+
+class Answers(Prometheus):
+    """Prometheus answering the canary's health from a list, or failing when told."""
+
+    def __init__(self, *answers: TrackHealth | PrometheusUnavailable) -> None:
+        super().__init__("http://prometheus.invalid")
+        self.answers = list(answers)
+        self.asked: list[tuple[str, str, str, str, float]] = []
+
+    def track_health(self, namespace: str, service: str, track: str, window: str,
+                     percentile: float) -> TrackHealth:
+        self.asked.append((namespace, service, track, window, percentile))
+        answer = self.answers.pop(0)
+        if isinstance(answer, PrometheusUnavailable):
+            raise answer
+        return answer
+
+
+def auto_target(monkeypatch: pytest.MonkeyPatch) -> tuple[ReleaseTarget, list[str]]:
+    applied: list[str] = []
+
+    def fake_apply(target: ReleaseTarget, step: Step, on_output: object = None) -> StackRun:
+        target.releases = {**target.releases, step.service: step.state}
+        applied.append(step.message)
+        return StackRun(stack="dev", operation="up")
+
+    monkeypatch.setattr(releases, "apply", fake_apply)
+    settings = StackSettings.parse({"environment": "dev", "kubernetes": {"renderDir": "out"},
+                                    "secretStore": {"name": "s"}}, STACK)
+    state = start(CANARY, None, NEW).state
+    return ReleaseTarget(cast(Any, None), "dev", CANARY, settings, {"api": state}), applied
+
+
+def healthy(rps: float = 10.0) -> TrackHealth:
+    return TrackHealth(requests_per_second=rps, error_rate=0.0, latency_ms=100.0,
+                       track="canary")
+
+
+def test_auto_promotes_each_healthy_step_until_stable(monkeypatch: pytest.MonkeyPatch) -> None:
+    target, applied = auto_target(monkeypatch)
+    prometheus = Answers(healthy(), healthy(), healthy())
+    result = run_auto(target, prometheus, bake_seconds=7, window="1m", sleep=lambda _s: None)
+    assert result.outcome == "promoted"
+    assert applied == ["slipway release step api 1.3.0 weight=5",
+                       "slipway release step api 1.3.0 weight=25",
+                       "slipway release promote api 1.3.0"]
+    assert prometheus.asked[0] == ("slipway-dev", "api", "canary", "1m", 95.0)
+    assert target.state == ReleaseState(stable=NEW)
+
+
+def test_auto_rolls_back_on_slow_p95(monkeypatch: pytest.MonkeyPatch) -> None:
+    target, applied = auto_target(monkeypatch)
+    slow = TrackHealth(requests_per_second=10, error_rate=0.0, latency_ms=900, track="canary")
+    result = run_auto(target, Answers(healthy(), slow), bake_seconds=1, window="1m",
+                      sleep=lambda _s: None)
+    assert result.outcome == "rolled-back"
+    assert result.breaches == ["canary p95 latency 900 ms > 500 ms threshold"]
+    assert applied == ["slipway release step api 1.3.0 weight=5",
+                       "slipway release rollback api 1.3.0"]
+    assert target.state == ReleaseState(stable=SPEC_RELEASE)
+
+
+def test_auto_holds_when_there_is_too_little_traffic_to_judge(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    target, applied = auto_target(monkeypatch)
+    result = run_auto(target, Answers(healthy(rps=0.2)), bake_seconds=1, window="1m",
+                      sleep=lambda _s: None)
+    assert result.outcome == "held"
+    assert "0.20 requests/s" in result.reason
+    assert applied == []
+    assert target.state is not None and target.state.weight == 1
+
+
+def test_auto_holds_when_prometheus_cannot_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    target, applied = auto_target(monkeypatch)
+    result = run_auto(target, Answers(PrometheusUnavailable("refused")), bake_seconds=1,
+                      window="1m", sleep=lambda _s: None)
+    assert (result.outcome, result.reason, applied) == ("held", "refused", [])
+
+
+def test_auto_refuses_blue_green(monkeypatch: pytest.MonkeyPatch) -> None:
+    target, _ = auto_target(monkeypatch)
+    target.spec = BLUE_GREEN
+    with pytest.raises(ReleaseError, match="--auto drives canary steps"):
+        run_auto(target, Answers(), bake_seconds=1, window="1m", sleep=lambda _s: None)
