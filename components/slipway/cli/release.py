@@ -147,8 +147,7 @@ def promote(service: ServiceArg, *, stack: StackOption = "dev", auto_steps: Auto
             prometheus_url: PrometheusOption = "http://127.0.0.1:9090",
             bake: BakeOption = None, window: WindowOption = None,
             json_output: JsonOption = False, project_dir: ProjectOption = Path(".")) -> None:
-    """Canary: the next step (at 100 the candidate becomes stable). Blue-green: flip the live
-    slot to the candidate; promote again to finish."""
+    """Canary: next step, stable at 100. Blue-green: flip, then finish."""
     target = _target(stack, project_dir, service, json_output)
     if auto_steps:
         _auto(target, json_output, prometheus_url, bake=bake, window=window, done=[])
@@ -163,7 +162,7 @@ def promote(service: ServiceArg, *, stack: StackOption = "dev", auto_steps: Auto
 @app.command()
 def rollback(service: ServiceArg, stack: StackOption = "dev", json_output: JsonOption = False,
              project_dir: ProjectOption = Path(".")) -> None:
-    """Canary: weight 0, candidate removed. Blue-green: flip back (or drop the preview)."""
+    """Canary: weight 0, candidate removed. Blue-green: flip back or drop the preview."""
     target = _target(stack, project_dir, service, json_output)
     try:
         step = releases.rollback(target.spec, target.state)
@@ -175,8 +174,7 @@ def rollback(service: ServiceArg, stack: StackOption = "dev", json_output: JsonO
 @app.command()
 def status(service: ServiceArg, stack: StackOption = "dev", json_output: JsonOption = False,
            project_dir: ProjectOption = Path(".")) -> None:
-    """Where the release stands: stable (and whether the file or the tool set it), candidate,
-    weight or live slot, and what the last `up` deployed."""
+    """Stable version (and its source), candidate, weight or live slot, what is deployed."""
     target = _target(stack, project_dir, service, json_output)
     result = releases.status(target)
     if json_output:
