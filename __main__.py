@@ -34,6 +34,8 @@ provider = k8s.Provider(
     context=kube.context,
     kubeconfig=kube.kubeconfig,
     enable_server_side_apply=True,
+    # A flag flip updates its ConfigMap in place (no delete and re-create under running pods).
+    enable_config_map_mutable=True,
 )
 namespace = ServiceNamespace(
     environment.namespace,

@@ -330,8 +330,10 @@ class Microservice(pulumi.ComponentResource):
         container = workload.server_container(spec, config_map_name, secret_name)
         pod = workload.pod_spec(spec, env, account.metadata["name"], [container])
         if flags_map is not None:
+            # By its known name: nothing about the flags' content may reach the pod template.
             container["volume_mounts"].append(flags.volume_mount())
-            pod["volumes"].append(flags.volume(flags_map.metadata["name"]))
+            pod["volumes"].append(flags.volume(flags.config_map_name(spec.name)))
+            waits_for = [*waits_for, flags_map]
         release = spec.release
         deployment_spec: dict[str, Any] = {
             "selector": {"match_labels": {**labels.server_selector(spec.name, env.name),

@@ -294,6 +294,7 @@ def test_flags_land_in_a_mounted_configmap() -> None:
     mounts = pod["containers"][0]["volumeMounts"]
     assert {"name": "flags", "mountPath": "/etc/slipway/flags", "readOnly": True} in mounts
     assert all("flags" not in str(e) for e in pod["containers"][0].get("envFrom", []))
+    assert flags_map.urn in registry.one(DEPLOYMENT).dependencies
 
 
 def test_flipping_a_flag_changes_only_the_flags_configmap() -> None:
