@@ -12,6 +12,7 @@ blind: no traffic, no latency data or an unreachable Prometheus is never "health
 
 from __future__ import annotations
 
+import http.client
 import json
 import math
 import re
@@ -101,7 +102,8 @@ class Prometheus:
             raise PrometheusUnavailable(
                 f"Prometheus at {self.url} answered HTTP {err.code}: {_error_text(err)}"
             ) from err
-        except (urllib.error.URLError, OSError) as err:  # refused, unreachable, timed out
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
+            # refused, unreachable, timed out, or not speaking HTTP
             reason = getattr(err, "reason", err)
             raise PrometheusUnavailable(
                 f"Prometheus at {self.url} is unreachable: {reason}") from err
