@@ -29,6 +29,7 @@ from slipway import Environment
 from slipway.labels import SLOT, TRACK
 from slipway.release_state import ReleaseRef, ReleaseState
 from slipway.routes import virtual_service_spec
+from slipway.spec.loader import validate
 from slipway.workload import CONFIG_HASH_ANNOTATION
 
 HTTPROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
@@ -347,3 +348,23 @@ def test_a_contract_migration_without_a_release_under_way_is_allowed() -> None:
     registry = render(canary(migration={**MIGRATION, "phase": "contract"}),
                       release=ReleaseState(stable=NEW))
     assert registry.one(JOB).k8s_name == "api-migrate-1-3-0-contract"
+
+
+# -- spec defaults ---------------------------------------------------------------------------
+
+
+def test_release_defaults_are_rolling_with_the_standard_canary_steps() -> None:
+    release = spec().release
+    assert (release.strategy, release.steps, release.bake_seconds, release.canary_replicas) == (
+        "rolling", [1, 5, 25, 100], 300, 1)
+    assert spec().flags == {}
+    migration = spec(migration=MIGRATION).migration
+    assert migration is not None and migration.phase == "expand"
+
+
+def test_flags_can_be_overridden_per_environment() -> None:
+    document = {"name": "api", "image": IMAGE, "version": "1.2.3",
+                "flags": {"killSwitch": False, "banner": "x"},
+                "environments": {"prod": {"flags": {"killSwitch": True}}}}
+    prod = validate(document, "services/api.yaml", environment="prod")
+    assert prod.flags == {"killSwitch": True, "banner": "x"}
