@@ -187,6 +187,11 @@ def test_contract_migration_is_refused_while_a_release_changes_the_version(
     code, _, err = release(project, "start", "orders", "--version", "1.9.0", "--image",
                            f"registry.example.com/shop/orders@sha256:{NEW_DIGEST}")
     assert code == 0, err
+    human = CliRunner().invoke(app, ["release", "status", "orders", "--stack", "dev",
+                                     "--project-dir", str(project.path)])
+    assert human.exit_code == 0
+    assert human.stderr.strip() == ("orders (canary): stable 1.8.3 (from the release state), "
+                                    "candidate 1.9.0 at 1%")
     migrations = [n for n in project.manifests() if "job-slipway-dev-orders-migrate" in n]
     assert migrations == ["1-manifest/batch_v1-job-slipway-dev-orders-migrate-1-9-0.yaml"]
     before = project.manifests()

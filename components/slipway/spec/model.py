@@ -604,14 +604,22 @@ class ServiceSpec(SpecModel):
         description="Service name: lowercase letters, digits and '-', at most 40 characters; "
         "must match the file name.",
     )
-    image: str = Field(description="Container image pinned by digest (registry/repo@sha256:...).")
+    image: str = Field(
+        description="Container image pinned by digest (registry/repo@sha256:...). The initial "
+        "image: once `slipway release` has written a stable release for the service "
+        "(slipway:releases), that one runs.",
+    )
     signature: ImageSignature | None = Field(
         default=None,
         description="The image's cosign signature ({payload, base64Signature}, from CI), put on "
         "the pod template for the policy pack to verify. Left out: no signature annotation, "
         "which the image-signature policy refuses.",
     )
-    version: str = Field(pattern=SEMVER, description="Semantic version of what the image holds.")
+    version: str = Field(
+        pattern=SEMVER,
+        description="Semantic version of what the image holds. The initial version: the release "
+        "state written by `slipway release` wins over it (`slipway release status` shows which).",
+    )
     commit: str | None = Field(
         default=None, pattern=COMMIT, description="Source commit of the image."
     )
