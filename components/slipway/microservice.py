@@ -115,7 +115,11 @@ class Microservice(pulumi.ComponentResource):
     namespace: pulumi.Output[str]
     url: pulumi.Output[str]
     image: pulumi.Output[str]
+    """Image of the primary workload (rolling, the stable track, the live slot)."""
     version: pulumi.Output[str]
+    """Version of the primary workload."""
+    release_status: dict[str, Any]
+    """Strategy, stable and candidate versions, canary weight, live slot, workloads."""
 
     def __init__(self, name: str, args: MicroserviceArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
