@@ -10,7 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from slipway import ServiceNamespace, ServiceNamespaceArgs, deploy_catalog, load_catalog
-from slipway.catalog_deployment import check_secret_values
+from slipway.catalog_deployment import check_releases, check_secret_values
 from slipway.platform import KubernetesPlatform, build_platform, platform_outputs, public_hosts
 from slipway.settings import CONFIG_NAMESPACE, SECRET_VALUES_KEY, StackSettings, secret_inputs
 from slipway.stack_config import read_namespace
@@ -26,6 +26,7 @@ catalog = load_catalog(Path(settings.catalog), environment.name)
 secret_values = secret_inputs(raw.get(SECRET_VALUES_KEY), stack_file)
 store = settings.secret_store_ref()
 check_secret_values(catalog, secret_values, stack_file, store)
+check_releases(catalog, settings.releases, stack_file)
 hosts = public_hosts(catalog)
 if settings.platform is not None:
     settings.platform.check(environment, hosts, secret_store=store, source=stack_file,
@@ -49,6 +50,8 @@ else:
         context=kube.context,
         kubeconfig=kube.kubeconfig,
         enable_server_side_apply=True,
+        # A flag flip updates its ConfigMap in place (no delete and re-create under running pods).
+        enable_config_map_mutable=True,
     )
 namespace = ServiceNamespace(
     environment.namespace,
@@ -64,7 +67,7 @@ platform = None if settings.platform is None else KubernetesPlatform(
 )
 services = deploy_catalog(
     catalog, environment, namespace.name, secret_values=secret_values, secret_store=store,
-    role_arns=role_arns,
+    role_arns=role_arns, releases=settings.releases,
     opts=pulumi.ResourceOptions(providers=[provider],
                                 depends_on=[platform] if platform is not None else []),
 )
@@ -80,6 +83,7 @@ pulumi.export("services", {
         "version": service.version,
         "namespace": service.namespace,
         "url": service.url,
+        "release": service.release_status,
         "resources": service.resource_names,
     }
     for name, service in services.items()

@@ -9,6 +9,7 @@ from .environment import Environment, PeerSelector, SecretStoreRef
 from .microservice import Microservice, MicroserviceArgs
 from .namespace import ServiceNamespace, ServiceNamespaceArgs
 from .network_policy import Peer
+from .release_state import ReleaseRef, ReleaseState
 from .spec import Catalog, ServiceSpec, SpecError, load_catalog, load_file
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "MicroserviceArgs",
     "Peer",
     "PeerSelector",
+    "ReleaseRef",
+    "ReleaseState",
     "SecretStoreRef",
     "ServiceNamespace",
     "ServiceNamespaceArgs",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from . import labels
@@ -53,10 +54,16 @@ def hpa_spec(spec: ServiceSpec, deployment_name: str) -> dict[str, Any]:
     }
 
 
-def pdb_spec(spec: ServiceSpec, environment: Environment) -> dict[str, Any]:
-    """A budget that always allows at least one eviction at the minimum replica count."""
+def pdb_spec(spec: ServiceSpec, environment: Environment,
+             selector: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A budget that always allows at least one eviction at the minimum replica count.
+
+    `selector`: the pods of one workload (a canary track or blue-green slot). Default: every
+    serving pod of the service."""
+    match = dict(selector) if selector is not None else labels.server_selector(
+        spec.name, environment.name)
     budget: dict[str, Any] = {
-        "selector": {"match_labels": labels.server_selector(spec.name, environment.name)},
+        "selector": {"match_labels": match},
         # Crash-looping pods must not hold a node drain hostage.
         "unhealthy_pod_eviction_policy": "AlwaysAllow",
     }

@@ -14,6 +14,7 @@ import pulumi
 from .environment import Environment, SecretStoreRef
 from .microservice import Microservice, MicroserviceArgs
 from .network_policy import Peer
+from .release_state import ReleaseState
 from .spec.catalog import Catalog
 from .spec.errors import SpecError
 
@@ -47,15 +48,28 @@ def check_secret_values(catalog: Catalog, secret_values: Mapping[str, Mapping[st
         raise SpecError(problems)
 
 
+def check_releases(catalog: Catalog, releases: Mapping[str, ReleaseState], source: str) -> None:
+    """Release state only for services of the catalog (a removed service leaves none behind)."""
+    problems = [
+        f"{source}: slipway:releases.{service}: no service named {service!r} in the catalog; "
+        f"remove it with `pulumi config rm --path 'releases.{service}'`"
+        for service in sorted(releases) if service not in catalog.services
+    ]
+    if problems:
+        raise SpecError(problems)
+
+
 def deploy_catalog(catalog: Catalog, environment: Environment, namespace: pulumi.Input[str],
                    *, secret_values: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None,
                    secret_store: SecretStoreRef | None = None,
                    role_arns: Mapping[str, pulumi.Input[str]] | None = None,
+                   releases: Mapping[str, ReleaseState] | None = None,
                    opts: pulumi.ResourceOptions | None = None) -> dict[str, Microservice]:
     """Create the services in dependency order; returns them by name. `role_arns` (by
     service) become the ServiceAccounts' IRSA annotation."""
     role_arns = role_arns or {}
     secret_values = secret_values or {}
+    releases = releases or {}
     created: dict[str, Microservice] = {}
     for spec in catalog.in_dependency_order():
         callees = [created[name] for name in spec.calls]
@@ -71,6 +85,7 @@ def deploy_catalog(catalog: Catalog, environment: Environment, namespace: pulumi
                 else {},
                 secret_store=secret_store,
                 iam_role_arn=role_arns.get(spec.name),
+                release=releases.get(spec.name),
             ),
             opts=pulumi.ResourceOptions.merge(
                 opts, pulumi.ResourceOptions(depends_on=callees)

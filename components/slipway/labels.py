@@ -14,6 +14,12 @@ PART_OF = "app.kubernetes.io/part-of"
 MANAGED_BY = "app.kubernetes.io/managed-by"
 TEAM = "slipway.dev/team"
 ENVIRONMENT = "slipway.dev/environment"
+# Release tracks (canary: stable|canary) and slots (blue-green: blue|green); never versions.
+TRACK = "slipway.dev/track"
+SLOT = "slipway.dev/slot"
+# On the per-track Services a canary route splits over (`<name>-stable`, `<name>-canary`): their
+# pods are already behind `<name>`, so monitoring skips them instead of scraping pods twice.
+ROUTE_BACKEND = "slipway.dev/route-backend"
 
 SERVER = "server"
 MIGRATION = "migration"

@@ -1,9 +1,12 @@
 """Microservice: one service spec in, a hardened Kubernetes workload out.
 
-Creates, all parented to the component: ServiceAccount, ConfigMap (plain config), Secret or
-ExternalSecret (secret values), an optional migration Job the rollout waits for, Deployment,
-Service, HorizontalPodAutoscaler (when min < max), PodDisruptionBudget (when min > 1) and a
-NetworkPolicy built from the call graph.
+Creates, all parented to the component: ServiceAccount, ConfigMap (plain config), a flags
+ConfigMap (feature flags, mounted as a file), Secret or ExternalSecret (secret values), an
+optional migration Job the rollout waits for, the Deployments and Services of the release
+strategy (`strategies.py`: rolling, blue-green slots, canary tracks), a HorizontalPodAutoscaler
+and PodDisruptionBudget per workload that needs one, the traffic route (Gateway API HTTPRoute,
+or an Istio VirtualService in the mesh; `routes.py`) and a NetworkPolicy built from the call
+graph that selects every pod of the service.
 """
 
 from __future__ import annotations
@@ -15,10 +18,22 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from . import availability, labels, network_policy, service_mesh, service_monitoring, workload
+from . import (
+    availability,
+    flags,
+    labels,
+    network_policy,
+    routes,
+    service_mesh,
+    service_monitoring,
+    strategies,
+    workload,
+)
 from .environment import Environment, SecretStoreRef
 from .network_policy import Peer
+from .release_state import ReleaseRef, ReleaseState
 from .spec.model import ServiceSpec
+from .strategies import ReleasePlan, ServicePlan, WorkloadPlan
 
 TYPE_TOKEN = "slipway:index:Microservice"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
@@ -51,6 +66,11 @@ class MicroserviceArgs:
     iam_role_arn: pulumi.Input[str] | None = None
     """IAM role (IRSA, on EKS) the pods assume: set as the ServiceAccount's
     `eks.amazonaws.com/role-arn` annotation. Default None: no AWS identity."""
+    release: ReleaseState | None = None
+    """Where this service's release stands (stable and candidate versions, canary weight, live
+    blue-green slot), as `slipway release` writes it to `slipway:releases`. Its `stable` wins
+    over the spec's version and image. Default None: the spec's version runs, no release is
+    under way."""
 
 
 def _check(args: MicroserviceArgs) -> None:
@@ -78,6 +98,27 @@ def _check(args: MicroserviceArgs) -> None:
             f"{spec.name}: secrets: values given for names the spec does not declare: "
             f"{', '.join(unknown)} (declared: {', '.join(spec.secrets) or 'none'})"
         )
+    problems = strategies.check_state(spec, args.release)
+    if problems:
+        raise ValueError(f"{spec.name}: release state: {'; '.join(problems)}")
+    _check_contract_migration(spec, args.release)
+
+
+def _check_contract_migration(spec: ServiceSpec, state: ReleaseState | None) -> None:
+    """A contract step drops what the previous version still reads: never while two versions
+    may serve traffic."""
+    if spec.migration is None or spec.migration.phase != "contract":
+        return
+    if state is None or state.candidate is None:
+        return
+    stable = strategies.stable_release(spec, state)
+    if state.candidate.version != stable.version:
+        raise ValueError(
+            f"{spec.name}: migration.phase: contract is refused in a release that changes the "
+            f"version ({stable.version} -> {state.candidate.version} is under way); finish or "
+            "roll back the release first, then run the contract migration in its own update "
+            "(phase: expand meanwhile)"
+        )
 
 
 class Microservice(pulumi.ComponentResource):
@@ -88,7 +129,11 @@ class Microservice(pulumi.ComponentResource):
     namespace: pulumi.Output[str]
     url: pulumi.Output[str]
     image: pulumi.Output[str]
+    """Image of the primary workload (rolling, the stable track, the live slot)."""
     version: pulumi.Output[str]
+    """Version of the primary workload."""
+    release_status: dict[str, Any]
+    """Strategy, stable and candidate versions, canary weight, live slot, workloads."""
 
     def __init__(self, name: str, args: MicroserviceArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -100,32 +145,45 @@ class Microservice(pulumi.ComponentResource):
         namespace = args.namespace
         self.resource_names: dict[str, str] = {}
 
+        release_plan = strategies.plan(spec, args.release)
+        self._plan = release_plan
         account = self._service_account(namespace)
         config_map = self._config_map(namespace)
+        flags_map = self._flags(namespace)
         secret_name, secret = self._secret(namespace)
-        migration = self._migration_job(namespace, account, config_map, secret_name)
-        # The rollout waits for its secret and, when there is one, the migration.
+        newest = strategies.newest_release(spec, args.release)
+        migration = self._migration_job(namespace, account, config_map, secret_name, newest)
+        # The rollout waits for its secret and, when there is one, the migration: no version
+        # takes traffic before the schema it needs exists.
         waits_for: list[pulumi.Resource] = [r for r in (secret, migration) if r is not None]
-        deployment = self._deployment(namespace, account, config_map, secret_name, waits_for)
-        service = self._service(namespace)
-        if spec.scaling.autoscaled:
-            self._autoscaler(namespace, deployment)
-        if spec.wants_pdb:
-            self._disruption_budget(namespace, deployment)
+        deployments = {
+            plan.key: self._deployment(namespace, account, config_map, flags_map, secret_name,
+                                       waits_for=waits_for, plan=plan)
+            for plan in release_plan.workloads
+        }
+        services = [self._service(namespace, plan) for plan in release_plan.services]
+        for plan in release_plan.workloads:
+            if plan.autoscaled and spec.scaling.autoscaled:
+                self._autoscaler(namespace, deployments[plan.key], plan)
+            self._disruption_budget(namespace, deployments[plan.key], plan)
+        self._routes(namespace, release_plan, services)
         self._network_policy(namespace)
         self.resource_names.update(
             service_monitoring.create(self, spec, env, namespace, resource_name=name))
         self.resource_names.update(service_mesh.create(
-            self, spec, env, namespace, args.callers, resource_name=name))
+            self, spec, env, namespace, args.callers, resource_name=name,
+            hosts=[plan.name for plan in release_plan.services]))
 
-        self.deployment_name = deployment.metadata.apply(lambda m: m["name"])
-        self.service_name = service.metadata.apply(lambda m: m["name"])
+        primary = release_plan.primary
+        self.deployment_name = deployments[primary.key].metadata.apply(lambda m: m["name"])
+        self.service_name = services[0].metadata.apply(lambda m: m["name"])
         self.namespace = pulumi.Output.from_input(namespace)
         self.url = pulumi.Output.concat(
             "http://", spec.name, ".", self.namespace, ".svc.cluster.local"
         )
-        self.image = pulumi.Output.from_input(spec.image)
-        self.version = pulumi.Output.from_input(spec.version)
+        self.image = pulumi.Output.from_input(primary.release.image)
+        self.version = pulumi.Output.from_input(primary.release.version)
+        self.release_status = _release_status(spec, args.release, release_plan)
         self.register_outputs({
             "deploymentName": self.deployment_name,
             "serviceName": self.service_name,
@@ -133,6 +191,7 @@ class Microservice(pulumi.ComponentResource):
             "url": self.url,
             "image": self.image,
             "version": self.version,
+            "release": self.release_status,
             "resourceNames": self.resource_names,
             "environment": env.name,
         })
@@ -143,15 +202,16 @@ class Microservice(pulumi.ComponentResource):
         return pulumi.ResourceOptions(parent=self, **kwargs)
 
     def _metadata(self, namespace: pulumi.Input[str], kind: str, name: str,
-                  annotations: Mapping[str, str] | None = None,
-                  component: str = labels.SERVER) -> dict[str, Any]:
+                  annotations: Mapping[str, str] | None = None, *,
+                  component: str = labels.SERVER, version: str | None = None) -> dict[str, Any]:
         """Object metadata with standard labels; records the name under `kind` for outputs."""
         spec, env = self._args.spec, self._args.environment
         self.resource_names[kind] = name
+        version = version if version is not None else self._plan.stable.version
         metadata: dict[str, Any] = {
             "name": name,
             "namespace": namespace,
-            "labels": labels.standard_labels(spec.name, env.name, spec.version, component,
+            "labels": labels.standard_labels(spec.name, env.name, version, component,
                                              spec.team),
         }
         if annotations:
@@ -178,6 +238,17 @@ class Microservice(pulumi.ComponentResource):
             f"{self._name}-config",
             metadata=self._metadata(namespace, "configMap", f"{self._args.spec.name}-config"),
             data=data,
+            opts=self._opts(),
+        )
+
+    def _flags(self, namespace: pulumi.Input[str]) -> k8s.core.v1.ConfigMap | None:
+        spec = self._args.spec
+        if not spec.flags:
+            return None
+        return k8s.core.v1.ConfigMap(
+            f"{self._name}-flags",
+            metadata=self._metadata(namespace, "flagsConfigMap", flags.config_map_name(spec.name)),
+            data=flags.data(spec),
             opts=self._opts(),
         )
 
@@ -218,15 +289,18 @@ class Microservice(pulumi.ComponentResource):
         return name, secret
 
     def _migration_job(self, namespace: pulumi.Input[str], account: k8s.core.v1.ServiceAccount,
-                       config_map: k8s.core.v1.ConfigMap | None,
-                       secret_name: str) -> k8s.batch.v1.Job | None:
-        spec, env = self._args.spec, self._args.environment
+                       config_map: k8s.core.v1.ConfigMap | None, secret_name: str,
+                       newest: ReleaseRef) -> k8s.batch.v1.Job | None:
+        env = self._args.environment
+        spec = _with_release(self._args.spec, newest)
         migration = spec.migration
         if migration is None:
             return None
-        # A Job's pod template is immutable: one Job per version, so a release runs its own.
+        # A Job's pod template is immutable: one Job per version (and phase), so a release
+        # runs its own, for the version about to take traffic.
+        suffix = "-contract" if migration.phase == "contract" else ""
         job_name = f"{spec.name}-migrate-{spec.version}".replace(".", "-").replace("+", "-")
-        job_name = job_name.lower()[:63].rstrip("-")
+        job_name = job_name.lower()[:63 - len(suffix)].rstrip("-") + suffix
         container = {
             **workload.server_container(
                 spec, config_map.metadata["name"] if config_map else None, secret_name
@@ -251,7 +325,7 @@ class Microservice(pulumi.ComponentResource):
         return k8s.batch.v1.Job(
             f"{self._name}-migration",
             metadata=self._metadata(namespace, "migrationJob", job_name,
-                                    component=labels.MIGRATION),
+                                    component=labels.MIGRATION, version=spec.version),
             spec={
                 "backoff_limit": migration.backoff_limit,
                 "active_deadline_seconds": migration.timeout_seconds,
@@ -267,17 +341,29 @@ class Microservice(pulumi.ComponentResource):
         )
 
     def _deployment(self, namespace: pulumi.Input[str], account: k8s.core.v1.ServiceAccount,
-                    config_map: k8s.core.v1.ConfigMap | None, secret_name: str,
-                    waits_for: list[pulumi.Resource]) -> k8s.apps.v1.Deployment:
-        spec, env = self._args.spec, self._args.environment
+                    config_map: k8s.core.v1.ConfigMap | None,
+                    flags_map: k8s.core.v1.ConfigMap | None, secret_name: str, *,
+                    waits_for: list[pulumi.Resource],
+                    plan: WorkloadPlan) -> k8s.apps.v1.Deployment:
+        env = self._args.environment
+        spec = _with_release(self._args.spec, plan.release)
         config_map_name = config_map.metadata["name"] if config_map else None
+        # Flags stay out of the hash on purpose: flipping one must not roll the pods.
         pod_annotations = {
             workload.CONFIG_HASH_ANNOTATION: workload.config_hash(workload.config_data(spec)),
             **workload.signature_annotations(spec.name, spec.signature),
         }
+        container = workload.server_container(spec, config_map_name, secret_name)
+        pod = workload.pod_spec(spec, env, account.metadata["name"], [container])
+        if flags_map is not None:
+            # By its known name: nothing about the flags' content may reach the pod template.
+            container["volume_mounts"].append(flags.volume_mount())
+            pod["volumes"].append(flags.volume(flags.config_map_name(spec.name)))
+            waits_for = [*waits_for, flags_map]
         release = spec.release
         deployment_spec: dict[str, Any] = {
-            "selector": {"match_labels": labels.server_selector(spec.name, env.name)},
+            "selector": {"match_labels": {**labels.server_selector(spec.name, env.name),
+                                          **plan.pod_labels}},
             "revision_history_limit": env.revision_history_limit,
             "strategy": {
                 "type": "RollingUpdate",
@@ -290,64 +376,127 @@ class Microservice(pulumi.ComponentResource):
             },
             "template": {
                 "metadata": {
-                    "labels": labels.standard_labels(
+                    "labels": {**labels.standard_labels(
                         spec.name, env.name, spec.version, labels.SERVER, spec.team
-                    ),
+                    ), **plan.pod_labels},
                     "annotations": pod_annotations,
                 },
-                "spec": workload.pod_spec(
-                    spec, env, account.metadata["name"],
-                    [workload.server_container(spec, config_map_name, secret_name)],
-                ),
+                "spec": pod,
             },
         }
         # An autoscaler owns the replica count; setting it here would reset the scale on
         # every `pulumi up`.
-        if not spec.scaling.autoscaled:
+        if plan.replicas is not None:
+            deployment_spec["replicas"] = plan.replicas
+        elif not spec.scaling.autoscaled:
             deployment_spec["replicas"] = spec.scaling.min
-        commit = spec.commit[:12] if spec.commit else "unknown"
+        # The commit in the spec belongs to the spec's version only.
+        own = spec.version == self._args.spec.version and spec.image == self._args.spec.image
+        commit = spec.commit[:12] if spec.commit and own else "unknown"
         return k8s.apps.v1.Deployment(
-            f"{self._name}-deployment",
+            _child(self._name, "deployment", plan.key),
             metadata=self._metadata(
-                namespace, "deployment", spec.name,
+                namespace, _kind("deployment", plan.key), plan.name,
                 {CHANGE_CAUSE: f"{spec.name} {spec.version} (commit {commit})"},
+                version=spec.version,
             ),
             spec=deployment_spec,
             opts=self._opts(depends_on=waits_for),
         )
 
-    def _service(self, namespace: pulumi.Input[str]) -> k8s.core.v1.Service:
+    def _service(self, namespace: pulumi.Input[str], plan: ServicePlan) -> k8s.core.v1.Service:
         spec, env = self._args.spec, self._args.environment
+        metadata = self._metadata(namespace, _kind("service", plan.key), plan.name)
+        if plan.key in ("stable", "canary"):
+            metadata["labels"][labels.ROUTE_BACKEND] = plan.key
         return k8s.core.v1.Service(
-            f"{self._name}-service",
-            metadata=self._metadata(namespace, "service", spec.name),
+            _child(self._name, "service", plan.key),
+            metadata=metadata,
             spec={
                 "type": "ClusterIP",
-                "selector": labels.server_selector(spec.name, env.name),
-                "ports": [{"name": "http", "port": 80, "target_port": "http",
+                "selector": {**labels.server_selector(spec.name, env.name), **plan.pod_labels},
+                "ports": [{"name": "http", "port": routes.SERVICE_PORT, "target_port": "http",
                            "protocol": "TCP"}],
             },
             opts=self._opts(),
         )
 
-    def _autoscaler(self, namespace: pulumi.Input[str],
-                    deployment: k8s.apps.v1.Deployment) -> None:
+    def _autoscaler(self, namespace: pulumi.Input[str], deployment: k8s.apps.v1.Deployment,
+                    plan: WorkloadPlan) -> None:
         spec = self._args.spec
         k8s.autoscaling.v2.HorizontalPodAutoscaler(
-            f"{self._name}-hpa",
-            metadata=self._metadata(namespace, "horizontalPodAutoscaler", spec.name),
-            spec=availability.hpa_spec(spec, spec.name),
+            _child(self._name, "hpa", plan.key),
+            metadata=self._metadata(namespace, _kind("horizontalPodAutoscaler", plan.key),
+                                    plan.name),
+            spec=availability.hpa_spec(spec, plan.name),
             opts=self._opts(depends_on=[deployment]),
         )
 
     def _disruption_budget(self, namespace: pulumi.Input[str],
-                           deployment: k8s.apps.v1.Deployment) -> None:
+                           deployment: k8s.apps.v1.Deployment, plan: WorkloadPlan) -> None:
+        """One budget per workload: two budgets over the same pods make evictions fail."""
         spec, env = self._args.spec, self._args.environment
+        selector = {**labels.server_selector(spec.name, env.name), **plan.pod_labels}
+        if plan.replicas is None:
+            if not spec.wants_pdb:
+                return
+            budget = availability.pdb_spec(spec, env, selector)
+        elif plan.replicas > 1:
+            # A canary's own pods: let a drain take one at a time.
+            budget = {"selector": {"match_labels": selector}, "max_unavailable": 1,
+                      "unhealthy_pod_eviction_policy": "AlwaysAllow"}
+        else:
+            return
         k8s.policy.v1.PodDisruptionBudget(
-            f"{self._name}-pdb",
-            metadata=self._metadata(namespace, "podDisruptionBudget", spec.name),
-            spec=availability.pdb_spec(spec, env),
+            _child(self._name, "pdb", plan.key),
+            metadata=self._metadata(namespace, _kind("podDisruptionBudget", plan.key),
+                                    plan.name),
+            spec=budget,
             opts=self._opts(depends_on=[deployment]),
+        )
+
+    def _routes(self, namespace: pulumi.Input[str], plan: ReleasePlan,
+                services: list[k8s.core.v1.Service]) -> None:
+        """Public: an HTTPRoute on the shared Gateway. Canary inside the cluster: the split as
+        an Istio VirtualService (mesh) or a GAMMA HTTPRoute on the service's own Service."""
+        spec, env = self._args.spec, self._args.environment
+        exposure = spec.exposure
+        if exposure.public:
+            self._http_route(namespace, routes.http_route_spec(
+                routes.gateway_parent(env.gateway_name, env.gateway.namespace), plan.backends,
+                hostname=exposure.host, path=exposure.path,
+            ), services)
+        if not plan.split:
+            return
+        if env.mesh:
+            k8s.apiextensions.CustomResource(
+                f"{self._name}-virtual-service",
+                api_version=routes.ISTIO_API,
+                kind="VirtualService",
+                metadata=self._metadata(namespace, "virtualService", spec.name),
+                # Retries and timeouts come from the mesh settings, merged per route.
+                spec=routes.virtual_service_spec(spec.name, plan.backends, self._resilience()),
+                opts=self._opts(depends_on=services),
+            )
+        elif not exposure.public:
+            self._http_route(namespace, routes.http_route_spec(
+                routes.service_parent(spec.name), plan.backends), services)
+
+    def _resilience(self) -> Mapping[str, Any] | None:
+        """Timeout and retries (from `spec.mesh`) merged into every mesh route."""
+        if not self._args.environment.mesh:
+            return None
+        return service_mesh.http_resilience(self._args.spec)
+
+    def _http_route(self, namespace: pulumi.Input[str], route_spec: dict[str, Any],
+                    services: list[k8s.core.v1.Service]) -> None:
+        k8s.apiextensions.CustomResource(
+            f"{self._name}-route",
+            api_version=routes.GATEWAY_API,
+            kind="HTTPRoute",
+            metadata=self._metadata(namespace, "httpRoute", self._args.spec.name),
+            spec=route_spec,
+            opts=self._opts(depends_on=services),
         )
 
     def _network_policy(self, namespace: pulumi.Input[str]) -> None:
@@ -358,3 +507,34 @@ class Microservice(pulumi.ComponentResource):
             spec=network_policy.policy_spec(spec, env, self._args.callers, self._args.calls),
             opts=self._opts(),
         )
+
+
+def _child(component: str, kind: str, key: str) -> str:
+    """Child resource names: `<name>-deployment` for the main one, `-<key>` appended else."""
+    return f"{component}-{kind}" if not key else f"{component}-{kind}-{key}"
+
+
+def _kind(kind: str, key: str) -> str:
+    """Keys of the resourceNames output: deployment, deploymentCanary, serviceStable, ..."""
+    return kind if not key else f"{kind}{key[0].upper()}{key[1:]}"
+
+
+def _with_release(spec: ServiceSpec, release: ReleaseRef) -> ServiceSpec:
+    """The spec as it runs one release: its version, image and signature."""
+    return spec.model_copy(update={"version": release.version, "image": release.image,
+                                   "signature": release.signature})
+
+
+def _release_status(spec: ServiceSpec, state: ReleaseState | None,
+                    plan: ReleasePlan) -> dict[str, Any]:
+    """What the release tool's `status` shows: strategy, versions, weight, live slot."""
+    status: dict[str, Any] = {
+        "strategy": spec.release.strategy,
+        "stable": strategies.stable_release(spec, state).version,
+        "candidate": state.candidate.version if state and state.candidate else None,
+        "weight": state.candidate_weight if state is not None else 0,
+        "workloads": {w.name: w.release.version for w in plan.workloads},
+    }
+    if spec.release.strategy == "blue-green":
+        status["live"] = state.live_slot if state is not None else "blue"
+    return status

@@ -123,8 +123,12 @@ def istiod_egress_spec(spec: ServiceSpec, env: Environment,
 
 def create(component: pulumi.Resource, spec: ServiceSpec, env: Environment,
            namespace: pulumi.Input[str], callers: Sequence[str], *,
-           resource_name: str | None = None) -> dict[str, str]:
-    """Create the mesh children of `component`; returns {kind: name} for its outputs."""
+           resource_name: str | None = None, hosts: Sequence[str] = ()) -> dict[str, str]:
+    """Create the mesh children of `component`; returns {kind: name} for its outputs.
+
+    `hosts` are the service's Kubernetes Services besides `<name>` (canary tracks, the
+    blue-green preview): each gets the same circuit breaker, since routes send traffic to them
+    by their own host names."""
     if not env.mesh:
         return {}
     prefix = resource_name if resource_name is not None else spec.name
@@ -143,6 +147,19 @@ def create(component: pulumi.Resource, spec: ServiceSpec, env: Environment,
         spec=destination_rule_spec(spec.mesh, service_host(spec.name, env.namespace)),
         opts=opts,
     )
+    names = {"destinationRule": spec.name}
+    for host in hosts:
+        if host == spec.name:
+            continue
+        k8s.apiextensions.CustomResource(
+            f"{prefix}-{host.removeprefix(spec.name + '-')}-destination-rule",
+            api_version=NETWORKING_API,
+            kind="DestinationRule",
+            metadata=metadata(host),
+            spec=destination_rule_spec(spec.mesh, service_host(host, env.namespace)),
+            opts=opts,
+        )
+        names[f"destinationRule:{host}"] = host
     k8s.apiextensions.CustomResource(
         f"{prefix}-authorization-policy",
         api_version=SECURITY_API,
@@ -157,5 +174,5 @@ def create(component: pulumi.Resource, spec: ServiceSpec, env: Environment,
         spec=istiod_egress_spec(spec, env),
         opts=opts,
     )
-    return {"destinationRule": spec.name, "authorizationPolicy": spec.name,
+    return {**names, "authorizationPolicy": spec.name,
             "istiodNetworkPolicy": f"{spec.name}-istiod"}

@@ -55,7 +55,11 @@ def service_monitor_spec(spec: ServiceSpec, env: Environment) -> dict[str, Any]:
             "insecureSkipVerify": True,
         }
     return {
-        "selector": {"matchLabels": labels.service_selector(spec.name, env.name)},
+        "selector": {
+            "matchLabels": labels.service_selector(spec.name, env.name),
+            # `<name>` already reaches every pod; its per-track route backends would double them.
+            "matchExpressions": [{"key": labels.ROUTE_BACKEND, "operator": "DoesNotExist"}],
+        },
         "namespaceSelector": {"matchNames": [env.namespace]},
         "endpoints": [endpoint],
     }

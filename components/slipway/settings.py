@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError, model_validator
 from .environment import Environment, PeerSelector, SecretStoreRef
 from .platform.aws_settings import AwsSettings
 from .platform.kubernetes_settings import PlatformSettings
+from .release_state import ReleaseState
 from .spec.errors import SpecError, format_validation_error
 from .spec.model import DNS_LABEL, FieldError, IntOrPercent, SpecModel
 
@@ -113,6 +114,12 @@ class StackSettings(SpecModel):
         default=None,
         description="The in-cluster platform (mesh, gateway, observability, external "
         "secrets); left out: none is created and services keep the Environment defaults.",
+    )
+
+    releases: dict[str, ReleaseState] = Field(
+        default_factory=dict,
+        description="Where each service's release stands (stable, candidate, weight, live "
+        "slot), written by `slipway release`; its stable version wins over the service file's.",
     )
 
     @model_validator(mode="after")

@@ -9,6 +9,7 @@ import pulumi
 
 from mocking import Registered, Registry, run_under_mocks
 from slipway import Environment, Microservice, MicroserviceArgs, Peer, SecretStoreRef, ServiceSpec
+from slipway.release_state import ReleaseState
 from slipway.spec.loader import merge
 
 DIGEST = "a" * 64
@@ -36,7 +37,8 @@ def spec(**fields: Any) -> ServiceSpec:
 def render(service: ServiceSpec, *, environment: Environment | None = None,
            callers: Sequence[str] = (), calls: Sequence[Peer] = (),
            secret_values: Mapping[str, str] | None = None,
-           secret_store: SecretStoreRef | None = None) -> Registry:
+           secret_store: SecretStoreRef | None = None,
+           release: ReleaseState | None = None) -> Registry:
     """Create one Microservice under mocks and return what it registered."""
     # Monitoring children are tested in test_service_monitoring.py; keep the workload set here.
     env = environment or Environment(name="dev", namespace="apps", observability=False)
@@ -51,6 +53,7 @@ def render(service: ServiceSpec, *, environment: Environment | None = None,
             secret_values={k: pulumi.Output.from_input(v) for k, v in
                            (secret_values or {}).items()},
             secret_store=secret_store,
+            release=release,
         ))
 
     return run_under_mocks(program)

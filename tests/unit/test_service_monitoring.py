@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from microservice_fixtures import COMPONENT, CONFIG_MAP, render, spec
-from slipway import Environment
+from slipway import Environment, ReleaseRef, ReleaseState
 
 SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"
 PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
@@ -24,8 +25,10 @@ def test_service_monitor_scrapes_the_http_port_and_relabels_service_and_track() 
     registry = render(spec(), environment=ON)
     monitor = registry.one(SERVICE_MONITOR, "api")
     assert monitor.inputs["metadata"]["namespace"] == "shop"
-    assert monitor.spec["selector"] == {"matchLabels": {
-        "app.kubernetes.io/name": "api", "app.kubernetes.io/instance": "api-prod"}}
+    assert monitor.spec["selector"] == {
+        "matchLabels": {"app.kubernetes.io/name": "api", "app.kubernetes.io/instance": "api-prod"},
+        "matchExpressions": [{"key": "slipway.dev/route-backend", "operator": "DoesNotExist"}],
+    }
     assert monitor.spec["namespaceSelector"] == {"matchNames": ["shop"]}
     endpoint = monitor.spec["endpoints"][0]
     assert endpoint["port"] == "http"
@@ -38,6 +41,30 @@ def test_service_monitor_scrapes_the_http_port_and_relabels_service_and_track() 
         {"sourceLabels": ["__meta_kubernetes_pod_label_slipway_dev_track"],
          "targetLabel": "track", "action": "replace"},
     ]
+
+
+def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """A Kubernetes label selector (matchLabels, Exists/DoesNotExist) against labels."""
+    if any(labels.get(key) != value for key, value in selector["matchLabels"].items()):
+        return False
+    for expression in selector.get("matchExpressions", []):
+        present = expression["key"] in labels
+        if present != (expression["operator"] == "Exists"):
+            return False
+    return True
+
+
+def test_during_a_canary_the_monitor_scrapes_each_pod_once_through_the_main_service() -> None:
+    canary = spec(release={"strategy": "canary"})
+    stable = ReleaseRef(version="1.0.0", image=canary.image)
+    candidate = ReleaseRef(version="1.1.0", image=canary.image.replace("a" * 64, "b" * 64))
+    registry = render(canary, environment=ON,
+                      release=ReleaseState(stable=stable, candidate=candidate, weight=5))
+    selector = registry.one(SERVICE_MONITOR, "api").spec["selector"]
+    services = {s.k8s_name: s.inputs["metadata"]["labels"]
+                for s in registry.of_type("kubernetes:core/v1:Service")}
+    assert sorted(services) == ["api", "api-canary", "api-stable"]
+    assert [name for name, labels in services.items() if selects(selector, labels)] == ["api"]
 
 
 def test_the_monitor_s_port_is_a_port_of_the_service() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import typer
 
-from . import history, platform_commands, previews, stack_commands
+from . import history, platform_commands, previews, release, stack_commands
 
 app = typer.Typer(help="Ship microservices with Pulumi: stacks, previews, releases.",
                   no_args_is_help=True, add_completion=False)
@@ -26,3 +26,4 @@ app.command()(history.catalog)
 app.command()(history.dora)
 app.command()(platform_commands.capacity)
 app.add_typer(previews.app, name="previews")
+app.add_typer(release.app, name="release")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import itertools
 import json
 import math
 import re
@@ -46,6 +47,7 @@ CREDENTIAL_NAME = re.compile(
 HOST_NAME = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$"
 URL_PATH = r"^/[-a-zA-Z0-9_./]*$"
 COMMIT = r"^[0-9a-f]{7,40}$"
+FLAG_NAME = r"^[A-Za-z][A-Za-z0-9_.\-]{0,62}$"
 
 # What each pattern means, for error messages (a raw regex helps nobody).
 PATTERN_HELP = {
@@ -57,6 +59,8 @@ PATTERN_HELP = {
     "e.g. /orders",
     COMMIT: "a git commit: 7 to 40 lowercase hex characters",
     r"^/": "a path starting with '/', e.g. /healthz",
+    FLAG_NAME: "a flag name: letters, digits, '_', '.' and '-', starting with a letter, at most "
+    "63 characters",
 }
 
 PERCENT = re.compile(r"^(100|[1-9]?[0-9])%$")
@@ -301,11 +305,21 @@ class Disruption(SpecModel):
         return self
 
 
-class Release(SpecModel):
-    """How a new version replaces the old one. Canary and blue-green come with the release tool."""
+DEFAULT_CANARY_STEPS = (1, 5, 25, 100)
+# Only a canary has steps and a canary size; saying them for another strategy is a mistake.
+CANARY_ONLY = {"steps": "steps", "canary_replicas": "canaryReplicas"}
 
-    strategy: Literal["rolling"] = Field(
-        default="rolling", description="rolling: pods are replaced a few at a time."
+
+class Release(SpecModel):
+    """How a new version replaces the old one. `slipway release` drives blue-green and canary
+    releases step by step (docs/releases.md); rolling needs nothing but `slipway up`."""
+
+    strategy: Literal["rolling", "blue-green", "canary"] = Field(
+        default="rolling",
+        description="rolling (default): pods are replaced a few at a time. blue-green: the new "
+        "version starts in the idle slot behind a preview Service, then traffic flips to it at "
+        "once (and can flip back). canary: the new version takes a growing share of traffic "
+        "(steps), gated by the SLO.",
     )
     max_surge: IntOrPercent | None = Field(
         default=None, description="Extra pods during a rollout. Default: the environment's."
@@ -313,6 +327,44 @@ class Release(SpecModel):
     max_unavailable: IntOrPercent | None = Field(
         default=None, description="Pods missing during a rollout. Default: the environment's."
     )
+    steps: list[int] = Field(
+        default_factory=lambda: list(DEFAULT_CANARY_STEPS),
+        description="canary only: percent of traffic the new version gets at each step, "
+        "strictly increasing from 1 to 100 and ending at 100. Default [1, 5, 25, 100].",
+    )
+    bake_seconds: int = Field(
+        default=300, ge=1, le=86_400,
+        description="How long each canary step runs before `slipway release --auto` judges it "
+        "against the SLO. Default 300 (5 minutes).",
+    )
+    canary_replicas: int = Field(
+        default=1, ge=1, le=100,
+        description="canary only: pods running the new version while it takes part of the "
+        "traffic. Default 1.",
+    )
+
+    @field_validator("steps")
+    @classmethod
+    def _steps(cls, steps: list[int]) -> list[int]:
+        if not steps:
+            raise ValueError("must list at least one step ending at 100, e.g. [1, 5, 25, 100]")
+        outside = [step for step in steps if not 1 <= step <= 100]
+        if outside:
+            raise ValueError(
+                f"each step is a traffic percentage from 1 to 100 (got {outside[0]})"
+            )
+        for before, after in itertools.pairwise(steps):
+            if after <= before:
+                raise ValueError(
+                    f"must be strictly increasing (got {after} after {before}), "
+                    "e.g. [1, 5, 25, 100]"
+                )
+        if steps[-1] != 100:
+            raise ValueError(
+                f"must end at 100, where the new version takes all traffic and becomes stable "
+                f"(got {steps[-1]} last)"
+            )
+        return steps
 
     @model_validator(mode="after")
     def _rollout_moves(self) -> Release:
@@ -321,6 +373,14 @@ class Release(SpecModel):
                 "maxUnavailable",
                 "maxSurge and maxUnavailable cannot both be 0: the rollout could never progress",
             )
+        if self.strategy != "canary":
+            for name, alias in CANARY_ONLY.items():
+                if name in self.model_fields_set:
+                    raise _at(
+                        alias,
+                        f"only applies to strategy: canary (strategy is {self.strategy}); "
+                        f"drop {alias} or set strategy: canary",
+                    )
         return self
 
 
@@ -604,6 +664,13 @@ class ImageSignature(SpecModel):
 class Migration(SpecModel):
     """An expand-contract schema migration, run as a Job before the new version takes traffic."""
 
+    phase: Literal["expand", "contract"] = Field(
+        default="expand",
+        description="expand (default): additive changes the running version tolerates, run "
+        "before the new version takes traffic. contract: destructive changes (dropping what "
+        "the old version still reads); refused in a release that changes the version, so it "
+        "runs on its own once the previous version is gone.",
+    )
     image: str = Field(description="Migration image, pinned by digest.")
     signature: ImageSignature | None = Field(
         default=None, description="cosign signature of the migration image (see signature)."
@@ -717,11 +784,25 @@ class Overrides(SpecModel):
     exposure: dict[str, object] | None = None
     mesh: dict[str, object] | None = None
     config: dict[str, ConfigValue] | None = None
+    flags: dict[str, FlagValue] | None = None
     egress: list[dict[str, object]] | None = None
     termination_grace_period_seconds: int | None = None
 
 
 ENVIRONMENT_KEYS = ("dev", "prod", "pr")
+
+
+def _flag_value(value: object) -> bool | str | int | float:
+    if isinstance(value, bool | str | int | float):
+        return value
+    raise ValueError(f"must be a boolean, string or number (got {value!r})")
+
+
+FlagValue = Annotated[
+    bool | str | int | float,
+    PlainValidator(_flag_value),
+    WithJsonSchema({"type": ["boolean", "string", "number"]}),
+]
 
 
 def _check_image(value: str) -> str:
@@ -741,14 +822,22 @@ class ServiceSpec(SpecModel):
         description="Service name: lowercase letters, digits and '-', at most 40 characters; "
         "must match the file name.",
     )
-    image: str = Field(description="Container image pinned by digest (registry/repo@sha256:...).")
+    image: str = Field(
+        description="Container image pinned by digest (registry/repo@sha256:...). The initial "
+        "image: once `slipway release` has written a stable release for the service "
+        "(slipway:releases), that one runs.",
+    )
     signature: ImageSignature | None = Field(
         default=None,
         description="The image's cosign signature ({payload, base64Signature}, from CI), put on "
         "the pod template for the policy pack to verify. Left out: no signature annotation, "
         "which the image-signature policy refuses.",
     )
-    version: str = Field(pattern=SEMVER, description="Semantic version of what the image holds.")
+    version: str = Field(
+        pattern=SEMVER,
+        description="Semantic version of what the image holds. The initial version: the release "
+        "state written by `slipway release` wins over it (`slipway release status` shows which).",
+    )
     commit: str | None = Field(
         default=None, pattern=COMMIT, description="Source commit of the image."
     )
@@ -781,6 +870,12 @@ class ServiceSpec(SpecModel):
         default_factory=list,
         description="Names of secret environment variables; values come from stack secrets "
         "or the secret store, never from this file.",
+    )
+    flags: dict[str, FlagValue] = Field(
+        default_factory=dict,
+        description="Feature flags and kill switches: {name: boolean, string or number}, in a "
+        "ConfigMap mounted as /etc/slipway/flags/flags.json. Not part of the config hash: "
+        "flipping one reaches running pods without a rollout.",
     )
     migration: Migration | None = Field(default=None, description="Schema migration Job.")
     service_account: ServiceAccountSpec = Field(default_factory=ServiceAccountSpec)
@@ -836,6 +931,14 @@ class ServiceSpec(SpecModel):
                     f"key {key!r} looks like a credential: list it under secrets instead, "
                     "so its value never lands in a ConfigMap"
                 )
+        return values
+
+    @field_validator("flags")
+    @classmethod
+    def _flag_names(cls, values: dict[str, object]) -> dict[str, object]:
+        for key in values:
+            if not re.match(FLAG_NAME, key):
+                raise ValueError(f"name {key!r} must be {PATTERN_HELP[FLAG_NAME]}")
         return values
 
     @model_validator(mode="after")

@@ -1,0 +1,190 @@
+"""`slipway release start|promote|rollback|status`: release a service step by step.
+
+    slipway release start orders --version 1.9.0 --image registry.example.com/shop/orders@sha256:...
+    slipway release promote orders          # canary: next step; blue-green: flip, then finish
+    slipway release rollback orders         # canary: weight 0; blue-green: flip back
+    slipway release status orders
+    slipway release start orders --version 1.9.0 --image ... --auto --prometheus-url http://prom:9090
+
+Each step writes `slipway:releases` in the stack config and runs an ordinary `up` whose
+update message is `slipway release <action> <service> <version>`. Exit codes: 0 done,
+1 failed (engine error, refused step, or an SLO breach rolled back), 3 held (Prometheus could
+not judge the canary: nothing promoted, nothing rolled back).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pulumi import automation as auto
+
+from ..release_state import ReleaseRef
+from ..spec.errors import SpecError
+from ..spec.model import ImageSignature
+from ..tooling import releases
+from ..tooling.prometheus import Prometheus
+from .common import JsonOption, ProjectOption, StackOption, console, stream
+
+app = typer.Typer(help="Release a service step by step: canary weights or blue-green slots.",
+                  no_args_is_help=True)
+
+EXIT_HELD = 3
+ServiceArg = Annotated[str, typer.Argument(help="Service name, as in services/<name>.yaml.")]
+AutoOption = Annotated[bool, typer.Option(
+    "--auto", help="Canary: bake each step, judge it against the SLO in Prometheus, promote "
+    "to 100 or roll back on a breach.")]
+PrometheusOption = Annotated[str, typer.Option(
+    "--prometheus-url", help="Prometheus for --auto.")]
+BakeOption = Annotated[float | None, typer.Option(
+    "--bake", help="Seconds each step bakes before it is judged. Default: the spec's "
+    "release.bakeSeconds.")]
+WindowOption = Annotated[str | None, typer.Option(
+    "--window", help="Prometheus range the canary is judged over, e.g. 5m. Default: the bake "
+    "time.")]
+
+
+def _fail(message: str, json_output: bool, code: int = 1) -> typer.Exit:
+    if json_output:
+        print(json.dumps({"error": message}))
+    console.print(f"[red]slipway release:[/red] {message}", markup=True, highlight=False)
+    return typer.Exit(code=code)
+
+
+def _target(stack: str, project_dir: Path, service: str,
+            json_output: bool) -> releases.ReleaseTarget:
+    try:
+        return releases.target(stack, project_dir, service)
+    except (releases.ReleaseError, SpecError) as err:
+        raise _fail(str(err), json_output) from None
+
+
+def _apply(target: releases.ReleaseTarget, step: releases.Step,
+           json_output: bool) -> dict[str, Any]:
+    try:
+        run = releases.apply(target, step, stream(json_output))
+    except auto.errors.CommandError as err:
+        raise _fail(f"the Pulumi engine failed on `{step.message}`; the release state is "
+                    f"written, run `slipway release status {step.service}` and `slipway up` "
+                    f"or `slipway release rollback {step.service}`: {err}",
+                    json_output) from None
+    if not json_output:
+        console.print(f"[green]{step.message}[/green] ({run.summary()})", highlight=False)
+    return {"message": step.message, "action": step.action, "changes": run.changes}
+
+
+def _report(target: releases.ReleaseTarget, json_output: bool, extra: dict[str, Any]) -> None:
+    if json_output:
+        print(json.dumps({**releases.status(target), **extra}))
+
+
+def _auto(target: releases.ReleaseTarget, json_output: bool, prometheus_url: str, *,
+          bake: float | None, window: str | None, done: list[dict[str, Any]]) -> None:
+    bake_seconds = bake if bake is not None else float(target.spec.release.bake_seconds)
+    window = window if window is not None else f"{max(1, round(bake_seconds))}s"
+    say = None if json_output else (lambda line: console.print(line, highlight=False))
+    try:
+        result = releases.run_auto(target, Prometheus(prometheus_url), bake_seconds=bake_seconds,
+                                   window=window, on_output=stream(json_output), on_event=say)
+    except releases.ReleaseError as err:
+        raise _fail(str(err), json_output) from None
+    except auto.errors.CommandError as err:
+        raise _fail(f"the Pulumi engine failed during --auto: {err}", json_output) from None
+    done += [{"message": message} for message in result.steps]
+    extra = {"steps": done, "outcome": result.outcome, "health": result.health,
+             "breaches": result.breaches, "reason": result.reason}
+    _report(target, json_output, extra)
+    if result.outcome == "rolled-back":
+        if not json_output:
+            console.print("[red]SLO breached, rolled back:[/red] " + "; ".join(result.breaches),
+                          highlight=False)
+        raise typer.Exit(code=1)
+    if result.outcome == "held":
+        if not json_output:
+            console.print(f"[yellow]held, nothing promoted or rolled back:[/yellow] "
+                          f"{result.reason}", highlight=False)
+        raise typer.Exit(code=EXIT_HELD)
+
+
+@app.command()
+def start(service: ServiceArg, *,
+          version: Annotated[str, typer.Option("--version", help="Version being released.")],
+          image: Annotated[str, typer.Option(
+              "--image", help="Image pinned by digest: registry/repo@sha256:<64 hex>.")],
+          signature_payload: Annotated[str | None, typer.Option(
+              "--signature-payload", help="cosign Payload (base64) of the image.")] = None,
+          signature: Annotated[str | None, typer.Option(
+              "--signature", help="cosign Base64Signature of the image.")] = None,
+          stack: StackOption = "dev", auto_steps: AutoOption = False,
+          prometheus_url: PrometheusOption = "http://127.0.0.1:9090",
+          bake: BakeOption = None, window: WindowOption = None,
+          json_output: JsonOption = False, project_dir: ProjectOption = Path(".")) -> None:
+    """Start releasing VERSION: canary at the first step, blue-green in the idle slot."""
+    target = _target(stack, project_dir, service, json_output)
+    try:
+        signed = None
+        if signature_payload is not None or signature is not None:
+            signed = ImageSignature(payload=signature_payload or "",
+                                    base64_signature=signature or "")
+        candidate = ReleaseRef(version=version, image=image, signature=signed)
+    except ValueError as err:
+        raise _fail(f"{service}: --version/--image/--signature: {err}", json_output) from None
+    try:
+        step = releases.start(target.spec, target.state, candidate)
+    except releases.ReleaseError as err:
+        raise _fail(str(err), json_output) from None
+    done = [_apply(target, step, json_output)]
+    if auto_steps and step.action != "promote":
+        _auto(target, json_output, prometheus_url, bake=bake, window=window, done=done)
+        return
+    _report(target, json_output, {"steps": done})
+
+
+@app.command()
+def promote(service: ServiceArg, *, stack: StackOption = "dev", auto_steps: AutoOption = False,
+            prometheus_url: PrometheusOption = "http://127.0.0.1:9090",
+            bake: BakeOption = None, window: WindowOption = None,
+            json_output: JsonOption = False, project_dir: ProjectOption = Path(".")) -> None:
+    """Canary: next step, stable at 100. Blue-green: flip, then finish."""
+    target = _target(stack, project_dir, service, json_output)
+    if auto_steps:
+        _auto(target, json_output, prometheus_url, bake=bake, window=window, done=[])
+        return
+    try:
+        step = releases.promote(target.spec, target.state)
+    except releases.ReleaseError as err:
+        raise _fail(str(err), json_output) from None
+    _report(target, json_output, {"steps": [_apply(target, step, json_output)]})
+
+
+@app.command()
+def rollback(service: ServiceArg, stack: StackOption = "dev", json_output: JsonOption = False,
+             project_dir: ProjectOption = Path(".")) -> None:
+    """Canary: weight 0, candidate removed. Blue-green: flip back or drop the preview."""
+    target = _target(stack, project_dir, service, json_output)
+    try:
+        step = releases.rollback(target.spec, target.state)
+    except releases.ReleaseError as err:
+        raise _fail(str(err), json_output) from None
+    _report(target, json_output, {"steps": [_apply(target, step, json_output)]})
+
+
+@app.command()
+def status(service: ServiceArg, stack: StackOption = "dev", json_output: JsonOption = False,
+           project_dir: ProjectOption = Path(".")) -> None:
+    """Stable version (and its source), candidate, weight or live slot, what is deployed."""
+    target = _target(stack, project_dir, service, json_output)
+    result = releases.status(target)
+    if json_output:
+        print(json.dumps(result))
+        return
+    stable = result["stable"]
+    line = (f"{service} ({result['strategy']}): stable {stable['version']} "
+            f"(from the {stable['source']})")
+    if result["candidate"]:
+        line += f", candidate {result['candidate']['version']} at {result['weight']}%"
+    if "live" in result:
+        line += f", live slot {result['live']}"
+    console.print(line, highlight=False)

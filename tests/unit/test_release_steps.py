@@ -1,0 +1,239 @@
+"""Release steps (pure): start, promote, rollback for canary and blue-green; update messages;
+the release state in stack settings."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pytest
+
+from microservice_fixtures import IMAGE, spec
+from slipway.catalog_deployment import check_releases
+from slipway.release_state import ReleaseRef, ReleaseState
+from slipway.settings import StackSettings
+from slipway.spec import SpecError
+from slipway.spec.catalog import Catalog
+from slipway.tooling import releases
+from slipway.tooling.prometheus import Prometheus, PrometheusUnavailable, TrackHealth
+from slipway.tooling.releases import (
+    ReleaseError,
+    ReleaseTarget,
+    Step,
+    promote,
+    rollback,
+    run_auto,
+    start,
+)
+from slipway.tooling.stacks import StackRun
+
+NEW = ReleaseRef(version="1.3.0", image="registry.example.com/team/api@sha256:" + "b" * 64)
+SPEC_RELEASE = ReleaseRef(version="1.2.3", image=IMAGE)
+CANARY = spec(release={"strategy": "canary"})
+BLUE_GREEN = spec(release={"strategy": "blue-green"})
+STACK = "Pulumi.dev.yaml"
+
+
+def test_canary_walks_its_steps_then_the_candidate_becomes_stable() -> None:
+    step = start(CANARY, None, NEW)
+    assert (step.action, step.message) == ("start", "slipway release start api 1.3.0")
+    # The stable version is pinned from the service file when the release starts.
+    assert step.state == ReleaseState(stable=SPEC_RELEASE, candidate=NEW, weight=1)
+    messages = []
+    state = step.state
+    while state.candidate is not None:
+        step = promote(CANARY, state)
+        messages.append(step.message)
+        state = step.state
+    assert messages == ["slipway release step api 1.3.0 weight=5",
+                        "slipway release step api 1.3.0 weight=25",
+                        "slipway release promote api 1.3.0"]
+    assert state == ReleaseState(stable=NEW)
+
+
+def test_canary_uses_the_spec_steps() -> None:
+    custom = spec(release={"strategy": "canary", "steps": [10, 50, 100]})
+    state = start(custom, None, NEW).state
+    assert state.weight == 10
+    assert promote(custom, state).state.weight == 50
+
+
+def test_canary_rollback_removes_the_candidate_and_keeps_stable() -> None:
+    state = promote(CANARY, start(CANARY, None, NEW).state).state
+    step = rollback(CANARY, state)
+    assert step.message == "slipway release rollback api 1.3.0"
+    assert step.state == ReleaseState(stable=SPEC_RELEASE)
+
+
+def test_blue_green_start_flip_flip_back_and_finish() -> None:
+    started = start(BLUE_GREEN, None, NEW)
+    assert started.state == ReleaseState(stable=SPEC_RELEASE, candidate=NEW, weight=0,
+                                         live="blue")
+    flipped = promote(BLUE_GREEN, started.state)
+    assert flipped.message == "slipway release flip api 1.3.0"
+    assert flipped.state == ReleaseState(stable=SPEC_RELEASE, candidate=NEW, weight=100,
+                                         live="green")
+    back = rollback(BLUE_GREEN, flipped.state)
+    assert back.message == "slipway release rollback api 1.3.0"
+    assert back.state == started.state
+    finished = promote(BLUE_GREEN, flipped.state)
+    assert finished.message == "slipway release promote api 1.3.0"
+    assert finished.state == ReleaseState(stable=NEW, live="green")
+
+
+def test_blue_green_rollback_before_the_flip_drops_the_candidate() -> None:
+    started = start(BLUE_GREEN, ReleaseState(live="green"), NEW)
+    assert rollback(BLUE_GREEN, started.state).state == ReleaseState(stable=SPEC_RELEASE,
+                                                                     live="green")
+
+
+def test_fails_to_start_twice() -> None:
+    state = start(CANARY, None, NEW).state
+    other = ReleaseRef(version="1.4.0", image=NEW.image)
+    with pytest.raises(ReleaseError, match="api: a release of 1.3.0 is already under way "
+                                           r"\(weight 1\); promote or roll it back first"):
+        start(CANARY, state, other)
+
+
+def test_fails_to_start_the_stable_version() -> None:
+    with pytest.raises(ReleaseError, match="is already the stable version"):
+        start(CANARY, None, SPEC_RELEASE)
+
+
+def test_fails_to_promote_or_roll_back_without_a_release() -> None:
+    with pytest.raises(ReleaseError, match="no release under way to promote"):
+        promote(CANARY, ReleaseState(stable=NEW))
+    with pytest.raises(ReleaseError, match="no release under way to roll back"):
+        rollback(BLUE_GREEN, None)
+
+
+def test_fails_for_a_rolling_service() -> None:
+    with pytest.raises(ReleaseError, match=r"release\.strategy is rolling, which has no steps "
+                                           "to start"):
+        start(spec(), None, NEW)
+
+
+def test_fails_to_start_with_a_contract_migration() -> None:
+    contract = spec(release={"strategy": "canary"},
+                    migration={"phase": "contract", "image": IMAGE, "command": ["m"]})
+    with pytest.raises(ReleaseError, match=r"migration\.phase is contract: a destructive "
+                                           "migration never ships with a new version"):
+        start(contract, None, NEW)
+
+
+def test_stack_settings_read_the_release_state() -> None:
+    settings = StackSettings.parse({
+        "environment": "dev", "kubernetes": {"renderDir": "out"},
+        "secretStore": {"name": "s"},
+        "releases": {"api": {"stable": {"version": "1.3.0", "image": NEW.image},
+                             "weight": 0}},
+    }, STACK)
+    assert settings.releases["api"].stable == NEW
+
+
+def test_stack_settings_refuse_a_bad_weight() -> None:
+    with pytest.raises(SpecError) as caught:
+        StackSettings.parse({
+            "environment": "dev", "kubernetes": {"renderDir": "out"},
+            "secretStore": {"name": "s"}, "releases": {"api": {"weight": 150}},
+        }, STACK)
+    assert caught.value.problems == [
+        "Pulumi.dev.yaml: slipway:releases.api.weight: input should be less than or equal to "
+        "100 (got 150)"]
+
+
+def test_release_state_for_an_unknown_service_is_refused() -> None:
+    catalog = Catalog(services={"api": CANARY}, sources={"api": "services/api.yaml"})
+    with pytest.raises(SpecError) as caught:
+        check_releases(catalog, {"gone": ReleaseState()}, STACK)
+    assert caught.value.problems == [
+        "Pulumi.dev.yaml: slipway:releases.gone: no service named 'gone' in the catalog; "
+        "remove it with `pulumi config rm --path 'releases.gone'`"]
+
+
+# -- --auto, with Prometheus answers given and `apply` recording instead of running up ------
+
+
+class Answers(Prometheus):
+    """Prometheus answering the canary's health from a list, or failing when told."""
+
+    def __init__(self, *answers: TrackHealth | PrometheusUnavailable) -> None:
+        super().__init__("http://prometheus.invalid")
+        self.answers = list(answers)
+        self.asked: list[tuple[str, str, str, str, float]] = []
+
+    def track_health(self, namespace: str, service: str, track: str, window: str,
+                     percentile: float) -> TrackHealth:
+        self.asked.append((namespace, service, track, window, percentile))
+        answer = self.answers.pop(0)
+        if isinstance(answer, PrometheusUnavailable):
+            raise answer
+        return answer
+
+
+def auto_target(monkeypatch: pytest.MonkeyPatch) -> tuple[ReleaseTarget, list[str]]:
+    applied: list[str] = []
+
+    def fake_apply(target: ReleaseTarget, step: Step, on_output: object = None) -> StackRun:
+        target.releases = {**target.releases, step.service: step.state}
+        applied.append(step.message)
+        return StackRun(stack="dev", operation="up")
+
+    monkeypatch.setattr(releases, "apply", fake_apply)
+    settings = StackSettings.parse({"environment": "dev", "kubernetes": {"renderDir": "out"},
+                                    "secretStore": {"name": "s"}}, STACK)
+    state = start(CANARY, None, NEW).state
+    return ReleaseTarget(cast(Any, None), "dev", CANARY, settings, {"api": state}), applied
+
+
+def healthy(rps: float = 10.0) -> TrackHealth:
+    return TrackHealth(requests_per_second=rps, error_rate=0.0, latency_ms=100.0,
+                       track="canary")
+
+
+def test_auto_promotes_each_healthy_step_until_stable(monkeypatch: pytest.MonkeyPatch) -> None:
+    target, applied = auto_target(monkeypatch)
+    prometheus = Answers(healthy(), healthy(), healthy())
+    result = run_auto(target, prometheus, bake_seconds=7, window="1m", sleep=lambda _s: None)
+    assert result.outcome == "promoted"
+    assert applied == ["slipway release step api 1.3.0 weight=5",
+                       "slipway release step api 1.3.0 weight=25",
+                       "slipway release promote api 1.3.0"]
+    assert prometheus.asked[0] == ("slipway-dev", "api", "canary", "1m", 95.0)
+    assert target.state == ReleaseState(stable=NEW)
+
+
+def test_auto_rolls_back_on_slow_p95(monkeypatch: pytest.MonkeyPatch) -> None:
+    target, applied = auto_target(monkeypatch)
+    slow = TrackHealth(requests_per_second=10, error_rate=0.0, latency_ms=900, track="canary")
+    result = run_auto(target, Answers(healthy(), slow), bake_seconds=1, window="1m",
+                      sleep=lambda _s: None)
+    assert result.outcome == "rolled-back"
+    assert result.breaches == ["canary p95 latency 900 ms > 500 ms threshold"]
+    assert applied == ["slipway release step api 1.3.0 weight=5",
+                       "slipway release rollback api 1.3.0"]
+    assert target.state == ReleaseState(stable=SPEC_RELEASE)
+
+
+def test_auto_holds_when_there_is_too_little_traffic_to_judge(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    target, applied = auto_target(monkeypatch)
+    result = run_auto(target, Answers(healthy(rps=0.2)), bake_seconds=1, window="1m",
+                      sleep=lambda _s: None)
+    assert result.outcome == "held"
+    assert "0.20 requests/s" in result.reason
+    assert applied == []
+    assert target.state is not None and target.state.weight == 1
+
+
+def test_auto_holds_when_prometheus_cannot_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    target, applied = auto_target(monkeypatch)
+    result = run_auto(target, Answers(PrometheusUnavailable("refused")), bake_seconds=1,
+                      window="1m", sleep=lambda _s: None)
+    assert (result.outcome, result.reason, applied) == ("held", "refused", [])
+
+
+def test_auto_refuses_blue_green(monkeypatch: pytest.MonkeyPatch) -> None:
+    target, _ = auto_target(monkeypatch)
+    target.spec = BLUE_GREEN
+    with pytest.raises(ReleaseError, match="--auto drives canary steps"):
+        run_auto(target, Answers(), bake_seconds=1, window="1m", sleep=lambda _s: None)
