@@ -179,6 +179,18 @@ def test_surge_rounds_a_percentage_up() -> None:
     assert capacity.surge_pods(service, Environment(name="dev", namespace="d", max_surge=2)) == 2
 
 
+def test_a_release_adds_its_strategy_s_extra_pods() -> None:
+    rolling = spec(scaling={"min": 2, "max": 8})
+    assert capacity.release_pods(rolling, PROD) == 2  # 25% of 8
+    canary = spec(scaling={"min": 2, "max": 8}, release={"strategy": "canary",
+                                                        "canaryReplicas": 3})
+    assert capacity.release_pods(canary, PROD) == 3  # more canary pods than surge
+    assert capacity.release_pods(spec(scaling={"min": 2, "max": 8},
+                                      release={"strategy": "canary"}), PROD) == 2
+    blue_green = spec(scaling={"min": 2, "max": 8}, release={"strategy": "blue-green"})
+    assert capacity.release_pods(blue_green, PROD) == 8  # a whole second slot
+
+
 # -- cross-layer checks -------------------------------------------------------------------
 
 

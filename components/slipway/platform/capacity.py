@@ -1,7 +1,10 @@
 """Capacity arithmetic: can the node groups schedule the catalog at its worst moment?
 
-The worst moment is every service at `scaling.max` replicas in the middle of a rollout, with
-`maxSurge` extra pods each (Kubernetes rounds a percentage surge up). Demand is that pod count
+The worst moment is every service at `scaling.max` replicas in the middle of a release, with
+its extra pods: `maxSurge` for a rolling update (Kubernetes rounds a percentage surge up), the
+larger of that and `canaryReplicas` for a canary (its promotion ends in a rolling update of the
+stable Deployment), and a whole second slot for blue-green (both slots run until the release
+is finished). Demand is that pod count
 times each pod's requests; supply is each node group's `maxSize` times what one node can give
 pods (allocatable). Pure functions: the program runs them before registering anything.
 
@@ -124,6 +127,16 @@ def surge_pods(spec: ServiceSpec, environment: Environment) -> int:
     return surge
 
 
+def release_pods(spec: ServiceSpec, environment: Environment) -> int:
+    """Extra pods, beyond `scaling.max`, that a release of this service may run at once."""
+    strategy = spec.release.strategy
+    if strategy == "blue-green":
+        return spec.scaling.max
+    if strategy == "canary":
+        return max(surge_pods(spec, environment), spec.release.canary_replicas)
+    return surge_pods(spec, environment)
+
+
 @dataclass(frozen=True)
 class Demand:
     service: str
@@ -223,7 +236,7 @@ def gib(value: Decimal) -> str:
 def capacity_report(catalog: Catalog, environment: Environment,
                     pools: Sequence[NodePool]) -> CapacityReport:
     demands = [
-        Demand(spec.name, spec.scaling.max + surge_pods(spec, environment),
+        Demand(spec.name, spec.scaling.max + release_pods(spec, environment),
                quantity.cpu(spec.resources.cpu), quantity.memory(spec.resources.memory))
         for spec in sorted(catalog, key=lambda s: s.name)
     ]
