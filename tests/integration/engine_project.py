@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pulumi import automation as auto
 
 from slipway.tooling import stacks
@@ -99,3 +100,19 @@ def copy_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
         stack_file.write_text("".join(line for line in lines
                                       if not line.startswith("encryptionsalt:")))
     return Project(path=copy, backend=backend)
+
+
+def render_prod_without_aws(project: Project) -> None:
+    """The prod stack's Kubernetes side, rendered: Pulumi.prod.yaml without `slipway:aws`
+    (the AWS provider plugin does not exist here, so the platform runs under mocks only,
+    tests/unit/test_platform_program.py) and with the manifests written to out/prod. Charts
+    are skipped (no chart download here) and the operator's role, an AWS output, is given."""
+    stack_file = project.path / "Pulumi.prod.yaml"
+    document = yaml.safe_load(stack_file.read_text())
+    assert "slipway:aws" in document["config"]  # this test exists because prod needs AWS
+    del document["config"]["slipway:aws"]
+    document["config"]["slipway:kubernetes"] = {"renderDir": "out/prod"}
+    platform = document["config"]["slipway:platform"]
+    platform["charts"] = "skip"
+    platform["externalSecrets"]["roleArn"] = "arn:aws:iam::123456789012:role/external-secrets"
+    stack_file.write_text(yaml.safe_dump(document))

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from engine_project import ROOT, Project, require_toolchain
+from engine_project import ROOT, Project, render_prod_without_aws, require_toolchain
 from rules import config as pack_config
 from rules.pack import RULE_NAMES
 
@@ -108,22 +107,6 @@ def test_example_catalog_dev_stack_has_no_violation_advisory_or_mandatory(
     assert_clean(preview(project.path, "dev", POLICY / "config" / "dev.json"))
     mandatory = write_config(tmp_path / "dev-mandatory.json", with_level(dev, "mandatory"))
     assert_clean(preview(project.path, "dev", mandatory))
-
-
-def render_prod_without_aws(project: Project) -> None:
-    """The prod stack's Kubernetes side, rendered: Pulumi.prod.yaml without `slipway:aws`
-    (the AWS provider plugin does not exist here, so the platform runs under mocks only,
-    tests/unit/test_platform_program.py) and with the manifests written to out/prod. Charts
-    are skipped (no chart download here) and the operator's role, an AWS output, is given."""
-    stack_file = project.path / "Pulumi.prod.yaml"
-    document = yaml.safe_load(stack_file.read_text())
-    assert "slipway:aws" in document["config"]  # this test exists because prod needs AWS
-    del document["config"]["slipway:aws"]
-    document["config"]["slipway:kubernetes"] = {"renderDir": "out/prod"}
-    platform = document["config"]["slipway:platform"]
-    platform["charts"] = "skip"
-    platform["externalSecrets"]["roleArn"] = "arn:aws:iam::123456789012:role/external-secrets"
-    stack_file.write_text(yaml.safe_dump(document))
 
 
 def test_example_catalog_prod_stack_has_no_violation_with_prod_config(project: Project) -> None:

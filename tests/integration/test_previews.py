@@ -16,7 +16,7 @@ import pytest
 from pulumi import automation as auto
 from typer.testing import CliRunner
 
-from engine_project import ROOT, Project
+from engine_project import ROOT, Project, render_prod_without_aws
 from slipway.cli import app
 from slipway.tooling import guard, previews
 
@@ -190,7 +190,8 @@ _labels.standard_labels = lambda *args, **kwargs: {
 
 @pytest.fixture
 def prod(project: Project) -> Project:
-    """The prod stack (rendering to out/prod, as Pulumi.prod.yaml does today), deployed."""
+    """The prod stack's Kubernetes side rendered to out/prod (no AWS plugin here), deployed."""
+    render_prod_without_aws(project)
     code, _, err = run(project, "up", "--stack", "prod", "--policy-pack", str(POLICY))
     assert code == 0, err[-3000:]
     return project
