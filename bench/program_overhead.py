@@ -115,10 +115,10 @@ def raw_program(recorded: list[tuple[str, str, dict[str, Any]]]) -> Callable[[],
             if type_token in KINDS:
                 KINDS[type_token](name, **{snake(k): v for k, v in inputs.items()
                                            if k not in ("apiVersion", "kind")})
-            elif type_token.startswith("kubernetes:external-secrets.io"):
+            else:  # custom resources: ExternalSecret, ServiceMonitor, PrometheusRule, routes
                 k8s.apiextensions.CustomResource(
                     name, api_version=inputs["apiVersion"], kind=inputs["kind"],
-                    metadata=inputs["metadata"], spec=inputs["spec"])
+                    **{k: v for k, v in inputs.items() if k not in ("apiVersion", "kind")})
     return program
 
 

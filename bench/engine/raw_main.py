@@ -47,9 +47,10 @@ for type_token, name, inputs in recorded["resources"]:
     if type_token in KINDS:
         KINDS[type_token](name, opts=opts, **{snake(k): v for k, v in inputs.items()
                                                if k not in ("apiVersion", "kind")})
-    elif type_token.startswith("kubernetes:external-secrets.io"):
+    elif "apiVersion" in inputs and "kind" in inputs:
+        # Custom resources: ExternalSecret, ServiceMonitor, PrometheusRule, HTTPRoute...
         k8s.apiextensions.CustomResource(
-            name, api_version=inputs["apiVersion"], kind=inputs["kind"],
-            metadata=inputs["metadata"], spec=inputs["spec"], opts=opts)
+            name, api_version=inputs["apiVersion"], kind=inputs["kind"], opts=opts,
+            **{k: v for k, v in inputs.items() if k not in ("apiVersion", "kind")})
     else:
         raise ValueError(f"resources.json: no raw class for {type_token} ({name})")
