@@ -41,6 +41,7 @@ provider = k8s.Provider(
     "kubernetes",
     render_yaml_to_directory=settings["renderYamlToDirectory"],
     enable_server_side_apply=settings["enableServerSideApply"] == "true",
+    enable_config_map_mutable=settings.get("enableConfigMapMutable") == "true",
 )
 opts = pulumi.ResourceOptions(provider=provider)
 for type_token, name, inputs in recorded["resources"]:
