@@ -181,4 +181,4 @@ def test_missing_stack_and_bad_period_exit_non_zero(project: Project) -> None:
     bad = CliRunner().invoke(app, ["dora", "--stack", "dev", "--since", "a month",
                                    "--project-dir", str(project.path)])
     assert bad.exit_code == 2
-    assert "--since 'a month' is not a period" in bad.stderr
+    assert "--since must be a number and a unit m, h, d or w" in bad.stderr

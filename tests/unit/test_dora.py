@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from slipway.tooling.dora import catalog, changes, deployed_by, measure, parse_since
+from slipway.tooling.dora import catalog, changes, deployed_by, measure
 from slipway.tooling.history import ServiceVersion, SourceCommit, Update
 
 DAY0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -172,19 +172,6 @@ def test_catalog_falls_back_to_release_messages_without_outputs() -> None:
             for e in catalog(current, RELEASES)] == [
         ("orders", 9), ("payments", 7), ("search", None)]
     assert deployed_by("payments", ServiceVersion("2.0.0", "img"), RELEASES) is None
-
-
-@pytest.mark.parametrize(("text", "expected"), [
-    ("30d", timedelta(days=30)), ("12h", timedelta(hours=12)), ("2w", timedelta(weeks=2))])
-def test_since_accepts_hours_days_weeks(text: str, expected: timedelta) -> None:
-    assert parse_since(text) == expected
-
-
-@pytest.mark.parametrize("text", ["30", "0d", "1y", "-2d", "d"])
-def test_since_refuses_anything_else(text: str) -> None:
-    with pytest.raises(ValueError, match=rf"^--since '{text}' is not a period; use a number "
-                       r"and h, d or w, e\.g\. 30d, 12h, 2w$"):
-        parse_since(text)
 
 
 def test_blue_green_is_deployed_by_the_flip_not_the_finishing_promote() -> None:

@@ -15,6 +15,7 @@ from slipway.cli import app
 from slipway.settings import StackSettings
 from slipway.spec.errors import SpecError
 from slipway.tooling import guard, previews, summary
+from slipway.tooling.durations import parse_duration
 from slipway.tooling.plan import STACK_SCOPE, Plan, Step, Violation, collect
 
 STACK = "urn:pulumi:prod::slipway::pulumi:pulumi:Stack::slipway-prod"
@@ -204,13 +205,19 @@ def test_approval_from_the_environment(value: str, approved: bool) -> None:
     ("7d", timedelta(days=7)), ("12h", timedelta(hours=12)), ("30m", timedelta(minutes=30)),
     ("2w", timedelta(weeks=2))])
 def test_parse_duration(text: str, expected: timedelta) -> None:
-    assert previews.parse_duration(text) == expected
+    assert parse_duration(text) == expected
 
 
 @pytest.mark.parametrize("text", ["7", "0d", "7 days", "-1d", "1y", ""])
 def test_parse_duration_refuses_what_it_cannot_read(text: str) -> None:
     with pytest.raises(ValueError, match=r"duration must be a number and a unit m, h, d or w"):
-        previews.parse_duration(text)
+        parse_duration(text)
+
+
+def test_a_duration_error_names_the_option() -> None:
+    with pytest.raises(ValueError, match=r"^--since must be a number and a unit m, h, d or w, "
+                       r"e\.g\. 7d \(got '1y'\)$"):
+        parse_duration("1y", "--since")
 
 
 def test_lifetime_expiry_and_age() -> None:
@@ -311,8 +318,8 @@ def test_no_preview_setting_means_no_extra_namespace_labels() -> None:
     (["preview", "--pr", "3", "--stack", "dev"], "give --pr N (the review stack pr-N) or --stack"),
     (["preview", "--pr", "3", "--up", "--destroy"], "give --up or --destroy, not both"),
     (["preview", "--pr", "0"], "--pr must be a pull request number from 1 to 9999999 (got 0)"),
-    (["preview", "--pr", "3", "--ttl", "soon"], "duration must be a number and a unit"),
-    (["previews", "gc", "--older-than", "7"], "duration must be a number and a unit"),
+    (["preview", "--pr", "3", "--ttl", "soon"], "--ttl must be a number and a unit"),
+    (["previews", "gc", "--older-than", "7"], "--older-than must be a number and a unit"),
 ])
 def test_cli_refuses_bad_usage_with_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [*args, "--project-dir", str(tmp_path)])

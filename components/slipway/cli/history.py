@@ -20,6 +20,7 @@ from rich.table import Table
 
 from ..tooling import dora as measures
 from ..tooling import history
+from ..tooling.durations import parse_duration
 from .common import JsonOption, ProjectOption, StackOption, console
 
 SinceOption = Annotated[str, typer.Option(
@@ -91,7 +92,7 @@ def dora(stack: StackOption = "dev", since: SinceOption = "30d",
          json_output: JsonOption = False, project_dir: ProjectOption = Path(".")) -> None:
     """Deployment frequency, lead time, change failure rate and time to restore."""
     try:
-        period = measures.parse_since(since)
+        period = parse_duration(since, "--since")
     except ValueError as err:
         console.print(f"[red]slipway: {err}[/red]")
         raise typer.Exit(code=2) from None

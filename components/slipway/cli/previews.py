@@ -22,6 +22,7 @@ from typing import Annotated, Any
 import typer
 
 from ..tooling import guard, previews, summary
+from ..tooling.durations import parse_duration
 from ..tooling.plan import Plan
 from .common import JsonOption, ProjectOption, console, engine, stream
 
@@ -121,7 +122,7 @@ def preview(
         raise fail("give --up or --destroy, not both")
     try:
         name = previews.stack_name(pr) if pr is not None else (stack or "dev")
-        lifetime = previews.parse_duration(ttl) if ttl is not None else None
+        lifetime = parse_duration(ttl, "--ttl") if ttl is not None else None
     except ValueError as err:
         raise fail(str(err)) from None
     if destroy:
@@ -178,7 +179,7 @@ def gc(
 ) -> None:
     """Destroy review stacks (pr-N) past their expiry; never touches any other stack."""
     try:
-        age: timedelta | None = (previews.parse_duration(older_than)
+        age: timedelta | None = (parse_duration(older_than, "--older-than")
                                  if older_than is not None else None)
     except ValueError as err:
         raise fail(str(err)) from None

@@ -27,7 +27,6 @@ them. The definitions (docs/catalog-and-dora.md says the same in prose):
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,17 +36,6 @@ from .history import ServiceVersion, SourceCommit, Update
 
 Sources = Mapping[tuple[str, str], SourceCommit]
 
-SINCE = re.compile(r"^(?P<count>[1-9][0-9]*)(?P<unit>[hdw])$")
-UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
-
-
-def parse_since(text: str) -> timedelta:
-    """`30d`, `12h`, `2w` as a duration."""
-    match = SINCE.match(text.strip())
-    if match is None:
-        raise ValueError(f"--since {text!r} is not a period; use a number and h, d or w, "
-                         "e.g. 30d, 12h, 2w")
-    return int(match.group("count")) * UNITS[match.group("unit")]
 
 
 @dataclass

@@ -28,8 +28,6 @@ from .plan import Plan, collect
 PR_STACK = re.compile(r"^pr-([1-9][0-9]{0,6})$")
 DEFAULT_TTL = timedelta(days=7)
 TAG_PR, TAG_CREATED, TAG_EXPIRES = "slipway:pr", "slipway:created", "slipway:expires"
-_DURATION = re.compile(r"^([1-9][0-9]*)([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _SMALLEST_HISTORY = "1"
 
 
@@ -37,15 +35,6 @@ def stack_name(pr: int) -> str:
     if not 1 <= pr <= 9_999_999:
         raise ValueError(f"--pr must be a pull request number from 1 to 9999999 (got {pr})")
     return f"pr-{pr}"
-
-
-def parse_duration(text: str) -> timedelta:
-    """`30m`, `12h`, `7d`, `2w` -> timedelta."""
-    match = _DURATION.match(text.strip())
-    if match is None:
-        raise ValueError(f"duration must be a number and a unit m, h, d or w, e.g. 7d "
-                         f"(got {text!r})")
-    return timedelta(**{_UNITS[match[2]]: int(match[1])})
 
 
 def timestamp(moment: datetime) -> str:
