@@ -32,7 +32,7 @@ from . import (
 from .environment import Environment, SecretStoreRef
 from .network_policy import Peer
 from .release_state import ReleaseRef, ReleaseState
-from .spec.model import ServiceSpec
+from .spec.service import ServiceSpec
 from .strategies import ReleasePlan, ServicePlan, WorkloadPlan
 
 TYPE_TOKEN = "slipway:index:Microservice"

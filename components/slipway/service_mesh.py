@@ -23,7 +23,8 @@ import pulumi_kubernetes as k8s
 
 from . import labels
 from .environment import Environment, PeerSelector
-from .spec.model import MeshPolicy, ServiceSpec
+from .spec.mesh import MeshPolicy
+from .spec.service import ServiceSpec
 
 NETWORKING_API = "networking.istio.io/v1"
 SECURITY_API = "security.istio.io/v1"

@@ -16,7 +16,7 @@ import pulumi_kubernetes as k8s
 
 from . import labels, slo_alerts
 from .environment import Environment
-from .spec.model import ServiceSpec
+from .spec.service import ServiceSpec
 
 MONITORING_API = "monitoring.coreos.com/v1"
 TRACK_LABEL = "slipway.dev/track"

@@ -20,7 +20,7 @@ from .platform.aws_settings import AwsSettings
 from .platform.kubernetes_settings import PlatformSettings
 from .release_state import ReleaseState
 from .spec.errors import SpecError, format_validation_error
-from .spec.model import DNS_LABEL, FieldError, IntOrPercent, SpecModel
+from .spec.validation import DNS_LABEL, FieldError, IntOrPercent, SpecModel
 
 CONFIG_NAMESPACE = "slipway"
 SECRET_VALUES_KEY = "secretValues"

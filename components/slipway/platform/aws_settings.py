@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ..spec.model import DNS_LABEL, FieldError, SpecModel
+from ..spec.validation import DNS_LABEL, FieldError, SpecModel
 
 REGION = r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$"
 # family+generation[+attributes].size: m6i.large, c7g.2xlarge, r6a.metal.

@@ -29,7 +29,7 @@ from ..environment import Environment
 from ..spec import quantity
 from ..spec.catalog import Catalog
 from ..spec.errors import SpecError
-from ..spec.model import ServiceSpec
+from ..spec.service import ServiceSpec
 
 MI = 2**20
 GI = 2**30

@@ -29,7 +29,7 @@ import yaml
 
 from ..spec.catalog import Catalog
 from ..spec.errors import SpecError
-from ..spec.model import DNS_LABEL, HOST_NAME
+from ..spec.validation import DNS_LABEL, HOST_NAME
 from . import charts as helm
 from .charts import ChartMode
 from .namespaces import platform_namespace

@@ -22,7 +22,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from ..environment import Environment, SecretStoreRef
 from ..spec.errors import SpecError
-from ..spec.model import DNS_LABEL, FieldError, SpecModel
+from ..spec.validation import DNS_LABEL, FieldError, SpecModel
 from . import charts as helm
 from .external_secrets import REGION, ExternalSecretsArgs
 from .gateway import GatewayArgs, IssuerRef, PublicHost

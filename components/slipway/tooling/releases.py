@@ -30,7 +30,7 @@ from pulumi import automation as auto
 from ..release_state import ReleaseRef, ReleaseState, other_slot
 from ..settings import CONFIG_NAMESPACE, StackSettings
 from ..spec.catalog import load_catalog
-from ..spec.model import ServiceSpec
+from ..spec.service import ServiceSpec
 from ..stack_config import decode
 from ..strategies import stable_release
 from . import stacks
