@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import PlainValidator, WithJsonSchema
 
+# Config keys that look like credentials belong in `secrets`, never in a ConfigMap.
+# Matched on whole words between underscores, so MAX_TOKENS or TOKENIZER_MODEL pass.
 CREDENTIAL_NAME = re.compile(
     r"(^|_)(PASSWORD|PASSWD|SECRET|TOKEN|APIKEY|API_KEY|PRIVATE_KEY|CREDENTIALS?)(_|$)"
 )

@@ -20,8 +20,6 @@ IMAGE_BY_DIGEST = re.compile(
     r"@sha256:(?P<digest>[a-f0-9]{64})$"
 )
 SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.\-]+)?(\+[0-9A-Za-z.\-]+)?$"
-# Config keys that look like credentials belong in `secrets`, never in a ConfigMap.
-# Matched on whole words between underscores, so MAX_TOKENS or TOKENIZER_MODEL pass.
 HOST_NAME = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$"
 URL_PATH = r"^/[-a-zA-Z0-9_./]*$"
 COMMIT = r"^[0-9a-f]{7,40}$"
