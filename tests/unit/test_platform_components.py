@@ -6,6 +6,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from stack_fixtures import settings_from
 
 from aws_mocks import AwsMocks, policy_document
 from microservice_fixtures import SERVICE_ACCOUNT, render, spec
@@ -23,7 +24,7 @@ from slipway.platform import (
     ServiceRoleArgs,
     ServiceRolePlan,
 )
-from slipway.settings import StackSettings
+from slipway.stack import StackSettings
 
 ZONES = ("eu-west-1a", "eu-west-1b", "eu-west-1c")
 GROUP = NodeGroupSpec(name="general", instance_type="m6i.large", min_size=1, max_size=3,
@@ -196,7 +197,7 @@ GROUPS = [{"name": "general", "instanceType": "m6i.large", "minSize": 1, "maxSiz
 
 
 def parse_aws(**aws: Any) -> StackSettings:
-    return StackSettings.parse({
+    return settings_from({
         "environment": "prod", "secretStore": {"name": "aws"},
         "aws": {"region": "eu-west-1", "nodeGroups": GROUPS, **aws},
     }, "Pulumi.prod.yaml")

@@ -1,29 +1,23 @@
-"""Stack settings: the `slipway:*` keys of Pulumi.<stack>.yaml, validated once, typed.
+"""Stack settings: the `slipway:*` keys of Pulumi.<stack>.yaml as one typed, validated model.
 
-Only the program reads Pulumi config; it hands the raw values to `StackSettings.parse`, which
-refuses unknown keys and bad values with `Pulumi.<stack>.yaml: slipway:<key>.<field>: ...`.
+`config.read_settings` is the only way in (it refuses unknown keys and bad values with
+`Pulumi.<stack>.yaml: slipway:<key>.<field>: ...`); `to_environment` and `secret_store_ref`
+turn the settings into the components' plain arguments.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-import pulumi
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from .environment import Environment, PeerSelector, SecretStoreRef
-from .platform.aws_settings import AwsSettings
-from .platform.kubernetes_settings import PlatformSettings
-from .release_state import ReleaseState
-from .spec.errors import SpecError, format_validation_error
-from .spec.validation import DNS_LABEL, FieldError, IntOrPercent, SpecModel
-
-CONFIG_NAMESPACE = "slipway"
-SECRET_VALUES_KEY = "secretValues"
+from ..environment import Environment, PeerSelector, SecretStoreRef
+from ..release_state import ReleaseState
+from ..spec.validation import DNS_LABEL, FieldError, IntOrPercent, SpecModel
+from .aws_settings import AwsSettings
+from .platform_settings import PlatformSettings
 
 
 class KubernetesSettings(SpecModel):
@@ -220,57 +214,3 @@ class StackSettings(SpecModel):
             return None
         return SecretStoreRef(name=store.name, kind=store.kind, key_prefix=store.key_prefix,
                               refresh_interval=store.refresh_interval)
-
-    @classmethod
-    def parse(cls, values: Mapping[str, Any], source: str) -> StackSettings:
-        """Validate raw `slipway:*` config values (keys without the namespace)."""
-        valid = [field.alias or name for name, field in cls.model_fields.items()]
-        valid.append(SECRET_VALUES_KEY)
-        problems = []
-        for key in sorted(values):
-            if key not in valid:
-                close = difflib.get_close_matches(key, valid, n=1)
-                hint = f" (did you mean {CONFIG_NAMESPACE}:{close[0]}?)" if close else ""
-                problems.append(
-                    f"{source}: {CONFIG_NAMESPACE}:{key}: unknown setting{hint}; valid: "
-                    + ", ".join(valid)
-                )
-        if problems:
-            raise SpecError(problems)
-        try:
-            return cls.model_validate({k: v for k, v in values.items() if k != SECRET_VALUES_KEY})
-        except ValidationError as err:
-            lines = format_validation_error(source, err, cls)
-            # Config keys are namespaced in the stack file: say `slipway:key` as written there.
-            prefix = f"{source}: "
-            raise SpecError([
-                prefix + CONFIG_NAMESPACE + ":" + line.removeprefix(prefix) for line in lines
-            ]) from None
-
-
-def secret_inputs(raw: Any, source: str) -> dict[str, dict[str, pulumi.Output[str]]]:
-    """`slipway:secretValues` as {service: {NAME: secret Output}}.
-
-    Kept out of StackSettings on purpose: a validation message must never echo a value, so
-    only the shape is checked here and every value is wrapped as a secret at once.
-    """
-    if raw is None:
-        return {}
-    where = f"{source}: {CONFIG_NAMESPACE}:{SECRET_VALUES_KEY}"
-    if not isinstance(raw, dict):
-        raise SpecError([f"{where}: must be a mapping of service name to {{NAME: value}}"])
-    result: dict[str, dict[str, pulumi.Output[str]]] = {}
-    problems = []
-    for service, values in raw.items():
-        if not isinstance(values, dict):
-            problems.append(f"{where}.{service}: must be a mapping of secret name to value")
-            continue
-        result[service] = {}
-        for name, value in values.items():
-            if not isinstance(value, str):
-                problems.append(f"{where}.{service}.{name}: must be a string value")
-                continue
-            result[service][name] = pulumi.Output.secret(value)
-    if problems:
-        raise SpecError(problems)
-    return result

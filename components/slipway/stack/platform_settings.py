@@ -21,14 +21,14 @@ import pulumi
 from pydantic import AfterValidator, Field, model_validator
 
 from ..environment import Environment, SecretStoreRef
+from ..platform import charts as helm
+from ..platform.external_secrets import REGION, ExternalSecretsArgs
+from ..platform.gateway import GatewayArgs, IssuerRef, PublicHost
+from ..platform.kubernetes_platform import KubernetesPlatformArgs, check
+from ..platform.mesh import MeshArgs
+from ..platform.observability import ObservabilityArgs
 from ..spec.errors import SpecError
 from ..spec.validation import DNS_LABEL, FieldError, SpecModel
-from . import charts as helm
-from .external_secrets import REGION, ExternalSecretsArgs
-from .gateway import GatewayArgs, IssuerRef, PublicHost
-from .kubernetes_platform import KubernetesPlatformArgs, check
-from .mesh import MeshArgs
-from .observability import ObservabilityArgs
 
 ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[\w+=,.@/-]+$")
 

@@ -11,15 +11,15 @@ import pulumi
 import pulumi_aws as aws
 
 from ..environment import Environment, SecretStoreRef
+from ..platform.cluster import NodeGroupSpec
+from ..platform.network import availability_zones
+from ..platform.platform import Platform, PlatformArgs
+from ..platform.service_roles import plan_service_roles
+from ..platform.subnets import plan_subnets
 from ..spec.catalog import Catalog
 from .aws_settings import AwsSettings
 from .capacity import CapacityReport, NodePool
 from .checks import check_platform
-from .cluster import NodeGroupSpec
-from .network import availability_zones
-from .platform import Platform, PlatformArgs
-from .service_roles import plan_service_roles
-from .subnets import plan_subnets
 
 
 def node_groups(settings: AwsSettings) -> list[NodeGroupSpec]:
