@@ -18,10 +18,6 @@ from ..spec.catalog import Catalog
 from ..spec.errors import SpecError
 from .capacity import CapacityReport, NodePool, check_capacity
 
-# Placeholders: the trust check reads the subjects a built policy names, whatever the issuer.
-_ISSUER = "https://oidc.eks.example.amazonaws.com/id/CHECK"
-_PROVIDER = "arn:aws:iam::000000000000:oidc-provider/oidc.eks.example.amazonaws.com/id/CHECK"
-
 
 def check_public_subnets(catalog: Catalog, plan: Sequence[SubnetPlan], cluster_name: str,
                          source: str) -> list[str]:
@@ -55,10 +51,12 @@ def check_role_trust(catalog: Catalog, environment: Environment,
             problems.append(f"{where}: declares no permissions but a role is planned")
         expected = iam_policies.service_account_subject(environment.namespace,
                                                         service_account_name(spec.name))
-        subjects = iam_policies.trusted_subjects(plan.trust(_PROVIDER, _ISSUER))
-        if subjects != [expected]:
-            problems.append(f"{where}: role trusts {', '.join(subjects) or 'nobody'}, but the "
-                            f"service runs as {expected}")
+        # The plan's own ServiceAccount is what its trust policy names (ServiceRolePlan.trust);
+        # the cluster's OIDC issuer is not known before the cluster exists, and not needed here.
+        trusted = iam_policies.service_account_subject(plan.namespace, plan.service_account)
+        if trusted != expected:
+            problems.append(f"{where}: role trusts {trusted}, but the service runs as "
+                            f"{expected}")
     for name in sorted(set(roles) - set(catalog.services)):
         problems.append(f"role planned for {name!r}, which is not in the catalog")
     return problems

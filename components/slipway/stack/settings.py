@@ -7,16 +7,16 @@ turn the settings into the components' plain arguments.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..environment import Environment, PeerSelector, SecretStoreRef
+from ..environment import Environment, PeerSelector, SecretStoreRef, Spread
 from ..release_state import ReleaseState
 from ..spec.validation import DNS_LABEL, FieldError, IntOrPercent, SpecModel
 from .aws_settings import AwsSettings
+from .defaults import given, left_out
 from .platform_settings import PlatformSettings
 
 
@@ -38,13 +38,19 @@ class KubernetesSettings(SpecModel):
 
 
 class RolloutSettings(SpecModel):
-    max_surge: IntOrPercent = "25%"
-    max_unavailable: IntOrPercent = 0
+    max_surge: IntOrPercent | None = Field(
+        default=None, description="Extra pods during a rolling update. "
+        + left_out(Environment, "max_surge"))
+    max_unavailable: IntOrPercent | None = Field(
+        default=None, description="Pods that may be missing during a rolling update. "
+        + left_out(Environment, "max_unavailable"))
 
 
 class SpreadSettings(SpecModel):
-    zone: Literal["DoNotSchedule", "ScheduleAnyway"] = "ScheduleAnyway"
-    host: Literal["DoNotSchedule", "ScheduleAnyway"] = "ScheduleAnyway"
+    zone: Spread | None = Field(default=None, description="Spreading across zones. "
+                                + left_out(Environment, "zone_spread"))
+    host: Spread | None = Field(default=None, description="Spreading across nodes. "
+                                + left_out(Environment, "host_spread"))
 
 
 class PeerSettings(SpecModel):
@@ -57,9 +63,12 @@ class PeerSettings(SpecModel):
 
 class SecretStoreSettings(SpecModel):
     name: str = Field(pattern=DNS_LABEL)
-    kind: Literal["ClusterSecretStore", "SecretStore"] = "ClusterSecretStore"
-    key_prefix: str = "slipway"
-    refresh_interval: str = Field(default="1h", pattern=r"^[0-9]+(s|m|h)$")
+    kind: Literal["ClusterSecretStore", "SecretStore"] | None = Field(
+        default=None, description=left_out(SecretStoreRef, "kind"))
+    key_prefix: str | None = Field(default=None, description=left_out(SecretStoreRef,
+                                                                      "key_prefix"))
+    refresh_interval: str | None = Field(default=None, pattern=r"^[0-9]+(s|m|h)$",
+                                         description=left_out(SecretStoreRef, "refresh_interval"))
 
 
 class PreviewSettings(SpecModel):
@@ -89,11 +98,16 @@ class StackSettings(SpecModel):
         "unless aws is set (then the EKS cluster is the target).",
     )
     rollout: RolloutSettings = Field(default_factory=RolloutSettings)
-    revision_history_limit: int = Field(default=5, ge=1, le=50)
+    revision_history_limit: int | None = Field(
+        default=None, ge=1, le=50,
+        description="Old ReplicaSets kept. " + left_out(Environment, "revision_history_limit"))
     spread: SpreadSettings = Field(default_factory=SpreadSettings)
-    gateway: PeerSettings = Field(default_factory=lambda: PeerSettings(
-        namespace="gateway", pod_labels={"app.kubernetes.io/name": "gateway"}))
-    monitoring: PeerSettings = Field(default_factory=lambda: PeerSettings(namespace="monitoring"))
+    gateway: PeerSettings | None = Field(
+        default=None, description="Ingress gateway pods that may reach public services. "
+        "Left out: Environment.gateway.")
+    monitoring: PeerSettings | None = Field(
+        default=None, description="Pods that may scrape every service. "
+        "Left out: Environment.monitoring.")
     secret_store: SecretStoreSettings | None = Field(
         default=None,
         description="Read secret values through External Secrets from this store instead of "
@@ -139,10 +153,10 @@ class StackSettings(SpecModel):
     def _store_is_the_platform_s(self) -> StackSettings:
         external = self.platform.external_secrets if self.platform is not None else None
         if external is not None and external.enabled and self.secret_store is not None and \
-                self.secret_store.name != external.store_name:
+                self.secret_store.name != external.effective_store_name:
             raise FieldError(
                 "secretStore.name",
-                f"must be the platform's store {external.store_name!r} "
+                f"must be the platform's store {external.effective_store_name!r} "
                 f"(platform.externalSecrets.storeName) or services read from a store that "
                 f"does not exist (got {self.secret_store.name!r})",
             )
@@ -192,25 +206,29 @@ class StackSettings(SpecModel):
         return labels
 
     def to_environment(self) -> Environment:
-        environment = Environment(
+        """The components' Environment; settings left out keep its defaults."""
+        platform = self.platform
+        return Environment(
             name=self.environment,
             namespace=self.namespace_name,
-            max_surge=self.rollout.max_surge,
-            max_unavailable=self.rollout.max_unavailable,
-            revision_history_limit=self.revision_history_limit,
-            zone_spread=self.spread.zone,
-            host_spread=self.spread.host,
-            gateway=self.gateway.selector(),
-            monitoring=self.monitoring.selector(),
+            **given(
+                max_surge=self.rollout.max_surge,
+                max_unavailable=self.rollout.max_unavailable,
+                revision_history_limit=self.revision_history_limit,
+                zone_spread=self.spread.zone,
+                host_spread=self.spread.host,
+                gateway=self.gateway.selector() if self.gateway is not None else None,
+                monitoring=self.monitoring.selector() if self.monitoring is not None else None,
+                # Without platform settings nothing is installed: the Environment's defaults.
+                mesh=platform.mesh.enabled if platform is not None else None,
+                observability=platform.observability.enabled if platform is not None else None,
+            ),
         )
-        if self.platform is None:
-            return environment
-        return dataclasses.replace(environment, mesh=self.platform.mesh.enabled,
-                                   observability=self.platform.observability.enabled)
 
     def secret_store_ref(self) -> SecretStoreRef | None:
         store = self.secret_store
         if store is None:
             return None
-        return SecretStoreRef(name=store.name, kind=store.kind, key_prefix=store.key_prefix,
-                              refresh_interval=store.refresh_interval)
+        return SecretStoreRef(name=store.name, **given(
+            kind=store.kind, key_prefix=store.key_prefix,
+            refresh_interval=store.refresh_interval))
