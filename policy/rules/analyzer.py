@@ -27,7 +27,7 @@ _LEVELS: Final = {
 }
 _NAMES: Final = {number: name for name, number in _LEVELS.items()}
 
-_Servicer: Any = _policy._PolicyAnalyzerServicer  # noqa: SLF001 - see the module docstring
+_Servicer: Any = _policy._PolicyAnalyzerServicer  # private: see the module docstring
 
 
 class SlipwayAnalyzer(_Servicer):  # type: ignore[misc]
@@ -57,4 +57,4 @@ class SlipwayAnalyzer(_Servicer):  # type: ignore[misc]
 
 def install() -> None:
     """Make pulumi_policy.PolicyPack serve through SlipwayAnalyzer (call before PolicyPack)."""
-    _policy._PolicyAnalyzerServicer = SlipwayAnalyzer  # noqa: SLF001
+    _policy._PolicyAnalyzerServicer = SlipwayAnalyzer  # type: ignore[misc]

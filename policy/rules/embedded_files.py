@@ -18,7 +18,8 @@ from typing import Any, Final
 import yaml
 
 # KEY=value, KEY: value, export KEY=value, key = value (properties, .env, ini, shell).
-_LINE: Final = re.compile(r"^\s*(?:export\s+)?(?P<name>[A-Za-z_][\w.\-]*)\s*(?:=|:)\s*(?P<value>.*?)\s*$")
+_LINE: Final = re.compile(
+    r"^\s*(?:export\s+)?(?P<name>[A-Za-z_][\w.\-]*)\s*(?:=|:)\s*(?P<value>.*?)\s*$")
 _COMMENT: Final = ("#", "!", ";", "//")
 
 

@@ -141,7 +141,8 @@ STACK_RULES: Final[list[StackRule]] = [
               prod.check_prod_zone_spread, prod.SPREAD_DEFAULTS),
 ]
 
-RULE_NAMES: Final = frozenset([r.name for r in RESOURCE_RULES] + [r.name for r in STACK_RULES])
+RULE_NAMES: Final[frozenset[str]] = frozenset(
+    [r.name for r in RESOURCE_RULES] + [r.name for r in STACK_RULES])
 
 
 def report(

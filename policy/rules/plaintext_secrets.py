@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from rules.config import ConfigError, settings
 from rules import embedded_files
+from rules.config import ConfigError, settings
 from rules.k8s import (
     POD_TEMPLATE_KINDS,
     UNKNOWN,
@@ -78,6 +78,10 @@ _IN_STRING: Final = (
 )
 
 
+# DB_PASSWORD_FILE=/run/secrets/db, --token-path=/var/run/...: where a secret is, not the secret.
+_POINTS_TO_FILE: Final = re.compile(r"(file|path|dir)$", re.IGNORECASE)
+
+
 def entropy(text: str) -> float:
     """Shannon entropy in bits per character."""
     counts = Counter(text)
@@ -101,7 +105,8 @@ def why_secret(
     for what, pattern in _FORMATS:
         if pattern.search(value):
             return f"its value looks like {what}"
-    if name not in opts["allowedNames"] and any(p.search(name) for p in patterns):
+    if (name not in opts["allowedNames"] and any(p.search(name) for p in patterns)
+            and not (_POINTS_TO_FILE.search(name) and value.startswith(("/", "./", "~/")))):
         return "its name marks a credential"
     token = value.strip()
     classes = sum(bool(re.search(r, token)) for r in ("[a-z]", "[A-Z]", "[0-9]"))

@@ -20,8 +20,8 @@ from rules import config as pack_config
 from rules.config import ConfigError, settings
 from rules.exemptions import RULE as EXEMPTIONS
 from rules.exemptions import check_exemptions, is_exempt
-from rules.k8s import UNKNOWN_SENTINELS, plain
 from rules.groups import GROUPED, GROUPS
+from rules.k8s import UNKNOWN_SENTINELS, plain
 from rules.pack import RESOURCE_RULES, RULE_NAMES, STACK_RULES, build_policies
 
 TODAY = date(2026, 11, 23)

@@ -46,7 +46,7 @@ class Pod:
     @property
     def windows(self) -> bool:
         """Windows pods are exempt from the Linux-only restricted controls."""
-        return get(self.spec, ("os", "name"), self.out, self.spec_path) == "windows"
+        return bool(get(self.spec, ("os", "name"), self.out, self.spec_path) == "windows")
 
     def field(self, *path: str | int) -> Any:
         """A field of the pod spec: None when absent, UNKNOWN when unknown (and recorded)."""

@@ -48,8 +48,8 @@ def selinux(pod: Pod, opts: dict[str, Any]) -> None:
         ("the pod", pod.pod_ctx("seLinuxOptions"), fmt((*pod.ctx_path, "seLinuxOptions")))]
     scopes += [(c.title, pod.ctx(c, "seLinuxOptions"), pod.where(c, "seLinuxOptions"))
                for c in pod.containers]
-    for who, options, where in scopes:
-        options = as_dict(options)
+    for who, raw, where in scopes:
+        options = as_dict(raw)
         kind = options.get("type")
         if kind is not None and not is_unknown(kind) and kind not in SELINUX_TYPES:
             pod.out.add(f"{pod.who}: {who} sets SELinux type {kind!r} ({where}.type). Use one "
