@@ -1,19 +1,19 @@
-"""The pack's analyzer: pulumi-policy's, plus two things the engine needs from the config.
+"""The pack's analyzer: pulumi-policy's, plus the group keys of the config (rules.groups).
 
-pulumi-policy 1.21.0 reports each policy's *declared* enforcement level to the engine, not
-the configured one, so a rule set to ``disabled`` in the config file was still listed by the
-engine as a policy that ran and passed. And it hands each policy only its own config entry,
-so a group key (rules.groups) would be dropped. This subclass of its (private) servicer
-resolves the group keys when the engine configures the pack, and afterwards reports every
-policy with its configured level. pulumi-policy is pinned (policy/requirements.txt,
-pyproject.toml); tests/policy/test_analyzer.py drives this class through the real gRPC
-messages, so an upgrade that changes the servicer fails there first.
+pulumi-policy 1.21.0 hands each policy only its own config entry, so a group key would be
+dropped. This subclass of its (private) servicer reports the grouped rules with the marker
+level until the engine configures the pack, then resolves the group keys in ``Configure``
+(refusing ``disabled`` on a group: see rules.groups.check) and afterwards reports every
+policy with its configured level, as the engine's own cache of them does. pulumi-policy is
+pinned (policy/requirements.txt, pyproject.toml); tests/policy/test_analyzer.py drives this
+class through the real gRPC messages, so an upgrade that changes the servicer fails there.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
+import grpc  # type: ignore[import-untyped]
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import policy as _policy
 
@@ -38,6 +38,12 @@ class SlipwayAnalyzer(_Servicer):  # type: ignore[misc]
     def Configure(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC method name
         levels = {name: _NAMES[entry.enforcementLevel]
                   for name, entry in request.policyConfig.items()}
+        try:
+            groups.check(levels)
+        except groups.GroupError as error:
+            if context is None:
+                raise
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
         resolved = groups.resolve(levels)
         for name, level in resolved.items():
             request.policyConfig[name].enforcementLevel = _LEVELS[level]

@@ -33,6 +33,27 @@ NOT_SET: Final = "remediate"  # the marker level of a grouped rule the config di
 DEFAULT: Final = "advisory"
 
 
+class GroupError(ValueError):
+    """A group key set to a level groups cannot carry."""
+
+
+def check(levels: Mapping[str, str]) -> None:
+    """Refuse ``disabled`` on a group key.
+
+    The engine keeps its own list of each rule's level, from the config it sent, and leaves
+    rules at ``disabled`` out of its policy summaries; a rule disabled through a group would
+    not be disabled in that list and would be shown as having run and passed. Disabling is
+    therefore done rule by rule, by name.
+    """
+    for group in GROUPS:
+        if levels.get(group) == "disabled":
+            raise GroupError(
+                f"policy config: '{group}' is set to disabled, but a group key can only set "
+                f"advisory or mandatory. Disable each rule by its own name (e.g. "
+                f"'{sorted(GROUPS[group])[0]}': \"disabled\") so the engine shows it disabled."
+            )
+
+
 def resolve(levels: Mapping[str, str]) -> dict[str, str]:
     """The level of every grouped rule, from the reconciled ``levels`` (name -> level).
 

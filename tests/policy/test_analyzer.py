@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from google.protobuf import struct_pb2  # type: ignore[import-untyped]
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
 
 from policy_fixtures import ctx, workload
 from rules.analyzer import SlipwayAnalyzer
-from rules.groups import GROUPED, POD_SECURITY, resolve
+from rules.groups import GROUPED, POD_SECURITY, GroupError, resolve
 from rules.pack import PACK_NAME, build_policies
 
 NUMBER = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
@@ -98,3 +99,12 @@ def test_analyze_reports_each_rule_at_its_configured_level() -> None:
     found = {d.policyName: NAME[d.enforcementLevel] for d in response.diagnostics
              if d.policyName in GROUPED}
     assert found == {PRIVILEGED: "mandatory", READ_ONLY: "advisory"}
+
+
+def test_a_group_key_cannot_disable_rules_the_engine_would_then_list_as_passed() -> None:
+    server = analyzer()
+    with pytest.raises(GroupError) as raised:
+        server.Configure(engine_config(server, {POD_SECURITY: "disabled"}), None)
+    assert str(raised.value).startswith(
+        "policy config: 'slipway-k8s-workload-pod-security' is set to disabled, but a group key "
+        "can only set advisory or mandatory. Disable each rule by its own name")
