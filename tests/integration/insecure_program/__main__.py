@@ -109,7 +109,7 @@ k8s.core.v1.ConfigMap(
 # slipway-k8s-service-external-ips
 k8s.core.v1.Service(
     "external-ips", metadata={"name": "external-ips", "namespace": "default"},
-    spec={"selector": {"app": "compliant"}, "external_i_ps": ["203.0.113.10"],
+    spec={"selector": {"app": "compliant"}, "externalIPs": ["203.0.113.10"],
           "ports": [{"port": 80, "target_port": "http"}]}, opts=OPTS)
 # slipway-k8s-service-exposure
 k8s.core.v1.Service(
