@@ -45,16 +45,6 @@ class _Labelled(Protocol):
 
 R = TypeVar("R", bound=_Labelled)
 
-WORKLOAD_TYPES: Final = {
-    "kubernetes:apps/v1:Deployment": "Deployment",
-    "kubernetes:apps/v1:StatefulSet": "StatefulSet",
-    "kubernetes:apps/v1:DaemonSet": "DaemonSet",
-    "kubernetes:apps/v1:ReplicaSet": "ReplicaSet",
-    "kubernetes:core/v1:ReplicationController": "ReplicationController",
-    "kubernetes:batch/v1:Job": "Job",
-    "kubernetes:batch/v1:CronJob": "CronJob",
-    "kubernetes:core/v1:Pod": "Pod",
-}
 SERVICE_TYPE: Final = "kubernetes:core/v1:Service"
 CONFIGMAP_TYPE: Final = "kubernetes:core/v1:ConfigMap"
 PDB_TYPE: Final = "kubernetes:policy/v1:PodDisruptionBudget"
