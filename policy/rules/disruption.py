@@ -63,7 +63,7 @@ def check_disruption_budgets(
     out = Violations()
     stack = stack_resources(resources)
     pdbs = [(r, lookup(r.props, ("spec", "selector"))) for r in stack if r.type == PDB_TYPE]
-    for w in workloads(stack):
+    for w in out.each(workloads(stack)):
         if w.kind not in opts["kinds"] or is_exempt(w.props, RULE, today):
             continue
         hpa = hpa_for(w, stack)

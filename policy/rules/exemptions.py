@@ -4,9 +4,14 @@ Format (an annotation in the resource's own ``metadata.annotations``)::
 
     slipway.dev/exempt.<rule-name>: '{"reason": "vendor image, SEC-123", "expires": "2026-03-31"}'
 
-An exemption holds through its expiry date (inclusive) and at most ``maxDays`` ahead. One that
-is expired, has no reason, is not valid JSON, names no known rule or has a bad date does not
-exempt anything, and is itself a violation of ``slipway-k8s-resource-exemptions``.
+An exemption holds through its expiry date (inclusive), and only when that date is at most
+``maxDays`` ahead. One that is expired, too far ahead, has no reason, is not valid JSON, names
+no known rule or has a bad date does not exempt anything, and is itself a violation of
+``slipway-k8s-resource-exemptions``.
+
+``maxDays`` is that rule's setting, but every rule asks ``is_exempt``: the pack runs the
+exemption rule first on each resource and ``configure`` records its setting for the others
+(the default when the rule is disabled or its setting is wrong).
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
-from rules.config import settings
+from rules.config import ConfigError, settings
+from rules.groups import GROUPS
 from rules.k8s import Violations, as_dict, fmt, is_unknown, label, lookup
 
 PREFIX: Final = "slipway.dev/exempt."
@@ -70,11 +76,31 @@ def exemptions(props: Mapping[str, Any]) -> list[Exemption]:
     ]
 
 
-def is_exempt(props: Mapping[str, Any], rule: str, today: date | None = None) -> bool:
-    """Whether ``props`` carries a valid, unexpired exemption from ``rule``."""
+class _Limit:
+    max_days: int = DEFAULTS["maxDays"]
+
+
+LIMIT: Final = _Limit()
+
+
+def configure(config: Mapping[str, Any] | None) -> None:
+    """Record the exemption rule's maxDays, which every rule's ``is_exempt`` honours."""
+    try:
+        LIMIT.max_days = settings(RULE, config, DEFAULTS)["maxDays"]
+    except ConfigError:  # reported by the exemption rule itself
+        LIMIT.max_days = DEFAULTS["maxDays"]
+
+
+def is_exempt(
+    props: Mapping[str, Any], rule: str, today: date | None = None, max_days: int | None = None
+) -> bool:
+    """Whether ``props`` carries a valid exemption from ``rule`` that holds ``today``: not
+    expired, and expiring no more than ``max_days`` (default: the recorded maxDays) ahead."""
     today = today or date.today()
+    limit = LIMIT.max_days if max_days is None else max_days
     return any(
-        e.rule == rule and e.problem is None and e.expires is not None and e.expires >= today
+        e.rule == rule and e.problem is None and e.expires is not None
+        and today <= e.expires and (e.expires - today).days <= limit
         for e in exemptions(props)
     )
 
@@ -101,7 +127,11 @@ def check_exemptions(
         fix = (
             'Set it to {"reason": "<why>", "expires": "<YYYY-MM-DD>"} or remove it.'
         )
-        if e.rule not in known_rules:
+        if e.rule in GROUPS:
+            out.add(f"{who}: {field} names the group '{e.rule}', and an exemption covers one "
+                    f"rule. Name each rule it needs, e.g. "
+                    f"'{PREFIX}{sorted(GROUPS[e.rule])[0]}', so it exempts nothing else.")
+        elif e.rule not in known_rules:
             out.add(f"{who}: {field} exempts from '{e.rule}', which is not a rule of this "
                     f"pack. Use one of the pack's rule names or remove the annotation.")
         elif e.problem is not None:
@@ -112,6 +142,6 @@ def check_exemptions(
                     f"with a new expiry date and reason.")
         elif e.expires is not None and (e.expires - today).days > opts["maxDays"]:
             out.add(f"{who}: exemption {field} expires on {e.expires.isoformat()}, more than "
-                    f"{opts['maxDays']} days ahead. Choose an expiry date within "
-                    f"{opts['maxDays']} days.")
+                    f"{opts['maxDays']} days ahead, so it exempts nothing. Choose an expiry "
+                    f"date within {opts['maxDays']} days.")
     return out

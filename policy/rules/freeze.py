@@ -10,6 +10,7 @@ from rules.config import ConfigError, settings
 from rules.k8s import Violations
 
 RULE: Final = "slipway-k8s-stack-freeze-window"
+URN_PREFIX: Final = "urn:pulumi:"
 DESCRIPTION: Final = (
     "No update reaches a frozen stack (prod by default) while one of the configured freeze "
     "windows is open."
@@ -52,20 +53,33 @@ def windows(config: Mapping[str, Any] | None) -> list[tuple[datetime, datetime, 
     return found
 
 
+def stack_of(resources: Iterable[Any]) -> str | None:
+    """The stack being updated, read from its resources' URNs.
+
+    The engine names every resource ``urn:pulumi:<stack>::<project>::<type>::<name>`` from the
+    stack it is updating; a program cannot choose that part, so it tells the stack for sure.
+    None when there is no resource to read it from, or (never seen) the URNs disagree.
+    """
+    found = {str(urn).split("::", 1)[0].removeprefix(URN_PREFIX)
+             for urn in (getattr(r, "urn", None) for r in resources)
+             if isinstance(urn, str) and urn.startswith(URN_PREFIX) and "::" in urn}
+    return found.pop() if len(found) == 1 else None
+
+
 def check_freeze(
     resources: Iterable[Any],
     config: Mapping[str, Any] | None = None,
-    stack: str | None = None,
     now: datetime | None = None,
 ) -> Violations:
-    """Refuse the update when ``stack`` is frozen at ``now``.
+    """Refuse the update when the stack the resources belong to is frozen at ``now``.
 
-    ``stack`` is the Pulumi stack name (the policy pack reads PULUMI_STACK); when it cannot be
-    told, the freeze applies, since the pack's prod config is what enables this rule.
+    When the stack cannot be told (no resources), the freeze applies: the pack's prod config
+    is what enables this rule, so failing closed errs toward the frozen stack.
     """
     opts = settings(RULE, config, DEFAULTS)
     open_windows = windows(config)
     out = Violations()
+    stack = stack_of(list(resources))
     if stack is not None and stack not in opts["stacks"]:
         return out
     now = now or datetime.now(UTC)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol, TypeVar
 
 from pulumi_policy.proxy import (
     UNKNOWN_ARCHIVE_VALUE,
@@ -37,14 +37,14 @@ UNKNOWN_SENTINELS: Final = frozenset(
 
 Path = tuple[str | int, ...]
 
-WORKLOAD_TYPES: Final = {
-    "kubernetes:apps/v1:Deployment": "Deployment",
-    "kubernetes:apps/v1:StatefulSet": "StatefulSet",
-    "kubernetes:apps/v1:DaemonSet": "DaemonSet",
-    "kubernetes:batch/v1:Job": "Job",
-    "kubernetes:batch/v1:CronJob": "CronJob",
-    "kubernetes:core/v1:Pod": "Pod",
-}
+
+class _Labelled(Protocol):
+    @property
+    def label(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Labelled)
+
 SERVICE_TYPE: Final = "kubernetes:core/v1:Service"
 CONFIGMAP_TYPE: Final = "kubernetes:core/v1:ConfigMap"
 PDB_TYPE: Final = "kubernetes:policy/v1:PodDisruptionBudget"
@@ -57,16 +57,45 @@ HPA_TYPES: Final = frozenset(
     }
 )
 
-# Where each workload kind keeps its pod template (metadata) and pod spec.
+# Where each kind that holds a pod keeps its pod template (metadata) and pod spec. This is the
+# one place that knows: every pod rule reads pods through it, so a kind added here is checked
+# by all of them.
 _TEMPLATE: Final[dict[str, Path]] = {
     "Deployment": ("spec", "template"),
     "StatefulSet": ("spec", "template"),
     "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "ReplicationController": ("spec", "template"),
     "Job": ("spec", "template"),
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
     "Pod": (),
+    "PodTemplate": ("template",),
 }
-WORKLOAD_KINDS: Final = frozenset(_TEMPLATE)
+# Kinds that run pods (a PodTemplate only describes one: pod rules check it, stack rules that
+# count running pods do not).
+WORKLOAD_KINDS: Final = frozenset(_TEMPLATE) - {"PodTemplate"}
+POD_TEMPLATE_KINDS: Final = frozenset(_TEMPLATE)
+# The API groups those kinds live in, in any version (apps/v1, apps/v1beta2, extensions/v1beta1,
+# batch/v1beta1 ...): an old API version is no way around the rules.
+_POD_GROUPS: Final = frozenset({"core", "apps", "extensions", "batch"})
+
+
+def pod_kind(resource_type: str) -> str | None:
+    """The kind, when a Pulumi type token names a Kubernetes kind that holds a pod spec."""
+    parts = resource_type.split(":")
+    if len(parts) != 3 or parts[0] != "kubernetes":
+        return None
+    group = parts[1].split("/", 1)[0]
+    kind = parts[2]
+    return kind if group in _POD_GROUPS and kind in POD_TEMPLATE_KINDS else None
+
+
+def is_pod_type(resource_type: str) -> bool:
+    return pod_kind(resource_type) is not None
+
+
+def is_workload_type(resource_type: str) -> bool:
+    return pod_kind(resource_type) in WORKLOAD_KINDS
 
 
 class _Missing:
@@ -96,6 +125,7 @@ class Violations(list[str]):
         super().__init__(messages)
         self.unknown: list[str] = []
         self.urns: dict[int, str] = {}
+        self.subject: str | None = None  # the resource a stack rule is looking at
 
     def add(self, message: str, urn: str | None = None) -> None:
         """Append a message; a stack rule names the resource it is about by URN."""
@@ -106,9 +136,21 @@ class Violations(list[str]):
     def urn(self, index: int) -> str | None:
         return self.urns.get(index)
 
-    def defer(self, where: str) -> None:
-        if where not in self.unknown:
-            self.unknown.append(where)
+    def defer(self, where: str, of: str | None = None) -> None:
+        """Record a field unknown until update, naming the resource a stack rule is at."""
+        of = of or self.subject
+        entry = f"{of}: {where}" if of else where
+        if entry not in self.unknown:
+            self.unknown.append(entry)
+
+    def each(self, resources: Iterable[R]) -> Iterator[R]:
+        """Iterate a stack rule's resources; what is deferred meanwhile names the resource."""
+        try:
+            for resource in resources:
+                self.subject = resource.label
+                yield resource
+        finally:
+            self.subject = None
 
 
 def is_unknown(value: Any) -> bool:
@@ -230,6 +272,11 @@ def pod_labels(props: Mapping[str, Any], kind: str, out: Violations) -> dict[str
     return labels
 
 
+CONTAINER_FIELDS: Final = ("containers", "initContainers", "ephemeralContainers")
+_TITLES: Final = {"containers": "container", "initContainers": "init container",
+                  "ephemeralContainers": "ephemeral container"}
+
+
 @dataclass(frozen=True)
 class Container:
     """One container of a pod spec, with the path that names it in messages."""
@@ -237,7 +284,15 @@ class Container:
     name: str
     path: Path
     spec: dict[str, Any]
-    init: bool
+    field: str = "containers"  # containers, initContainers or ephemeralContainers
+
+    @property
+    def init(self) -> bool:
+        return self.field == "initContainers"
+
+    @property
+    def ephemeral(self) -> bool:
+        return self.field == "ephemeralContainers"
 
     @property
     def sidecar(self) -> bool:
@@ -246,14 +301,22 @@ class Container:
 
     @property
     def title(self) -> str:
-        return f"{'init container' if self.init else 'container'} '{self.name}'"
+        return f"{_TITLES[self.field]} '{self.name}'"
 
 
-def containers(props: Mapping[str, Any], kind: str, out: Violations) -> list[Container]:
-    """Containers then init containers; unknown lists or entries are recorded in ``out``."""
+def containers(
+    props: Mapping[str, Any], kind: str, out: Violations, *, ephemeral: bool = False
+) -> list[Container]:
+    """Containers then init containers (then ephemeral containers when asked for).
+
+    Ephemeral containers (kubectl debug) take no probes, resources or ports, so only the rules
+    that hold for every process of the pod (security, credentials) ask for them. Unknown lists
+    or entries are recorded in ``out``.
+    """
     found: list[Container] = []
     spec_path = pod_spec_path(kind)
-    for field, init in (("containers", False), ("initContainers", True)):
+    fields = CONTAINER_FIELDS if ephemeral else CONTAINER_FIELDS[:2]
+    for field in fields:
         items = get(props, (*spec_path, field), out)
         for index, item in enumerate(as_list(items)):
             path = (*spec_path, field, index)
@@ -265,7 +328,7 @@ def containers(props: Mapping[str, Any], kind: str, out: Violations) -> list[Con
             name = item.get("name")
             if not isinstance(name, str) or is_unknown(name):
                 name = f"#{index}"
-            found.append(Container(name, path, item, init))
+            found.append(Container(name, path, item, field))
     return found
 
 
@@ -368,7 +431,7 @@ def stack_resources(resources: Iterable[Any]) -> list[Resource]:
 
 
 def workloads(resources: Iterable[Resource]) -> list[Resource]:
-    return [r for r in resources if r.type in WORKLOAD_TYPES and r.kind in WORKLOAD_KINDS]
+    return [r for r in resources if is_workload_type(r.type) and r.kind in WORKLOAD_KINDS]
 
 
 def selected_by(

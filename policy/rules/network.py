@@ -58,7 +58,7 @@ def check_network_policies(
         for r in stack
         if r.type == NETWORK_POLICY_TYPE
     ]
-    for w in workloads(stack):
+    for w in out.each(workloads(stack)):
         if w.kind not in opts["kinds"] or is_exempt(w.props, NETWORK_POLICY_RULE, today):
             continue
         matches, uncertain = selected_by(w, policies, out)
@@ -80,13 +80,13 @@ def check_service_selectors(
     stack = stack_resources(resources)
     pods = []
     uncertain = False
-    for w in workloads(stack):
+    for w in out.each(workloads(stack)):
         labels = pod_labels(w.props, w.kind, out)
         if labels is None or w.namespace is None:
             uncertain = True
             continue
         pods.append((w.namespace, labels))
-    for svc in stack:
+    for svc in out.each(stack):
         if svc.type != SERVICE_TYPE or is_exempt(svc.props, SERVICE_RULE, today):
             continue
         kind = get(svc.props, ("spec", "type"), out)
@@ -125,7 +125,7 @@ def check_hpa_targets(
     settings(HPA_RULE, config, HPA_DEFAULTS)
     out = Violations()
     stack = stack_resources(resources)
-    for hpa in stack:
+    for hpa in out.each(stack):
         if hpa.type not in HPA_TYPES or is_exempt(hpa.props, HPA_RULE, today):
             continue
         ref = get(hpa.props, ("spec", "scaleTargetRef"), out)
@@ -140,7 +140,7 @@ def check_hpa_targets(
                       None)
         if target is None:
             if any(r.name is None or r.namespace is None for r in candidates):
-                out.defer("metadata.name")
+                out.defer(f"metadata.name of a {kind} it may target")
                 continue
             out.add(
                 f"{hpa.label}: spec.scaleTargetRef names {kind} '{name}', which is not in this "

@@ -9,7 +9,6 @@ update" diagnostic instead of a silent pass.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,7 +33,6 @@ from rules import (
     images,
     network,
     plaintext_secrets,
-    pod_security,
     probes,
     prod,
     resources,
@@ -43,7 +41,18 @@ from rules import (
     signatures,
 )
 from rules.config import ConfigError, schema
-from rules.k8s import CONFIGMAP_TYPE, SERVICE_TYPE, WORKLOAD_TYPES, Violations, plain
+from rules.k8s import (
+    CONFIGMAP_TYPE,
+    SERVICE_TYPE,
+    Violations,
+    is_pod_type,
+    is_unknown,
+    is_workload_type,
+    label,
+    lookup,
+    plain,
+)
+from rules.pod_security import CONTROLS
 
 PACK_NAME: Final = "slipway-kubernetes"
 ResourceCheck = Callable[[Mapping[str, Any], Mapping[str, Any] | None], Violations]
@@ -57,7 +66,8 @@ class ResourceRule:
     severity: str
     check: ResourceCheck
     defaults: Mapping[str, Any]
-    types: frozenset[str] | None = None  # None: every Kubernetes resource
+    # Which Pulumi resource types it checks; None: every Kubernetes resource.
+    applies: Callable[[str], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,31 +79,48 @@ class StackRule:
     defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
-_WORKLOADS: Final = frozenset(WORKLOAD_TYPES)
+_WORKLOADS: Final = is_workload_type
+_PODS: Final = is_pod_type  # workloads and PodTemplates
+
+
+def _one_of(*types: str) -> Callable[[str], bool]:
+    return frozenset(types).__contains__
+
 
 RESOURCE_RULES: Final[list[ResourceRule]] = [
+    # First: the engine runs a pack's policies in this order for each resource, and the
+    # exemption rule's maxDays must be known before any other rule asks is_exempt.
+    ResourceRule(exemptions.RULE, exemptions.DESCRIPTION, "medium",
+                 lambda props, cfg: exemptions.check_exemptions(props, cfg, RULE_NAMES),
+                 exemptions.DEFAULTS),
     ResourceRule(probes.RULE, probes.DESCRIPTION, "medium", probes.check_probes,
                  probes.DEFAULTS, _WORKLOADS),
     ResourceRule(resources.RULE, resources.DESCRIPTION, "medium", resources.check_resources,
                  resources.DEFAULTS, _WORKLOADS),
     ResourceRule(images.DIGEST_RULE, images.DIGEST_DESCRIPTION, "high", images.check_digest,
-                 images.DIGEST_DEFAULTS, _WORKLOADS),
+                 images.DIGEST_DEFAULTS, _PODS),
     ResourceRule(images.REGISTRY_RULE, images.REGISTRY_DESCRIPTION, "high",
-                 images.check_registry, images.REGISTRY_DEFAULTS, _WORKLOADS),
+                 images.check_registry, images.REGISTRY_DEFAULTS, _PODS),
     ResourceRule(images.LATEST_RULE, images.LATEST_DESCRIPTION, "medium", images.check_latest,
-                 images.LATEST_DEFAULTS, _WORKLOADS),
+                 images.LATEST_DEFAULTS, _PODS),
     ResourceRule(signatures.RULE, signatures.DESCRIPTION, "critical",
-                 signatures.check_signatures, signatures.DEFAULTS, _WORKLOADS),
-    ResourceRule(pod_security.RULE, pod_security.DESCRIPTION, "high",
-                 pod_security.check_pod_security, pod_security.DEFAULTS, _WORKLOADS),
+                 signatures.check_signatures, signatures.DEFAULTS, _PODS),
+    *[ResourceRule(c.rule, c.description, c.severity, c.check, c.defaults, _PODS)
+      for c in CONTROLS],
     ResourceRule(plaintext_secrets.ENV_RULE, plaintext_secrets.ENV_DESCRIPTION, "critical",
-                 plaintext_secrets.check_env_secrets, plaintext_secrets.DEFAULTS, _WORKLOADS),
+                 plaintext_secrets.check_env_secrets, plaintext_secrets.DEFAULTS, _PODS),
+    ResourceRule(plaintext_secrets.COMMAND_RULE, plaintext_secrets.COMMAND_DESCRIPTION,
+                 "critical", plaintext_secrets.check_command_secrets,
+                 plaintext_secrets.DEFAULTS, _PODS),
     ResourceRule(plaintext_secrets.CONFIGMAP_RULE, plaintext_secrets.CONFIGMAP_DESCRIPTION,
                  "critical", plaintext_secrets.check_configmap_secrets,
-                 plaintext_secrets.DEFAULTS, frozenset({CONFIGMAP_TYPE})),
+                 plaintext_secrets.DEFAULTS, _one_of(CONFIGMAP_TYPE)),
     ResourceRule(service_exposure.RULE, service_exposure.DESCRIPTION, "high",
                  service_exposure.check_service_exposure, service_exposure.DEFAULTS,
-                 frozenset({SERVICE_TYPE})),
+                 _one_of(SERVICE_TYPE)),
+    ResourceRule(service_exposure.EXTERNAL_IPS_RULE, service_exposure.EXTERNAL_IPS_DESCRIPTION,
+                 "high", service_exposure.check_external_ips,
+                 service_exposure.EXTERNAL_IPS_DEFAULTS, _one_of(SERVICE_TYPE)),
 ]
 
 STACK_RULES: Final[list[StackRule]] = [
@@ -107,34 +134,32 @@ STACK_RULES: Final[list[StackRule]] = [
               network.check_hpa_targets, network.HPA_DEFAULTS),
     StackRule(routes.RULE, routes.DESCRIPTION, "high",
               routes.check_route_weights, routes.DEFAULTS),
-    StackRule(freeze.RULE, freeze.DESCRIPTION, "high",
-              lambda rs, cfg: freeze.check_freeze(rs, cfg, os.environ.get("PULUMI_STACK")),
-              freeze.DEFAULTS),
+    StackRule(freeze.RULE, freeze.DESCRIPTION, "high", freeze.check_freeze, freeze.DEFAULTS),
     StackRule(prod.REPLICAS_RULE, prod.REPLICAS_DESCRIPTION, "high",
               prod.check_prod_replicas, prod.REPLICAS_DEFAULTS),
     StackRule(prod.SPREAD_RULE, prod.SPREAD_DESCRIPTION, "medium",
               prod.check_prod_zone_spread, prod.SPREAD_DEFAULTS),
 ]
 
-RULE_NAMES: Final = frozenset(
-    [r.name for r in RESOURCE_RULES] + [r.name for r in STACK_RULES] + [exemptions.RULE]
-)
-
-RESOURCE_RULES.append(
-    ResourceRule(exemptions.RULE, exemptions.DESCRIPTION, "medium",
-                 partial(exemptions.check_exemptions, known_rules=RULE_NAMES),
-                 exemptions.DEFAULTS)
-)
+RULE_NAMES: Final[frozenset[str]] = frozenset(
+    [r.name for r in RESOURCE_RULES] + [r.name for r in STACK_RULES])
 
 
-def report(rule: str, out: Violations, report_violation: ReportViolation) -> None:
-    """Report each message; then, if a value was unknown, tell the engine it is checked later."""
+def report(
+    rule: str, out: Violations, report_violation: ReportViolation, who: str | None = None
+) -> None:
+    """Report each message; then, if a value was unknown, tell the engine it is checked later.
+
+    The engine prints that note without naming a resource, so the note names it: ``who``
+    for a resource rule, and each deferred field of a stack rule carries its resource.
+    """
     for index, message in enumerate(out):
         report_violation(message, out.urn(index))
     if out.unknown:
         error = UnknownValueError(UNKNOWN_OBJECT_VALUE, [])
+        fields = ", ".join(out.unknown)
         error.message = (
-            f"{', '.join(out.unknown)} unknown until update; {rule} checks "
+            f"{who + ': ' if who else ''}{fields} unknown until update; {rule} checks "
             f"{'them' if len(out.unknown) > 1 else 'it'} then"
         )
         raise error
@@ -148,24 +173,33 @@ def resource_props(args: ResourceValidationArgs) -> dict[str, Any]:
     return props
 
 
+def _resource_name(props: Mapping[str, Any], args: ResourceValidationArgs) -> str:
+    """How the "unknown until update" note names a resource: its kind and name, else its URN."""
+    name = lookup(props, ("metadata", "name"))
+    known = isinstance(name, str) and bool(name) and not is_unknown(name)
+    return label(props) if known else f"{label(props)} ({args.urn})"
+
+
 def validate_resource(
     rule: ResourceRule, args: ResourceValidationArgs, report_violation: ReportViolation,
     today: date | None = None,
 ) -> None:
-    if rule.types is None:
+    if rule.applies is None:
         if not args.resource_type.startswith("kubernetes:"):
             return
-    elif args.resource_type not in rule.types:
+    elif not rule.applies(args.resource_type):
         return
     props = resource_props(args)
-    if rule.name != exemptions.RULE and exemptions.is_exempt(props, rule.name, today):
+    if rule.name == exemptions.RULE:
+        exemptions.configure(plain(args.get_config()))
+    elif exemptions.is_exempt(props, rule.name, today):
         return
     try:
         out = rule.check(props, plain(args.get_config()))
     except ConfigError as error:
         report_violation(str(error), None)
         return
-    report(rule.name, out, report_violation)
+    report(rule.name, out, report_violation, _resource_name(props, args))
 
 
 def validate_stack(

@@ -51,7 +51,7 @@ def check_prod_replicas(
     opts = settings(REPLICAS_RULE, config, REPLICAS_DEFAULTS)
     out = Violations()
     stack = stack_resources(resources)
-    for w in workloads(stack):
+    for w in out.each(workloads(stack)):
         if w.kind not in opts["kinds"] or is_exempt(w.props, REPLICAS_RULE, today):
             continue
         hpa = hpa_for(w, stack)
@@ -74,7 +74,7 @@ def check_prod_zone_spread(
     opts = settings(SPREAD_RULE, config, SPREAD_DEFAULTS)
     key = opts["topologyKey"]
     out = Violations()
-    for w in workloads(stack_resources(resources)):
+    for w in out.each(workloads(stack_resources(resources))):
         if w.kind not in opts["kinds"] or is_exempt(w.props, SPREAD_RULE, today):
             continue
         path = (*pod_spec_path(w.kind), "topologySpreadConstraints")

@@ -186,13 +186,13 @@ def check_route_weights(
     stack = stack_resources(resources)
     services: set[tuple[str, str]] = set()
     services_uncertain = False
-    for svc in stack:
+    for svc in out.each(stack):
         if svc.type == SERVICE_TYPE:
             if svc.namespace is None or svc.name is None:
                 services_uncertain = True
             else:
                 services.add((svc.namespace, svc.name))
-    for route in stack:
+    for route in out.each(stack):
         if route.type == HTTPROUTE_TYPE:
             collect = _httproute_backends
         elif route.type in VIRTUAL_SERVICE_TYPES:
@@ -210,7 +210,7 @@ def check_route_weights(
                 if b.service is None or b.service in services:
                     continue
                 if services_uncertain or has_unknown(b.service):
-                    out.defer("metadata.name")
+                    out.defer("metadata.name of a Service it routes to")
                     continue
                 ns, name = b.service
                 out.add(

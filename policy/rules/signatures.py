@@ -18,7 +18,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Final
 
 from cryptography.exceptions import InvalidSignature
@@ -46,7 +49,15 @@ DESCRIPTION: Final = (
     "slipway.dev/signature.<container>, that verifies against a trusted public key and names "
     "the image's repository and digest."
 )
-DEFAULTS: Final[dict[str, Any]] = {"publicKeys": {}}
+DEFAULTS: Final[dict[str, Any]] = {
+    "publicKeys": {},  # {name: PEM}, written in the config file (dev's example key)
+    # Paths to PEM files, or directories of *.pub files, provided by the platform team:
+    # ${VAR} is read from the environment of the `pulumi` command; a relative path is
+    # relative to the policy pack's directory. prod.json: ["${SLIPWAY_TRUSTED_KEYS}"].
+    "publicKeyFiles": [],
+}
+PACK_DIR: Final = Path(__file__).resolve().parent.parent
+_VARIABLE: Final = re.compile(r"\$\{(\w+)\}")
 ANNOTATION_PREFIX: Final = "slipway.dev/signature."
 SIGNATURE_TYPE: Final = "cosign container image signature"
 
@@ -64,26 +75,63 @@ def simple_signing_payload(docker_reference: str, digest: str) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-def load_keys(raw: Any) -> dict[str, ec.EllipticCurvePublicKey]:
-    if not isinstance(raw, dict) or not raw:
+def _parse_key(name: str, pem: str, where: str) -> ec.EllipticCurvePublicKey:
+    try:
+        key = serialization.load_pem_public_key(pem.encode())
+    except ValueError:
+        key = None
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
         raise ConfigError(
-            f"policy config for {RULE}: 'publicKeys' must map at least one key name to a PEM "
-            f"ECDSA P-256 public key (the content of cosign.pub)."
+            f"policy config for {RULE}: {where} is not a PEM ECDSA P-256 public key. Use the "
+            f"content of the cosign.pub made by `cosign generate-key-pair`."
         )
+    return key
+
+
+def _key_files(entry: str) -> tuple[list[Path], str | None]:
+    """The PEM files an entry of publicKeyFiles names, or why it names none."""
+    missing = [v for v in _VARIABLE.findall(entry) if not os.environ.get(v)]
+    if missing:
+        return [], f"{', '.join(missing)} is not set"
+    path = Path(_VARIABLE.sub(lambda m: os.environ[m.group(1)], entry)).expanduser()
+    path = path if path.is_absolute() else PACK_DIR / path
+    if path.is_dir():
+        files = sorted(path.glob("*.pub"))
+        return files, None if files else f"{path} holds no *.pub file"
+    if path.is_file():
+        return [path], None
+    return [], f"{path} does not exist"
+
+
+def load_keys(inline: Any, files: Any = ()) -> dict[str, ec.EllipticCurvePublicKey]:
+    """The trusted keys: the inline ``publicKeys`` and those of ``publicKeyFiles``.
+
+    No key at all is a ConfigError saying how to provide one, so every workload is refused
+    (fail closed) rather than trusted.
+    """
     keys: dict[str, ec.EllipticCurvePublicKey] = {}
-    for name, pem in raw.items():
-        try:
-            key = serialization.load_pem_public_key(str(pem).encode())
-        except ValueError:
-            key = None
-        if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(
-            key.curve, ec.SECP256R1
-        ):
-            raise ConfigError(
-                f"policy config for {RULE}: publicKeys['{name}'] is not a PEM ECDSA P-256 "
-                f"public key. Use the content of the cosign.pub made by `cosign generate-key-pair`."
-            )
-        keys[name] = key
+    for name, pem in (inline if isinstance(inline, dict) else {}).items():
+        keys[name] = _parse_key(name, str(pem), f"publicKeys['{name}']")
+    problems: list[str] = []
+    unset: list[str] = []
+    for entry in files if isinstance(files, list) else []:
+        unset += [v for v in _VARIABLE.findall(str(entry)) if not os.environ.get(v)]
+        found, problem = _key_files(str(entry))
+        if problem:
+            problems.append(f"publicKeyFiles entry {entry!r}: {problem}")
+        for path in found:
+            keys[path.stem] = _parse_key(path.stem, path.read_text(), f"key file {path}")
+    if not keys:
+        why = f" ({'; '.join(problems)})" if problems else ""
+        how = "".join(
+            f"set {v} to its path (a PEM file, or a directory of *.pub files) in the "
+            f"environment `pulumi` runs in, or " for v in dict.fromkeys(unset))
+        raise ConfigError(
+            f"policy config for {RULE}: no trusted signing key is configured{why}, so no image "
+            f"signature can be verified. Provide the public key CI signs images with "
+            f"(cosign.pub): {how}list it in 'publicKeyFiles' (paths) or 'publicKeys' "
+            f"(name: PEM) in the policy config."
+        )
     return keys
 
 
@@ -151,7 +199,7 @@ def check_signatures(
     props: Mapping[str, Any], config: Mapping[str, Any] | None = None
 ) -> Violations:
     opts = settings(RULE, config, DEFAULTS)
-    keys = load_keys(opts["publicKeys"])
+    keys = load_keys(opts["publicKeys"], opts["publicKeyFiles"])
     trusted = ", ".join(sorted(keys))
     out = Violations()
     who = label(props)

@@ -5,6 +5,7 @@ Used by the integration tests (see conftest.py for the fixture that makes one).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -94,12 +95,26 @@ def copy_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     monkeypatch.setenv("PULUMI_BACKEND_URL", f"file://{backend}")
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", PASSPHRASE)
     monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE_FILE", raising=False)
+    trust_example_key(tmp_path, monkeypatch)
     # The committed salt belongs to the dev passphrase; this stack gets its own.
     for stack_file in copy.glob("Pulumi.*.yaml"):
         lines = stack_file.read_text().splitlines(keepends=True)
         stack_file.write_text("".join(line for line in lines
                                       if not line.startswith("encryptionsalt:")))
     return Project(path=copy, backend=backend)
+
+
+def trust_example_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Provide prod's trusted signing key as the platform team does (policy/README.md):
+    SLIPWAY_TRUSTED_KEYS names a PEM file. Here it is the example key that signed the example
+    catalog's images, which policy/config/prod.json does not trust by itself."""
+    document = json.loads((ROOT / "policy" / "config" / "dev.json").read_text())
+    pem = document["slipway-k8s-workload-image-signature"]["publicKeys"]["slipway-example"]
+    path = tmp_path / "trusted-keys" / "slipway-example.pub"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(pem)
+    monkeypatch.setenv("SLIPWAY_TRUSTED_KEYS", str(path))
+    return path
 
 
 def render_prod_without_aws(project: Project) -> None:

@@ -3,24 +3,31 @@
 (a) The example catalog passes with no violation: the dev stack with dev.json (advisory) and
     with dev.json made mandatory, the prod stack with prod.json.
 (b) A program of deliberately insecure raw pulumi-kubernetes resources (insecure_program/),
-    one per rule: every rule is reported, by name, on the resource made to break it; advisory
-    the preview still succeeds, mandatory it fails.
+    one per rule, and every Pod Security Standards control broken in every kind that holds a
+    pod: every rule is reported, by name, on the resources made to break it and nowhere else;
+    advisory the preview still succeeds, mandatory it fails.
+(c) What the engine shows: a rule set to `disabled` is reported disabled (neither passed nor
+    failed), the freeze window holds only for the stacks it names, an unknown value's note
+    names its resource, and prod without a trusted signing key fails saying how to add one.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
 from engine_project import ROOT, Project, render_prod_without_aws, require_toolchain
 from rules import config as pack_config
+from rules.groups import GROUPED
 from rules.pack import RULE_NAMES
 
 POLICY = ROOT / "policy"
@@ -41,11 +48,17 @@ EXPECTED = {
     ("slipway-k8s-workload-image-registry", "untrusted-registry"),
     ("slipway-k8s-workload-image-latest", "latest-tag"),
     (SIGNATURE_RULE, "compliant"),
-    ("slipway-k8s-workload-pod-security", "privileged"),
     ("slipway-k8s-workload-plaintext-secrets", "plaintext-env"),
+    ("slipway-k8s-workload-command-secrets", "secret-in-args"),
     ("slipway-k8s-configmap-plaintext-secrets", "plaintext-config"),
+    ("slipway-k8s-configmap-plaintext-secrets", "plaintext-env-file"),
     ("slipway-k8s-service-exposure", "load-balancer"),
+    ("slipway-k8s-service-external-ips", "external-ips"),
     ("slipway-k8s-resource-exemptions", "bad-exemption"),
+    ("slipway-k8s-resource-exemptions", "exemption-too-far"),
+    ("slipway-k8s-workload-probes", "exemption-too-far"),
+    ("slipway-k8s-resource-exemptions", "exemption-expired"),
+    ("slipway-k8s-workload-probes", "exemption-expired"),
     ("slipway-k8s-workload-disruption-budget", "no-pdb"),
     ("slipway-k8s-workload-network-policy", "no-network-policy"),
     ("slipway-k8s-service-selector", "selects-nothing"),
@@ -57,6 +70,34 @@ EXPECTED = {
 }
 # Side effects that are right too: a :latest image is not pinned by digest either.
 ALSO = {("slipway-k8s-workload-image-digest", "latest-tag")}
+# The image rules cannot judge an image unknown during preview: the engine lists their
+# "checked at update" notes under the resource, in the same format as findings.
+DEFERRED = {(rule, "unknown-image") for rule in (
+    "slipway-k8s-workload-image-digest", "slipway-k8s-workload-image-registry",
+    "slipway-k8s-workload-image-latest", SIGNATURE_RULE)}
+EXAMPLE_KEY = pack_config.load("dev")[SIGNATURE_RULE]["publicKeys"]
+
+
+def matrix_module() -> ModuleType:
+    """insecure_program/pod_security.py: the Pod Security Standards matrix it registers."""
+    spec = importlib.util.spec_from_file_location("insecure_pod_security",
+                                                  INSECURE / "pod_security.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def expected_pod_security() -> set[tuple[str, str]]:
+    """Each control's rule on each of its resources, plus the control a break implies."""
+    matrix = matrix_module()
+    expected = set()
+    for control in matrix.BREAK:
+        for kind in matrix.KINDS:
+            for fired in (control, matrix.IMPLIES.get(control)):
+                if fired:
+                    expected.add((f"slipway-k8s-workload-{fired}", matrix.name(control, kind)))
+    return expected
 
 
 def preview(cwd: Path, stack: str, config: Path) -> subprocess.CompletedProcess[str]:
@@ -110,9 +151,28 @@ def test_example_catalog_dev_stack_has_no_violation_advisory_or_mandatory(
 
 
 def test_example_catalog_prod_stack_has_no_violation_with_prod_config(project: Project) -> None:
+    # The project fixture provides prod's trusted key as the platform team would
+    # (SLIPWAY_TRUSTED_KEYS, engine_project.trust_example_key).
+    assert os.environ["SLIPWAY_TRUSTED_KEYS"]
     render_prod_without_aws(project)
     project.stack("prod")
     assert_clean(preview(project.path, "prod", POLICY / "config" / "prod.json"))
+
+
+def test_prod_without_a_trusted_key_fails_saying_how_to_provide_one(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SLIPWAY_TRUSTED_KEYS")
+    render_prod_without_aws(project)
+    project.stack("prod")
+    result = preview(project.path, "prod", POLICY / "config" / "prod.json")
+    assert result.returncode != 0
+    found = findings(result)
+    assert found and {f["rule"] for f in found} == {SIGNATURE_RULE}
+    assert {f["level"] for f in found} == {"mandatory"}
+    assert ("no trusted signing key is configured (publicKeyFiles entry "
+            "'${SLIPWAY_TRUSTED_KEYS}': SLIPWAY_TRUSTED_KEYS is not set)") in result.stdout
+    assert "set SLIPWAY_TRUSTED_KEYS to its path" in result.stdout
 
 
 # -- (b) one insecure resource per rule ----------------------------------------------------
@@ -124,8 +184,8 @@ def insecure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     require_toolchain()
     program = tmp_path / "insecure_program"
     program.mkdir()
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy2(INSECURE / name, program / name)
+    for path in [INSECURE / "Pulumi.yaml", *INSECURE.glob("*.py")]:
+        shutil.copy2(path, program / path.name)
     (program / ".venv").symlink_to(ROOT / ".venv")
     backend = tmp_path / "state"
     backend.mkdir()
@@ -139,21 +199,29 @@ def insecure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return program
 
 
-def insecure_config(tmp_path: Path, level: str) -> Path:
-    """prod.json (every rule on) at ``level``, with a freeze window open on this stack."""
+def insecure_config(tmp_path: Path, level: str, frozen: str = INSECURE_STACK,
+                    disabled: tuple[str, ...] = ()) -> Path:
+    """prod.json (every rule on) at ``level``, a freeze window open on the stack ``frozen``,
+    exemptions held to 30 days, the example key trusted, and the ``disabled`` rules off."""
     document = with_level(pack_config.load("prod"), level)
     document["slipway-k8s-stack-freeze-window"].update(
-        stacks=[INSECURE_STACK],
+        stacks=[frozen],
         windows=[{"start": "2000-01-01T00:00:00Z", "end": "2999-01-01T00:00:00Z",
                   "reason": "integration test freeze"}],
     )
-    return write_config(tmp_path / f"insecure-{level}.json", document)
+    document["slipway-k8s-resource-exemptions"]["maxDays"] = 30
+    document[SIGNATURE_RULE].update(publicKeys=EXAMPLE_KEY, publicKeyFiles=[])
+    for rule in disabled:
+        document.setdefault(rule, {})["enforcementLevel"] = "disabled"
+    return write_config(tmp_path / f"insecure-{level}-{frozen}.json", document)
 
 
 def reported(result: subprocess.CompletedProcess[str], level: str) -> set[tuple[str, str]]:
+    """(rule, resource) of every finding; each at ``level`` (notes of deferred checks are
+    always advisory: pulumi-policy reports them so)."""
     found = findings(result)
     assert found, result.stdout[-6000:] + result.stderr[-3000:]
-    assert {f["level"] for f in found} == {level}
+    assert {f["level"] for f in found if (f["rule"], f["name"]) not in DEFERRED} == {level}
     return {(f["rule"], f["name"]) for f in found}
 
 
@@ -161,11 +229,19 @@ def test_every_rule_is_reported_on_its_insecure_resource(insecure: Path, tmp_pat
     result = preview(insecure, INSECURE_STACK, insecure_config(tmp_path, "advisory"))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     pairs = reported(result, "advisory")
-    assert {rule for rule, _ in EXPECTED} == RULE_NAMES
-    assert pairs >= EXPECTED
-    # Nothing else fires, except the signature rule on every (unsigned) workload.
-    assert {p for p in pairs if p[0] != SIGNATURE_RULE} == (
-        {p for p in EXPECTED if p[0] != SIGNATURE_RULE} | ALSO)
+    pod_security = expected_pod_security()
+    assert {rule for rule, _ in EXPECTED | pod_security} == RULE_NAMES
+    assert pairs >= EXPECTED | pod_security
+    # The pod-security rules fire on their matrix resources and nowhere else.
+    assert {p for p in pairs if p[0] in GROUPED} == pod_security
+    # On the other resources nothing else fires, except the signature rule (nothing is signed).
+    others = {p for p in pairs if not p[1].startswith("pss-") and p[0] != SIGNATURE_RULE}
+    assert others == {p for p in EXPECTED | DEFERRED if p[0] != SIGNATURE_RULE} | ALSO
+    # ... and what they deferred names the resource in the note.
+    for rule, _ in DEFERRED:
+        assert (f"can't run policy '{rule}' from policy pack 'slipway-kubernetes@v0.0.1' during "
+                "preview: Deployment 'default/unknown-image': spec.template.spec.containers[0]."
+                f"image unknown until update; {rule} checks it then") in result.stdout
     for rule in RULE_NAMES:
         assert rule in result.stdout
 
@@ -173,5 +249,46 @@ def test_every_rule_is_reported_on_its_insecure_resource(insecure: Path, tmp_pat
 def test_mandatory_rules_fail_the_preview(insecure: Path, tmp_path: Path) -> None:
     result = preview(insecure, INSECURE_STACK, insecure_config(tmp_path, "mandatory"))
     assert result.returncode != 0, result.stdout[-6000:]
-    assert reported(result, "mandatory") >= EXPECTED
+    assert reported(result, "mandatory") >= EXPECTED | expected_pod_security()
     assert "error: preview failed" in result.stdout + result.stderr
+
+
+# -- (c) what the engine shows -----------------------------------------------------------------
+
+
+def summaries(event_log: Path) -> list[dict[str, Any]]:
+    """The engine's per-resource and stack policy summaries (passed / failed policy names)."""
+    found = []
+    for line in event_log.read_text().splitlines():
+        event = json.loads(line)
+        for key in ("policyAnalyzeSummaryEvent", "policyAnalyzeStackSummaryEvent"):
+            if key in event:
+                found.append(event[key])
+    return found
+
+
+def test_disabled_rules_show_disabled_and_the_freeze_holds_only_for_its_stacks(
+    insecure: Path, tmp_path: Path
+) -> None:
+    disabled = ("slipway-k8s-workload-privileged", "slipway-k8s-workload-probes",
+                "slipway-k8s-service-selector")
+    config = insecure_config(tmp_path, "advisory", frozen="prod", disabled=disabled)
+    event_log = tmp_path / "events.jsonl"
+    result = subprocess.run(
+        ["pulumi", "preview", "--stack", INSECURE_STACK, "--cwd", str(insecure),
+         "--non-interactive", "--color", "never", "--policy-pack", str(POLICY),
+         "--policy-pack-config", str(config), "--event-log", str(event_log)],
+        capture_output=True, text=True, check=False, timeout=300,
+        env={**os.environ, "PULUMI_DEBUG_COMMANDS": "true"})  # --event-log needs it
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    rules = {rule for rule, _ in reported(result, "advisory")}
+    assert not rules & set(disabled)
+    # The freeze names prod only: this stack (its URNs say "insecure") is not frozen.
+    assert "slipway-k8s-stack-freeze-window" not in rules
+    # The engine lists a disabled rule neither as passed nor as failed on any resource.
+    events = summaries(event_log)
+    assert events
+    listed = {name for e in events for name in e.get("passed", []) + e.get("failed", [])}
+    assert not listed & set(disabled)
+    assert {"slipway-k8s-workload-run-as-non-root", "slipway-k8s-workload-resources",
+            "slipway-k8s-stack-freeze-window"} <= listed

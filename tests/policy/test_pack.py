@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from rules import config as pack_config
 from rules.config import ConfigError, settings
 from rules.exemptions import RULE as EXEMPTIONS
 from rules.exemptions import check_exemptions, is_exempt
+from rules.groups import GROUPED, GROUPS
 from rules.k8s import UNKNOWN_SENTINELS, plain
 from rules.pack import RESOURCE_RULES, RULE_NAMES, STACK_RULES, build_policies
 
@@ -85,9 +86,28 @@ def test_exemption_naming_no_rule_or_too_far_ahead() -> None:
     far = exempted('{"reason": "x", "expires": "2027-05-01"}')
     assert check_exemptions(far, {"maxDays": 30}, RULE_NAMES, TODAY) == [
         f"Deployment 'shop/orders': exemption metadata.annotations['{KEY}'] expires on "
-        "2027-05-01, more than 30 days ahead. Choose an expiry date within 30 days."
+        "2027-05-01, more than 30 days ahead, so it exempts nothing. Choose an expiry date "
+        "within 30 days."
     ]
     assert check_exemptions(far, {}, RULE_NAMES, TODAY) == []
+
+
+def test_exemption_further_ahead_than_max_days_does_not_exempt() -> None:
+    far = exempted('{"reason": "x", "expires": "2027-05-01"}')  # 159 days after TODAY
+    assert is_exempt(far, PROBES, TODAY, max_days=180)
+    assert not is_exempt(far, PROBES, TODAY, max_days=158)
+    assert is_exempt(far, PROBES, TODAY, max_days=159)
+
+
+def test_exemption_naming_a_group_exempts_nothing_and_says_to_name_the_rule() -> None:
+    d = deployment()
+    d["metadata"]["annotations"] = {
+        "slipway.dev/exempt.slipway-k8s-workload-pod-security":
+            '{"reason": "x", "expires": "2026-12-01"}'}
+    out = check_exemptions(d, {}, RULE_NAMES, TODAY)
+    assert len(out) == 1
+    assert "names the group 'slipway-k8s-workload-pod-security'" in out[0]
+    assert not is_exempt(d, "slipway-k8s-workload-privileged", TODAY)
 
 
 # --- config ---------------------------------------------------------------------------------
@@ -106,15 +126,29 @@ def test_settings_refuse_unknown_and_mistyped_keys() -> None:
 @pytest.mark.parametrize(("env", "level"), [("dev", "advisory"), ("prod", "mandatory")])
 def test_config_files_cover_every_rule_with_valid_settings(env: str, level: str) -> None:
     document = pack_config.load(env)
-    assert set(document) == RULE_NAMES
+    # Every rule is listed, or set through its group (the pod-security rules).
+    assert set(document) - set(GROUPS) | GROUPED >= RULE_NAMES
+    assert set(document) <= RULE_NAMES | set(GROUPS)
     defaults = {r.name: r.defaults for r in RESOURCE_RULES}
     defaults |= {r.name: r.defaults for r in STACK_RULES}
     levels = set()
     for name in document:
         rule_level, rule_settings = pack_config.rule_config(document, name)
         levels.add(rule_level)
-        settings(name, rule_settings, defaults[name])  # raises on a bad setting
+        if name in GROUPS:
+            assert rule_settings == {}, "a group key carries only an enforcement level"
+        else:
+            settings(name, rule_settings, defaults[name])  # raises on a bad setting
     assert levels <= {level, "disabled"}
+
+
+def test_prod_trusts_no_key_of_its_own_and_dev_keeps_the_example_key() -> None:
+    signature = "slipway-k8s-workload-image-signature"
+    _, prod = pack_config.rule_config(pack_config.load("prod"), signature)
+    _, dev = pack_config.rule_config(pack_config.load("dev"), signature)
+    assert prod["publicKeys"] == {}
+    assert prod["publicKeyFiles"] == ["${SLIPWAY_TRUSTED_KEYS}"]
+    assert set(dev["publicKeys"]) == {"slipway-example"}
 
 
 def test_prod_only_rules_are_disabled_in_dev_and_mandatory_in_prod() -> None:
@@ -170,14 +204,33 @@ def test_wrapper_reports_violations_from_proxied_props() -> None:
     ]
 
 
+def in_days(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
 def test_wrapper_skips_other_resource_types_and_exempt_resources() -> None:
     d = deployment()
     del d["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
     assert run(PROBES, resource_args(d, type_="kubernetes:core/v1:ConfigMap")) == []
-    d["metadata"]["annotations"] = {KEY: '{"reason": "legacy", "expires": "2999-01-01"}'}
+    d["metadata"]["annotations"] = {KEY: f'{{"reason": "legacy", "expires": "{in_days(30)}"}}'}
     assert run(PROBES, resource_args(d)) == []
     d["metadata"]["annotations"] = {KEY: '{"reason": "legacy", "expires": "2000-01-01"}'}
     assert len(run(PROBES, resource_args(d))) == 1
+
+
+def test_wrapper_honours_the_exemption_rules_max_days_for_every_rule() -> None:
+    d = deployment()
+    del d["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
+    d["metadata"]["annotations"] = {KEY: f'{{"reason": "legacy", "expires": "{in_days(100)}"}}'}
+    try:
+        # The pack runs the exemption rule first on each resource; its maxDays then holds.
+        assert build_policies()[0].name == EXEMPTIONS
+        assert len(run(EXEMPTIONS, resource_args(d, {"maxDays": 30}))) == 1
+        assert len(run(PROBES, resource_args(d))) == 1  # 100 days > 30: not exempt
+        assert run(EXEMPTIONS, resource_args(d, {"maxDays": 180})) == []
+        assert run(PROBES, resource_args(d)) == []
+    finally:
+        run(EXEMPTIONS, resource_args(deployment(), None))  # back to the default
 
 
 def test_wrapper_reports_known_violations_then_defers_unknown_values() -> None:
@@ -193,9 +246,31 @@ def test_wrapper_reports_known_violations_then_defers_unknown_values() -> None:
             resource_args(d), lambda m, u=None: reported.append((m, u)))
     assert reported == []
     assert raised.value.message == (
-        "spec.template.spec.containers[0].image unknown until update; "
+        "Deployment 'shop/orders': spec.template.spec.containers[0].image unknown until update; "
         "slipway-k8s-workload-image-digest checks it then"
     )
+
+
+def test_unknown_note_names_the_resource_by_urn_when_its_name_is_unknown() -> None:
+    d = deployment()
+    d["metadata"]["name"] = UNKNOWN
+    d["spec"]["template"]["spec"]["containers"][0]["image"] = UNKNOWN
+    with pytest.raises(UnknownValueError) as raised:
+        policy("slipway-k8s-workload-image-digest").validate(resource_args(d), lambda *a: None)
+    assert raised.value.message.startswith(
+        "Deployment 'shop/(name unknown until update)' (urn:x): "
+        "spec.template.spec.containers[0].image unknown until update")
+
+
+def test_unknown_note_of_a_stack_rule_names_each_resource() -> None:
+    d = deployment(replicas=3)
+    d["spec"]["template"]["metadata"]["labels"] = {"app.kubernetes.io/name": UNKNOWN}
+    args = StackValidationArgs([res(d)], {})
+    with pytest.raises(UnknownValueError) as raised:
+        policy("slipway-k8s-workload-network-policy").validate(args, lambda *a: None)
+    assert raised.value.message == (
+        "Deployment 'shop/orders': spec.template.metadata.labels unknown until update; "
+        "slipway-k8s-workload-network-policy checks it then")
 
 
 def test_wrapper_reports_config_errors_as_violations() -> None:
@@ -235,7 +310,8 @@ def test_engine_numbers_arrive_as_floats_and_are_read_as_integers() -> None:
     d = exempted('{"reason": "x", "expires": "2999-01-01"}')
     assert run(EXEMPTIONS, resource_args(d, {"maxDays": 180.0})) == [(
         f"Deployment 'shop/orders': exemption metadata.annotations['{KEY}'] expires on "
-        f"2999-01-01, more than 180 days ahead. Choose an expiry date within 180 days.", None)]
+        f"2999-01-01, more than 180 days ahead, so it exempts nothing. Choose an expiry date "
+        f"within 180 days.", None)]
     pdb = {"kind": "PodDisruptionBudget", "metadata": {"name": "orders", "namespace": "shop"},
            "spec": {"maxUnavailable": 1.0,
                     "selector": {"matchLabels": {"app.kubernetes.io/name": "orders"}}}}

@@ -142,17 +142,17 @@ def test_unknown_values_defer_instead_of_passing_or_failing() -> None:
              service("orders"), service("orders-canary")]
     out = check_route_weights(stack, {})
     assert out == []
-    assert out.unknown == ["spec.rules[0].backendRefs[0].weight"]
+    assert out.unknown == ["HTTPRoute 'shop/orders': spec.rules[0].backendRefs[0].weight"]
     stack = [httproute([ref(UNKNOWN, 90), ref("orders-canary", 10)]), service("orders-canary")]
     out = check_route_weights(stack, {})
     assert out == []
-    assert out.unknown == ["spec.rules[0].backendRefs[0].name"]
+    assert out.unknown == ["HTTPRoute 'shop/orders': spec.rules[0].backendRefs[0].name"]
     # A Service whose name is unknown might be the missing one: checked at update.
     unnamed = resource(SERVICE_TYPE, {"kind": "Service",
                                       "metadata": {"name": UNKNOWN, "namespace": "shop"}})
     out = check_route_weights([httproute(SPLIT), service("orders"), unnamed], {})
     assert out == []
-    assert out.unknown == ["metadata.name"]
+    assert out.unknown == ["HTTPRoute 'shop/orders': metadata.name of a Service it routes to"]
     # What is known is still reported.
     out = check_route_weights([httproute([ref("orders", 50), ref("ghost", 30)]),
                                service("orders"), unnamed], {})

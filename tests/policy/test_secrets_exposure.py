@@ -10,7 +10,7 @@ from policy_fixtures import deployment
 from rules.config import ConfigError
 from rules.k8s import UNKNOWN_SENTINELS
 from rules.plaintext_secrets import check_configmap_secrets, check_env_secrets
-from rules.service_exposure import check_service_exposure
+from rules.service_exposure import check_external_ips, check_service_exposure
 
 ENV0 = "spec.template.spec.containers[0].env"
 
@@ -131,3 +131,59 @@ def test_unknown_service_type_is_deferred() -> None:
     out = check_service_exposure(service(next(iter(UNKNOWN_SENTINELS))), {})
     assert out == []
     assert out.unknown == ["spec.type"]
+
+
+# --- files embedded in ConfigMaps -----------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("key", "text", "format_", "where"),
+    [("app.env", "LOG_LEVEL=info\n# comment\nexport DB_PASSWORD=hunter2\n", "key=value",
+      "DB_PASSWORD (line 3)"),
+     ("app.properties", "server.port=8080\nspring.datasource.password = hunter2\n", "key=value",
+      "spring.datasource.password (line 2)"),
+     ("config.json", '{"db": {"host": "db", "password": "hunter2"}}', "JSON", "db.password"),
+     ("config.yaml", "db:\n  host: db\nclients:\n  - name: a\n    token: abc\n", "YAML",
+      "clients[0].token"),
+     ("settings.ini", "[db]\nhost = db\napi_key = abc\n", "key=value", "api_key (line 3)"),
+     ("notes.txt", "first line\nAWS AKIAABCDEFGHIJKLMNOP here\n", None, None)],
+)
+def test_credentials_inside_embedded_files_are_found(
+    key: str, text: str, format_: str | None, where: str | None
+) -> None:
+    cm = configmap(**{key: text})
+    del cm["binaryData"]
+    (message,) = check_configmap_secrets(cm, {})
+    if format_ is None:  # no entries: the known format is found in the whole value
+        assert f"data.{key} holds a plaintext value and its value looks like an AWS access key" \
+            in message
+    else:
+        assert f"data.{key} is a {format_} file whose entry {where} holds a plaintext value" \
+            in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"title": "orders", "panels": [{"type": "graph", "expr": "sum(rate(x[5m]))"}]}',
+     "LOG_LEVEL=info\nDB_PASSWORD=${DB_PASSWORD}\nFEATURE_X=true\n",
+     "db:\n  host: db\n  passwordFile: /run/secrets/db\n"],
+)
+def test_ordinary_embedded_files_pass(text: str) -> None:
+    cm = configmap(**{"file": text})
+    del cm["binaryData"]
+    assert check_configmap_secrets(cm, {"allowedNames": ["passwordFile"]}) == []
+
+
+# --- externalIPs ----------------------------------------------------------------------------
+
+def test_a_service_with_external_ips_is_refused_unless_allowed() -> None:
+    svc = service("ClusterIP")
+    svc["spec"]["externalIPs"] = ["203.0.113.10"]
+    assert check_external_ips(svc, {}) == [
+        "Service 'gateway/edge': spec.externalIPs (203.0.113.10) makes the cluster send traffic "
+        "for those addresses to this Service's pods, so it can intercept traffic meant for them "
+        "(CVE-2020-8554). Remove externalIPs and use a LoadBalancer or the gateway, or add "
+        "'gateway/edge' to allowExternalIPs."]
+    assert check_external_ips(svc, {"allowExternalIPs": ["gateway/*"]}) == []
+    assert check_external_ips(service("ClusterIP"), {}) == []
+    svc["spec"]["externalIPs"] = []
+    assert check_external_ips(svc, {}) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -178,3 +179,46 @@ def test_refuses_a_key_on_another_curve() -> None:
     p384 = ec.generate_private_key(ec.SECP384R1())
     with pytest.raises(ConfigError, match=r"publicKeys\['ci'\] is not a PEM ECDSA P-256"):
         check_signatures(deployment(), {"publicKeys": {"ci": public_pem(p384)}})
+
+
+# --- keys from files the platform team provides -------------------------------------------
+
+def test_keys_come_from_a_file_named_by_an_environment_variable(
+    key: ec.EllipticCurvePrivateKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pem = tmp_path / "ci.pub"
+    pem.write_text(public_pem(key))
+    monkeypatch.setenv("SLIPWAY_TRUSTED_KEYS", str(pem))
+    files = {"publicKeys": {}, "publicKeyFiles": ["${SLIPWAY_TRUSTED_KEYS}"]}
+    assert check_signatures(signed(deployment(), annotation(key)), files) == []
+    monkeypatch.setenv("SLIPWAY_TRUSTED_KEYS", str(tmp_path))  # a directory of *.pub
+    assert check_signatures(signed(deployment(), annotation(key)), files) == []
+    assert check_signatures(signed(deployment(), annotation(new_key())), files) != []
+
+
+def test_no_key_configured_refuses_and_says_how_to_provide_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("SLIPWAY_TRUSTED_KEYS", raising=False)
+    prod = {"publicKeys": {}, "publicKeyFiles": ["${SLIPWAY_TRUSTED_KEYS}"]}
+    with pytest.raises(ConfigError) as raised:
+        check_signatures(deployment(), prod)
+    assert str(raised.value) == (
+        "policy config for slipway-k8s-workload-image-signature: no trusted signing key is "
+        "configured (publicKeyFiles entry '${SLIPWAY_TRUSTED_KEYS}': SLIPWAY_TRUSTED_KEYS is not "
+        "set), so no image signature can be verified. Provide the public key CI signs images "
+        "with (cosign.pub): set SLIPWAY_TRUSTED_KEYS to its path (a PEM file, or a directory of "
+        "*.pub files) in the environment `pulumi` runs in, or list it in 'publicKeyFiles' "
+        "(paths) or 'publicKeys' (name: PEM) in the policy config.")
+    monkeypatch.setenv("SLIPWAY_TRUSTED_KEYS", str(tmp_path / "missing.pub"))
+    with pytest.raises(ConfigError, match=r"missing\.pub does not exist\)"):
+        check_signatures(deployment(), prod)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match=r"holds no \*\.pub file"):
+        check_signatures(deployment(), {"publicKeyFiles": [str(tmp_path / "empty")]})
+
+
+def test_a_key_file_that_is_not_a_p256_key_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "ci.pub").write_text("not a key")
+    with pytest.raises(ConfigError, match=r"key file .*ci\.pub is not a PEM ECDSA P-256"):
+        check_signatures(deployment(), {"publicKeyFiles": [str(tmp_path / "ci.pub")]})

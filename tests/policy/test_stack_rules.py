@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from pulumi_policy import PolicyResource
 
-from policy_fixtures import LABELS, deployment, hpa, res, urn
+from policy_fixtures import LABELS, OPTIONS, TYPES, deployment, hpa, res, urn
 from rules.config import ConfigError
 from rules.disruption import check_disruption_budgets
-from rules.freeze import check_freeze
+from rules.freeze import check_freeze, stack_of
 from rules.k8s import UNKNOWN_SENTINELS
 from rules.network import check_hpa_targets, check_network_policies, check_service_selectors
 from rules.prod import check_prod_replicas, check_prod_zone_spread
@@ -114,7 +114,7 @@ def test_fails_for_pdb_without_constraint_or_with_two_pdbs() -> None:
 def test_unknown_replicas_defer_the_pdb_check() -> None:
     out = check_disruption_budgets([res(deployment(replicas=UNKNOWN))], {})
     assert out == []
-    assert out.unknown == ["spec.replicas"]
+    assert out.unknown == ["Deployment 'shop/orders': spec.replicas"]
 
 
 # --- network policies, services, HPA targets ------------------------------------------------
@@ -243,9 +243,26 @@ WINDOW = {"start": "2026-12-18T00:00:00Z", "end": "2027-01-04T00:00:00Z",
           "reason": "end-of-year freeze"}
 
 
+def stack(name: str) -> list[PolicyResource]:
+    """A stack's resources as the engine passes them: their URNs name the stack."""
+    return [PolicyResource("pulumi:pulumi:Stack", {},
+                           f"urn:pulumi:{name}::slipway::pulumi:pulumi:Stack::slipway-{name}",
+                           f"slipway-{name}", OPTIONS, None, None, [], {}),
+            res(deployment()) if name == "dev" else
+            PolicyResource(TYPES["Deployment"], deployment(),
+                           f"urn:pulumi:{name}::slipway::{TYPES['Deployment']}::orders",
+                           "orders", OPTIONS, None, None, [], {})]
+
+
+def test_freeze_reads_the_stack_from_the_urns_the_engine_gives_resources() -> None:
+    assert stack_of(stack("prod")) == "prod"
+    assert stack_of(stack("dev")) == "dev"
+    assert stack_of([]) is None
+
+
 def test_freeze_refuses_prod_updates_inside_a_window() -> None:
     inside = datetime(2026, 12, 24, tzinfo=UTC)
-    assert check_freeze([], {"windows": [WINDOW]}, "prod", inside) == [
+    assert check_freeze(stack("prod"), {"windows": [WINDOW]}, inside) == [
         "Updates to stack 'prod' are refused during the freeze from 2026-12-18T00:00:00+00:00 to "
         "2027-01-04T00:00:00+00:00 (end-of-year freeze). Wait until the window closes, or have "
         "the freeze window changed in the policy config for an approved emergency change."
@@ -254,9 +271,15 @@ def test_freeze_refuses_prod_updates_inside_a_window() -> None:
 
 def test_freeze_lets_other_stacks_and_other_times_through() -> None:
     inside = datetime(2026, 12, 24, tzinfo=UTC)
-    assert check_freeze([], {"windows": [WINDOW]}, "dev", inside) == []
-    assert check_freeze([], {"windows": [WINDOW]}, "prod", datetime(2027, 1, 4, tzinfo=UTC)) == []
-    assert check_freeze([], {"windows": [WINDOW], "stacks": ["prod", "dev"]}, "dev", inside)
+    assert check_freeze(stack("dev"), {"windows": [WINDOW]}, inside) == []
+    assert check_freeze(stack("prod"), {"windows": [WINDOW]},
+                        datetime(2027, 1, 4, tzinfo=UTC)) == []
+    assert check_freeze(stack("dev"), {"windows": [WINDOW], "stacks": ["prod", "dev"]}, inside)
+
+
+def test_freeze_applies_when_the_stack_cannot_be_told() -> None:
+    inside = datetime(2026, 12, 24, tzinfo=UTC)
+    assert len(check_freeze([], {"windows": [WINDOW]}, inside)) == 1
 
 
 @pytest.mark.parametrize(
@@ -269,4 +292,4 @@ def test_freeze_lets_other_stacks_and_other_times_through() -> None:
 )
 def test_freeze_refuses_bad_windows(window: Any, error: str) -> None:
     with pytest.raises(ConfigError, match=error):
-        check_freeze([], {"windows": [window]}, "prod")
+        check_freeze(stack("prod"), {"windows": [window]})

@@ -1,4 +1,5 @@
-"""Probes, resources, images and pod security, called directly on raw Kubernetes props."""
+"""Probes, resources and images, called directly on raw Kubernetes props (pod security:
+test_pss_*.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,10 @@ from typing import Any
 
 import pytest
 
-from policy_fixtures import cronjob, deployment, edit, pod
+from policy_fixtures import cronjob, deployment, pod
 from rules.config import ConfigError
 from rules.images import check_digest, check_latest, check_registry, parse_image
 from rules.k8s import UNKNOWN_SENTINELS
-from rules.pod_security import check_pod_security
 from rules.probes import check_probes
 from rules.resources import check_resources
 
@@ -28,7 +28,7 @@ def app(resource: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("make", [deployment, cronjob, pod])
 def test_compliant_workloads_pass_every_resource_rule(make: Any) -> None:
-    for check in (check_probes, check_resources, check_digest, check_latest, check_pod_security):
+    for check in (check_probes, check_resources, check_digest, check_latest):
         assert check(make(), {}) == []
     assert check_registry(make(), TRUSTED) == []
 
@@ -92,7 +92,7 @@ def test_jobs_need_no_probes_unless_configured() -> None:
 
 def test_missing_pod_spec_is_handled_without_error() -> None:
     bare = {"kind": "Deployment", "metadata": {"name": "x"}}
-    for check in (check_probes, check_resources, check_pod_security, check_digest):
+    for check in (check_probes, check_resources, check_digest):
         assert check(bare, {}) == []
 
 
@@ -206,73 +206,3 @@ def test_unknown_image_during_preview_is_deferred_not_passed() -> None:
         out = check(d, {})
         assert out == []
         assert out.unknown == [f"{C0}.image"]
-
-
-# --- pod security ---------------------------------------------------------------------------
-
-def test_fails_for_each_pod_security_gap() -> None:
-    d = deployment()
-    spec = d["spec"]["template"]["spec"]
-    spec.update(hostNetwork=True, hostPID=True, hostIPC=True, securityContext={},
-                volumes=[{"name": "root", "hostPath": {"path": "/"}}])
-    app(d)["securityContext"] = {"privileged": True,
-                                 "capabilities": {"drop": ["NET_RAW"], "add": ["SYS_ADMIN"]}}
-    ctx = f"{C0}.securityContext"
-    assert check_pod_security(d, {}) == [
-        f"{WHO}: spec.template.spec.hostNetwork is true, sharing the node's network namespace. "
-        "Remove hostNetwork or set it to false.",
-        f"{WHO}: spec.template.spec.hostPID is true, sharing the node's PID namespace. Remove "
-        "hostPID or set it to false.",
-        f"{WHO}: spec.template.spec.hostIPC is true, sharing the node's IPC namespace. Remove "
-        "hostIPC or set it to false.",
-        f"{WHO}: volume 'root' is a hostPath (spec.template.spec.volumes[0].hostPath). Use an "
-        "emptyDir, a ConfigMap, a Secret or a PersistentVolumeClaim instead.",
-        f"{WHO}: container 'app' may run as root ({ctx}.runAsNonRoot is not true). Set "
-        "runAsNonRoot: true on the container or the pod.",
-        f"{WHO}: container 'app' allows privilege escalation ({ctx}.allowPrivilegeEscalation is "
-        "not false). Set allowPrivilegeEscalation: false.",
-        f"{WHO}: container 'app' is privileged ({ctx}.privileged). Remove privileged: true; grant "
-        "only the capabilities it needs.",
-        f"{WHO}: container 'app' has a writable root filesystem ({ctx}.readOnlyRootFilesystem is "
-        "not true). Set readOnlyRootFilesystem: true and mount an emptyDir where it writes.",
-        f"{WHO}: container 'app' does not drop all capabilities ({ctx}.capabilities.drop lacks "
-        "'ALL'). Set capabilities.drop: [ALL].",
-        f"{WHO}: container 'app' adds capabilities SYS_ADMIN ({ctx}.capabilities.add). Remove "
-        "them, or allow them in the policy config (allowedCapabilities).",
-        f"{WHO}: container 'app' has no seccomp profile ({ctx}.seccompProfile not set, nor on "
-        "the pod). Set seccompProfile: {type: RuntimeDefault} on the pod or the container.",
-    ]
-
-
-def test_run_as_user_zero_fails_even_with_run_as_non_root() -> None:
-    d = deployment()
-    app(d)["securityContext"]["runAsUser"] = 0
-    assert check_pod_security(d, {}) == [
-        f"{WHO}: container 'app' runs as user 0 (runAsUser in {C0}.securityContext or the pod "
-        "securityContext). Run as a non-zero UID and set runAsNonRoot: true."
-    ]
-
-
-def test_container_settings_override_pod_settings() -> None:
-    d = deployment()
-    app(d)["securityContext"]["seccompProfile"] = {"type": "Unconfined"}
-    assert check_pod_security(d, {}) == [
-        f"{WHO}: container 'app' has no seccomp profile ({C0}.securityContext.seccompProfile "
-        "type Unconfined, nor on the pod). Set seccompProfile: {type: RuntimeDefault} on the pod "
-        "or the container."
-    ]
-
-
-def test_allowed_capabilities_are_tunable() -> None:
-    d = deployment()
-    app(d)["securityContext"]["capabilities"]["add"] = ["NET_BIND_SERVICE"]
-    assert len(check_pod_security(d, {})) == 1
-    assert check_pod_security(d, {"allowedCapabilities": ["NET_BIND_SERVICE"]}) == []
-
-
-def test_unknown_security_context_is_deferred() -> None:
-    d = edit(deployment())
-    app(d)["securityContext"]["readOnlyRootFilesystem"] = UNKNOWN_STRING
-    out = check_pod_security(d, {})
-    assert out == []
-    assert out.unknown == [f"{C0}.securityContext.readOnlyRootFilesystem"]

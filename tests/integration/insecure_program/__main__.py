@@ -5,13 +5,18 @@ compliant except for the one thing its name says, so each rule fires on its own 
 (the image-signature rule fires on every workload: nothing here is signed). Rendered to the
 directory in the `renderDir` config: nothing reaches a cluster. Used by
 tests/integration/test_policy_pack.py, which copies this directory and links the virtualenv.
+
+The Pod Security Standards rules get a matrix instead (pod_security.py, next to this file):
+each control broken once in every kind that holds a pod, named `pss-<control>-<kind>`.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime
 from typing import Any
 
+import pod_security  # type: ignore[import-not-found]  # next to this file (run as a script)
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -86,16 +91,26 @@ deployment("tag-not-digest", image="registry.example.com/shop/orders:1.8.3")
 deployment("untrusted-registry", image="docker.io/someone/orders@sha256:" + "cd" * 32)
 # slipway-k8s-workload-image-latest
 deployment("latest-tag", image="registry.example.com/shop/orders:latest")
-# slipway-k8s-workload-pod-security
-deployment("privileged", security_context={**container()["security_context"],
-                                           "privileged": True,
-                                           "allow_privilege_escalation": True})
+# The slipway-k8s-workload-<control> rules of the Pod Security Standards: every control in
+# every kind that holds a pod (and in containers, init and ephemeral containers).
+pod_security.matrix(container, OPTS)
 # slipway-k8s-workload-plaintext-secrets
 deployment("plaintext-env", env=[{"name": "DB_PASSWORD", "value": "hunter2-but-longer"}])
+# slipway-k8s-workload-command-secrets
+deployment("secret-in-args", args=["--listen=:8080", "--db-password=hunter2"])
 # slipway-k8s-configmap-plaintext-secrets
 k8s.core.v1.ConfigMap(
     "plaintext-config", metadata={"name": "plaintext-config", "namespace": "default"},
     data={"LOG_LEVEL": "info", "API_TOKEN": "s3cr3t-t0ken"}, opts=OPTS)
+# ... also inside a file embedded in a ConfigMap
+k8s.core.v1.ConfigMap(
+    "plaintext-env-file", metadata={"name": "plaintext-env-file", "namespace": "default"},
+    data={"app.env": "LOG_LEVEL=info\nDB_PASSWORD=hunter2\nFEATURE_X=on\n"}, opts=OPTS)
+# slipway-k8s-service-external-ips
+k8s.core.v1.Service(
+    "external-ips", metadata={"name": "external-ips", "namespace": "default"},
+    spec={"selector": {"app": "compliant"}, "externalIPs": ["203.0.113.10"],
+          "ports": [{"port": 80, "target_port": "http"}]}, opts=OPTS)
 # slipway-k8s-service-exposure
 k8s.core.v1.Service(
     "load-balancer", metadata={"name": "load-balancer", "namespace": "default"},
@@ -104,6 +119,33 @@ k8s.core.v1.Service(
 # slipway-k8s-resource-exemptions
 deployment("bad-exemption", annotations={
     "slipway.dev/exempt.slipway-k8s-workload-probes": '{"expires": "2026-12-31"}'})
+# An exemption holds only up to maxDays ahead (the test sets 30) and until it expires: these
+# two exempt nothing, so the probes rule fires on them as well as the exemption rule.
+TODAY = datetime.date.today()
+
+
+def exempt_probes(expires: datetime.date) -> dict[str, str]:
+    return {"slipway.dev/exempt.slipway-k8s-workload-probes":
+            f'{{"reason": "legacy image, SEC-1", "expires": "{expires.isoformat()}"}}'}
+
+
+deployment("exemption-too-far", annotations=exempt_probes(TODAY + datetime.timedelta(days=100)),
+           readiness_probe=None, liveness_probe=None)
+deployment("exemption-expired", annotations=exempt_probes(TODAY - datetime.timedelta(days=1)),
+           readiness_probe=None, liveness_probe=None)
+# ... and this one, within maxDays, exempts: nothing fires on it.
+deployment("exemption-valid", annotations=exempt_probes(TODAY + datetime.timedelta(days=10)),
+           readiness_probe=None, liveness_probe=None)
+
+
+async def _value(value: Any) -> Any:
+    return value
+
+
+# An image unknown during preview (as when it comes from another resource's output): the image
+# rules defer it to the update, and the engine's note names this resource.
+deployment("unknown-image", image=pulumi.Output(
+    set(), _value(IMAGE), _value(not pulumi.runtime.is_dry_run())))
 # slipway-k8s-workload-disruption-budget
 deployment("no-pdb", labels={"netpol": "covered"})
 # slipway-k8s-workload-network-policy
