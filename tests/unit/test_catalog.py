@@ -194,7 +194,7 @@ def test_reports_problems_of_several_files_together(services: Path) -> None:
         "services/web.yaml: scaling.min: must be <= scaling.max (got 5 > 2)",
         "services/web.yaml: config: key 'API_TOKEN' looks like a credential: list it under "
         "secrets instead, so its value never lands in a ConfigMap",
-        "services/worker.yaml: must be a mapping of fields (name, image, version, ...), got a list",
+        "services/worker.yaml: line 1: must be a mapping of fields (name, image, version, ...), got a list",
         "services/shop.yaml: exposure: route shop.example.com/ is already served by 'billing' "
         "(services/billing.yaml); choose another host or path",
     ]
@@ -293,25 +293,55 @@ def test_private_service_naming_a_host_is_refused_without_a_route_clash(services
     ]
 
 
-def test_service_made_private_by_an_override_leaves_the_route_free(services: Path) -> None:
+def test_service_made_private_in_every_environment_leaves_the_route_free(
+    services: Path,
+) -> None:
     write(services, "orders", "exposure: {public: true, host: shop.example.com, path: /orders}\n")
+    private = "{exposure: {public: false, host: null}}"
     write(services, "web", "exposure: {public: true, host: shop.example.com, path: /orders}\n"
-                           "environments: {dev: {exposure: {public: false, host: null}}}\n")
+                           f"environments: {{dev: {private}, prod: {private}, pr: {private}}}\n")
 
     assert len(load_catalog(Path("services"), "dev")) == 2
 
 
-def test_route_clash_introduced_by_an_override_is_reported_in_that_environment(
+def test_route_clash_left_in_other_environments_fails_whichever_environment_loads(
+    services: Path,
+) -> None:
+    write(services, "orders", "exposure: {public: true, host: shop.example.com, path: /orders}\n")
+    write(services, "web", "exposure: {public: true, host: shop.example.com, path: /orders}\n"
+                           "environments: {dev: {exposure: {public: false, host: null}}}\n")
+
+    assert problems_of(services, "dev") == [
+        "services/web.yaml: exposure: route shop.example.com/orders in prod and pr is already "
+        "served by 'orders' (services/orders.yaml); choose another host or path"
+    ]
+
+
+def test_route_clash_introduced_by_an_override_names_the_override_whichever_environment_loads(
     services: Path,
 ) -> None:
     write(services, "orders", "exposure: {public: true, host: shop.example.com, path: /orders}\n")
     write(services, "web", "exposure: {public: true, host: shop.example.com, path: /}\n"
                            "environments: {prod: {exposure: {path: /orders}}}\n")
 
-    assert len(load_catalog(Path("services"), "dev")) == 2
-    assert problems_of(services, "prod") == [
-        "services/web.yaml: exposure: route shop.example.com/orders is already served by "
-        "'orders' (services/orders.yaml); choose another host or path"
+    expected = [
+        "services/web.yaml: environments.prod.exposure.path: route shop.example.com/orders in "
+        "prod is already served by 'orders' (services/orders.yaml); choose another host or path"
+    ]
+    assert problems_of(services, "prod") == expected
+    assert problems_of(services, "dev") == expected
+
+
+def test_route_clash_blames_the_service_whose_override_moved_onto_the_route(
+    services: Path,
+) -> None:
+    write(services, "web", "exposure: {public: true, host: shop.example.com, path: /orders}\n")
+    write(services, "admin", "exposure: {public: true, host: shop.example.com, path: /admin}\n"
+                             "environments: {pr: {exposure: {path: /orders}}}\n")
+
+    assert problems_of(services) == [
+        "services/admin.yaml: environments.pr.exposure.path: route shop.example.com/orders in pr "
+        "is already served by 'web' (services/web.yaml); choose another host or path"
     ]
 
 

@@ -1124,7 +1124,7 @@ def test_read_document_names_what_a_top_level_that_is_not_a_mapping_is(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "api.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(SpecError, match=exact(
-        f"api.yaml: must be a mapping of fields (name, image, version, ...), got {kind}"
+        f"api.yaml: line 1: must be a mapping of fields (name, image, version, ...), got {kind}"
     )):
         read_document(Path("api.yaml"))
 

@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import PlainValidator, WithJsonSchema
 
+from .validation import RENDERED_AS_TEXT
+
 # Config keys that look like credentials belong in `secrets`, never in a ConfigMap.
 # Matched on whole words between underscores, so MAX_TOKENS or TOKENIZER_MODEL pass.
 CREDENTIAL_NAME = re.compile(
@@ -28,6 +30,7 @@ ConfigValue = Annotated[
     str | int | float | bool,
     PlainValidator(_config_value),
     WithJsonSchema({"type": ["string", "number", "boolean"]}),
+    RENDERED_AS_TEXT,
 ]
 
 
@@ -41,4 +44,5 @@ FlagValue = Annotated[
     bool | str | int | float,
     PlainValidator(_flag_value),
     WithJsonSchema({"type": ["boolean", "string", "number"]}),
+    RENDERED_AS_TEXT,
 ]

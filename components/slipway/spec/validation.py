@@ -54,6 +54,24 @@ def _int_or_percent(value: object) -> int | str:
     )
 
 
+class TextUse:
+    """A marker in `Annotated[...]` metadata telling the text check (`text_values`) how a
+    field that accepts more than text treats YAML's typed scalars."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"TextUse({self.name!r})"
+
+
+RENDERED_AS_TEXT = TextUse("rendered")
+"""The value ends up as text (an environment variable, a JSON file): an unquoted scalar must
+read back as exactly what was typed (`NO` would become "false")."""
+NUMBER_IS_TEXT = TextUse("number")
+"""A number is accepted as its own text (a quantity such as `cpu: 2`)."""
+
+
 def _quantity_text(value: object) -> object:
     """YAML reads `cpu: 2` or `target: 50` as numbers; quantities are text in Kubernetes."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -61,7 +79,7 @@ def _quantity_text(value: object) -> object:
     return value
 
 
-QuantityText = Annotated[str, BeforeValidator(_quantity_text)]
+QuantityText = Annotated[str, BeforeValidator(_quantity_text), NUMBER_IS_TEXT]
 
 
 # Kubernetes' IntOrString for pod counts: 2 or "25%". One validator, so one clear message.
