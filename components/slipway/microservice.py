@@ -32,8 +32,8 @@ from . import (
 from .environment import Environment, SecretStoreRef
 from .network_policy import Peer
 from .release_state import ReleaseRef, ReleaseState
-from .spec.service import ServiceSpec
 from .spec.kubernetes_names import migration_job_name
+from .spec.service import ServiceSpec
 from .strategies import ReleasePlan, ServicePlan, WorkloadPlan
 
 TYPE_TOKEN = "slipway:index:Microservice"

@@ -194,7 +194,8 @@ def test_reports_problems_of_several_files_together(services: Path) -> None:
         "services/web.yaml: scaling.min: must be <= scaling.max (got 5 > 2)",
         "services/web.yaml: config: key 'API_TOKEN' looks like a credential: list it under "
         "secrets instead, so its value never lands in a ConfigMap",
-        "services/worker.yaml: line 1: must be a mapping of fields (name, image, version, ...), got a list",
+        "services/worker.yaml: line 1: must be a mapping of fields (name, image, version, ...), "
+        "got a list",
         "services/shop.yaml: exposure: route shop.example.com/ is already served by 'billing' "
         "(services/billing.yaml); choose another host or path",
     ]

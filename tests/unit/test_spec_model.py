@@ -461,10 +461,29 @@ def test_accepts_images_pinned_by_digest(image: str) -> None:
     assert spec(image=image).image == image
 
 
-@pytest.mark.parametrize("version", ["0.1.0", "1.8.3", "10.20.30", "1.2.3-rc.1", "1.2.3+build.5",
-                                     "1.2.3-beta.2+sha.9b1d0c6"])
+@pytest.mark.parametrize("version", ["0.1.0", "1.8.3", "10.20.30", "1.2.3-rc.1",
+                                     "1.2.3-beta.2.sha.9b1d0c6"])
 def test_accepts_semantic_versions(version: str) -> None:
     assert spec(version=version).version == version
+
+
+@pytest.mark.parametrize("version", ["1.2.3+build.5", "1.2.3-beta.2+sha.9b1d0c6"])
+def test_fails_on_build_metadata_a_version_label_cannot_hold(version: str) -> None:
+    with pytest.raises(SpecError, match=exact(
+        f"{SOURCE}: version: cannot be the app.kubernetes.io/version label: '+' is not allowed "
+        "in Kubernetes label values (letters, digits, '-', '_' and '.', starting and ending "
+        "with a letter or digit)"
+    )):
+        spec(version=version)
+
+
+def test_fails_on_a_version_longer_than_a_label_value() -> None:
+    version = "1.2.3-" + "a" * 60
+    with pytest.raises(SpecError, match=exact(
+        f"{SOURCE}: version: is 66 characters; as the app.kubernetes.io/version label it must "
+        "be at most 63 (Kubernetes' limit on label values)"
+    )):
+        spec(version=version)
 
 
 @pytest.mark.parametrize("version", ["01.2.3", "1.2.3.4", "1.2.x"])

@@ -45,13 +45,13 @@ def redact(problems: Sequence[str], values: Iterable[str]) -> list[str]:
             forms.update(form for form in escaped if len(form) >= 4)
         else:
             short.update({repr(value), json.dumps(value), f"'{value}'"})
+    ordered = sorted(forms, key=len, reverse=True) + sorted(short)
     lines = []
-    for line in problems:
-        for form in sorted(forms, key=len, reverse=True):
-            line = line.replace(form, REDACTED)
-        for form in short:
-            line = line.replace(form, REDACTED)
-        lines.append(line)
+    for problem in problems:
+        text = problem
+        for form in ordered:
+            text = text.replace(form, REDACTED)
+        lines.append(text)
     return lines
 
 

@@ -26,7 +26,7 @@ from .errors import SpecError, field_path, format_validation_error, redact
 from .overrides import ENVIRONMENT_KEYS
 from .secret_values import sensitive_values
 from .service import ServiceSpec
-from .strict_yaml import MAX_FILE_BYTES, Document, YamlProblem, parse
+from .strict_yaml import MAX_FILE_BYTES, Document, StrictYamlError, parse
 
 
 def display_path(path: Path) -> str:
@@ -60,13 +60,14 @@ def read_yaml(path: Path) -> Document:
     data = read_bytes(path, source)
     try:
         document = parse(data)
-    except YamlProblem as problem:
+    except StrictYamlError as problem:
         raise SpecError([f"{source}: {problem.where}{problem.message}"]) from None
     if document.data is None:
         raise SpecError([f"{source}: is empty; a service needs at least name, image and version"])
     if not isinstance(document.data, dict):
         raise SpecError([
-            f"{source}: line {document.line_of(()) or 1}: must be a mapping of fields (name, image, version, ...), "
+            f"{source}: line {document.line_of(()) or 1}: must be a mapping of fields "
+            "(name, image, version, ...), "
             f"got {kind_of(document.data)}"
         ])
     return document

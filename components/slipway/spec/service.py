@@ -13,11 +13,20 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .. import labels
 from .aws import AwsAccess
-from .config_values import CREDENTIAL_NAME, ConfigValue, FlagValue
+from .config_values import (
+    ConfigValue,
+    FlagValue,
+    check_config_map_size,
+    check_plain_values,
+    config_map_data,
+    flags_file,
+)
 from .disruption import Disruption, pods_at_percent
 from .egress import Egress
 from .exposure import Exposure
+from .kubernetes_names import migration_job_name
 from .mesh import MeshPolicy
 from .metrics import MetricsEndpoint
 from .migration import Migration
@@ -26,6 +35,7 @@ from .probes import Probes
 from .release import Release
 from .resources import Resources
 from .scaling import Scaling
+from .secret_values import is_secret_key
 from .signature import ImageSignature
 from .slo import Slo
 from .validation import (
@@ -33,10 +43,13 @@ from .validation import (
     DNS_LABEL,
     ENV_VAR,
     FLAG_NAME,
+    MAX_LABEL,
     PATTERN_HELP,
     SEMVER,
     SpecModel,
     check_image,
+    check_label_value,
+    check_unprivileged_port,
     error_at,
 )
 
@@ -140,11 +153,17 @@ class ServiceSpec(SpecModel):
     @field_validator("port")
     @classmethod
     def _port(cls, value: int) -> int:
-        if not 1024 <= value <= 65535:
-            why = ("lower ports need root, which containers here never have" if value < 1024
-                   else "65535 is the highest TCP port")
-            raise ValueError(f"must be from 1024 to 65535 (got {value}); {why}")
-        return value
+        return check_unprivileged_port(value)
+
+    @field_validator("version")
+    @classmethod
+    def _version_label(cls, value: str) -> str:
+        return check_label_value(value, labels.VERSION)
+
+    @field_validator("team")
+    @classmethod
+    def _team_label(cls, value: str | None) -> str | None:
+        return check_label_value(value, labels.TEAM) if value is not None else None
 
     @field_validator("calls", "secrets")
     @classmethod
@@ -162,11 +181,13 @@ class ServiceSpec(SpecModel):
                 raise ValueError(
                     f"key {key!r} must be an environment variable name (A-Z, 0-9, _)"
                 )
-            if CREDENTIAL_NAME.search(key):
+            if is_secret_key(key):
                 raise ValueError(
                     f"key {key!r} looks like a credential: list it under secrets instead, "
                     "so its value never lands in a ConfigMap"
                 )
+        check_plain_values(values, "config")
+        check_config_map_size(config_map_data(values), "config")
         return values
 
     @field_validator("flags")
@@ -175,6 +196,8 @@ class ServiceSpec(SpecModel):
         for key in values:
             if not re.match(FLAG_NAME, key):
                 raise ValueError(f"name {key!r} must be {PATTERN_HELP[FLAG_NAME]}")
+        check_plain_values(values, "flags")
+        check_config_map_size(flags_file(values), "flags")
         return values
 
     @model_validator(mode="after")
@@ -191,6 +214,16 @@ class ServiceSpec(SpecModel):
                 f"(got {self.pre_stop_seconds} >= {self.termination_grace_period_seconds})",
             )
         self._check_disruption_leaves_room()
+        if self.migration is not None:
+            job = migration_job_name(self.name, self.version, self.migration.phase,
+                                     truncate=False)
+            if len(job) > MAX_LABEL:
+                raise error_at(
+                    "version",
+                    f"names the migration Job {job!r} ({len(job)} characters, over Kubernetes' "
+                    f"{MAX_LABEL}); shorten the version's pre-release or build part, or the "
+                    "service name",
+                )
         return self
 
     def _check_disruption_leaves_room(self) -> None:

@@ -98,7 +98,7 @@ class Document:
         return None
 
 
-class YamlProblem(Exception):
+class StrictYamlError(Exception):
     """Refusal of the file's YAML, at a line."""
 
     def __init__(self, line: int | None, message: str, column: int | None = None) -> None:
@@ -124,32 +124,31 @@ class _Loader(yaml.SafeLoader):
         super().__init__(text)
         self._depth = 0
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(AliasEvent):
-            event = self.peek_event()
-            raise YamlProblem(_line(event.start_mark),
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise StrictYamlError(_line(event.start_mark),
                               f"alias *{event.anchor}: anchors and aliases are not allowed "
                               "(they hide what a value is, and can expand without bound); "
                               "write the value out")
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
-            raise YamlProblem(_line(event.start_mark),
+            raise StrictYamlError(_line(event.start_mark),
                               f"anchor &{anchor}: anchors and aliases are not allowed; "
                               "write the value out where it is used")
         tag = getattr(event, "tag", None)
         if tag is not None:
-            raise YamlProblem(_line(event.start_mark),
+            raise StrictYamlError(_line(event.start_mark),
                               f"tag {_short_tag(tag)}: explicit YAML tags are not allowed; "
                               "write plain values (quote text)")
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise YamlProblem(_line(event.start_mark),
+                raise StrictYamlError(_line(event.start_mark),
                                   f"nested more than {MAX_DEPTH} levels deep; a service file "
                                   "never needs that")
-            node: Node = super().compose_node(parent, index)  # type: ignore[no-untyped-call]
-            return node
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -170,21 +169,21 @@ def _line_of_offset(data: bytes, offset: int) -> int:
 def decode(data: bytes) -> str:
     """The file's text, or a refusal naming the encoding problem and its line."""
     if len(data) > MAX_FILE_BYTES:
-        raise YamlProblem(None, f"is {len(data)} bytes, over the {MAX_FILE_BYTES} byte limit "
+        raise StrictYamlError(None, f"is {len(data)} bytes, over the {MAX_FILE_BYTES} byte limit "
                                 "for one service file")
     for bom, name in ((b"\xef\xbb\xbf", "UTF-8 byte-order mark"),
                       (b"\xff\xfe", "UTF-16 byte-order mark"),
                       (b"\xfe\xff", "UTF-16 byte-order mark")):
         if data.startswith(bom):
-            raise YamlProblem(1, f"starts with a {name}; save the file as UTF-8 without one")
+            raise StrictYamlError(1, f"starts with a {name}; save the file as UTF-8 without one")
     nul = data.find(b"\x00")
     if nul >= 0:
-        raise YamlProblem(_line_of_offset(data, nul),
+        raise StrictYamlError(_line_of_offset(data, nul),
                           "holds NUL bytes (a UTF-16 or binary file?); save it as UTF-8 text")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise YamlProblem(
+        raise StrictYamlError(
             _line_of_offset(data, err.start),
             f"is not UTF-8 (byte 0x{data[err.start]:02x} cannot start or continue a "
             "character); save the file as UTF-8",
@@ -194,24 +193,27 @@ def decode(data: bytes) -> str:
 def parse(data: bytes) -> Document:
     """Read one service file's bytes strictly (see the module docstring)."""
     text = decode(data)
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # the reader checks every character here already
         node = loader.get_single_node()
-    except YamlProblem:
+    except StrictYamlError:
         raise
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
-        raise YamlProblem(_line(mark), _yaml_message(err),
+        raise StrictYamlError(_line(mark), _yaml_message(err),
                           mark.column + 1 if mark is not None else None) from None
     except yaml.reader.ReaderError as err:
         line = text.count("\n", 0, err.position) + 1
-        code = ord(err.character) if isinstance(err.character, str) else 0
-        raise YamlProblem(line, f"holds a character YAML does not allow (U+{code:04X}); "
+        character: Any = err.character
+        code = ord(character) if isinstance(character, str) else int(character or 0)
+        raise StrictYamlError(line, f"holds a character YAML does not allow (U+{code:04X}); "
                                 "remove it") from None
     except yaml.YAMLError as err:
-        raise YamlProblem(None, f"not valid YAML ({type(err).__name__})") from None
+        raise StrictYamlError(None, f"not valid YAML ({type(err).__name__})") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     document = Document(data=None)
     if node is not None:
         document = Document(data=_build(node, (), document), lines=document.lines,
@@ -242,26 +244,28 @@ def _build(node: Node, path: Path, document: Document) -> Any:
             key = _key(key_node)
             key_line = key_node.start_mark.line + 1
             if key in mapping:
-                raise YamlProblem(key_line, f"{_dotted((*path, key))}: key {key!r} appears twice "
-                                            f"in one mapping (first at line "
-                                            f"{document.lines[(*path, key)]}); YAML would keep "
-                                            "only the last, so remove one")
+                first = document.lines[(*path, key)]
+                raise StrictYamlError(
+                    key_line,
+                    f"{_dotted((*path, key))}: key {key!r} appears twice in one mapping (first "
+                    f"at line {first}); YAML would keep only the last, so remove one",
+                )
             document.lines[(*path, key)] = key_line
             mapping[key] = _build(value_node, (*path, key), document)
         return mapping
-    raise YamlProblem(line, "holds a YAML node of an unknown kind")
+    raise StrictYamlError(line, "holds a YAML node of an unknown kind")
 
 
 def _key(node: Node) -> str:
     line = node.start_mark.line + 1
     if not isinstance(node, ScalarNode):
-        raise YamlProblem(line, "a mapping key must be plain text, not a list or mapping")
+        raise StrictYamlError(line, "a mapping key must be plain text, not a list or mapping")
     if node.tag == "tag:yaml.org,2002:merge":
-        raise YamlProblem(line, "merge keys (<<) are not allowed; write the fields out")
+        raise StrictYamlError(line, "merge keys (<<) are not allowed; write the fields out")
     if node.tag != "tag:yaml.org,2002:str":
         value = _constructed(node)
         scalar = Scalar(node.value, value, line)
-        raise YamlProblem(line, f"key {node.value} is read by YAML as {scalar.kind}, not as "
+        raise StrictYamlError(line, f"key {node.value} is read by YAML as {scalar.kind}, not as "
                                 f"text; quote it: {scalar.quoted}")
     return str(node.value)
 
@@ -286,7 +290,7 @@ def _constructed(node: ScalarNode) -> Any:
         # e.g. 2024-13-45 (a date that does not exist) or an int of thousands of digits. The
         # value is not shown: it could be a secret.
         kind = node.tag.rsplit(":", 1)[-1]
-        raise YamlProblem(node.start_mark.line + 1,
+        raise StrictYamlError(node.start_mark.line + 1,
                           f"this value looks like a YAML {kind} but YAML cannot read it as "
                           "one; quote it if it is text") from None
 

@@ -13,6 +13,7 @@ covered without a change here.
 
 from __future__ import annotations
 
+import datetime
 import types
 import typing
 from typing import Any, Literal
@@ -66,6 +67,10 @@ def _visit(value: Any, annotation: Any, path: Path, document: Document,
     if context == TEXT:
         found.append((path, f"must be text, but YAML reads {scalar.source} as {scalar.kind}; "
                             f"quote it: {scalar.quoted}"))
+    elif context == RENDERED and isinstance(scalar.value, datetime.date):
+        # Not a value the field takes at all: say what YAML made of it, not what it renders as.
+        found.append((path, f"must be text, a number or a boolean, but YAML reads "
+                            f"{scalar.source} as {scalar.kind}; quote it: {scalar.quoted}"))
     elif context == RENDERED and scalar.changes_text:
         found.append((path, _rendered(scalar)))
 
