@@ -9,6 +9,7 @@ check that a value travelled as a secret (`is_secret`) and read it with `unwrap`
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,10 +101,9 @@ def run_under_mocks(fn: Callable[[], Any], *, stack: str = "dev",
     """
     registry = registry if registry is not None else Registry()
     pulumi.runtime.set_mocks(registry, project="slipway", stack=stack, preview=preview)
-    pulumi.runtime.set_all_config({
-        key: value if isinstance(value, str) else json.dumps(value)
-        for key, value in (config or {}).items()
-    })
+    as_strings = {key: value if isinstance(value, str) else json.dumps(value)
+                  for key, value in (config or {}).items()}
+    pulumi.runtime.set_all_config(as_strings)
     monitor: Any = runtime_settings.get_monitor()
     register_resource = monitor.RegisterResource
 
@@ -130,5 +130,15 @@ def run_under_mocks(fn: Callable[[], Any], *, stack: str = "dev",
         exported = pulumi.Output.from_input(dict(root.outputs) if root else {})
         return exported.apply(registry.outputs.update)
 
-    body()
+    # The language host hands a program its config in PULUMI_CONFIG as well; the program reads
+    # every key it does not know from there (to refuse misspelt settings).
+    saved = os.environ.get("PULUMI_CONFIG")
+    os.environ["PULUMI_CONFIG"] = json.dumps(as_strings)
+    try:
+        body()
+    finally:
+        if saved is None:
+            del os.environ["PULUMI_CONFIG"]
+        else:
+            os.environ["PULUMI_CONFIG"] = saved
     return registry
