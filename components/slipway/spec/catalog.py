@@ -23,9 +23,15 @@ from pathlib import Path
 from ..environment import ENVIRONMENT_NAME
 from .errors import SpecError, redact
 from .kubernetes_names import derived_names
-from .loader import LoadedService, display_path, load_service, override_key, read_document
+from .loader import (
+    LoadedService,
+    display_path,
+    load_service,
+    override_key,
+    read_yaml,
+    secrets_of,
+)
 from .overrides import ENVIRONMENT_KEYS
-from .secret_values import sensitive_values
 from .service import ServiceSpec
 from .strict_yaml import MAX_FILE_BYTES
 
@@ -313,7 +319,7 @@ def load_catalog(directory: Path, environment: str | None = None) -> Catalog:
             broken.add(path.stem)
             secrets |= _sensitive(path)
             continue
-        secrets |= sensitive_values(service.document)
+        secrets |= service.secrets
         name = service.base.name
         if name in loaded:
             problems.append(
@@ -335,6 +341,6 @@ def load_catalog(directory: Path, environment: str | None = None) -> Catalog:
 def _sensitive(path: Path) -> set[str]:
     """Secret values of a file that failed, when it can at least be parsed."""
     try:
-        return sensitive_values(read_document(path))
+        return secrets_of(read_yaml(path))
     except SpecError:
         return set()

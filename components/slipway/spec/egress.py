@@ -37,13 +37,13 @@ def risk(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str | None:
     """Why egress to `network` is dangerous, or None."""
     if network.prefixlen == 0:
         return "allows every address"
+    if network.prefixlen < MIN_PREFIX[network.version]:
+        return (f"covers a large part of the internet (a /{network.prefixlen}; at most a "
+                f"/{MIN_PREFIX[network.version]} without a justification)")
     for text, what in METADATA_ADDRESSES.items():
         for address in _forms(ipaddress.ip_address(text)):
             if address.version == network.version and address in network:
                 return f"includes {text}, {what}, where a pod can take the node's credentials"
-    if network.prefixlen < MIN_PREFIX[network.version]:
-        return (f"covers a large part of the internet (a /{network.prefixlen}; at most a "
-                f"/{MIN_PREFIX[network.version]} without a justification)")
     return None
 
 

@@ -113,6 +113,8 @@ class LoadedService:
     document: Mapping[str, Any]
     base: ServiceSpec
     overridden: Mapping[str, ServiceSpec] = field(default_factory=dict)
+    secrets: frozenset[str] = frozenset()
+    """Values of the file no message may print (`secrets_of`)."""
 
     def spec_for(self, key: str | None) -> ServiceSpec:
         """The spec in environment `key` (dev, prod, pr), or the base for None."""
@@ -166,7 +168,16 @@ def check_service(document: Document | dict[str, Any], source: str,
     try:
         return _check_service(parsed, data, source, expected_name)
     except SpecError as err:
-        raise SpecError(redact(err.problems, sensitive_values(data))) from None
+        raise SpecError(redact(err.problems, secrets_of(parsed))) from None
+
+
+def secrets_of(document: Document) -> set[str]:
+    """Values of a file no message may print: sensitive values (secret_values), and what the
+    user typed for each of them when YAML read it as something else (0123456 for 42798)."""
+    values = sensitive_values(document.data)
+    values |= {scalar.source for scalar in document.scalars.values()
+               if scalar.rendered in values or str(scalar.value) in values}
+    return values
 
 
 def _check_service(parsed: Document, data: dict[str, Any], source: str,
@@ -198,7 +209,8 @@ def _check_service(parsed: Document, data: dict[str, Any], source: str,
             overridden[key] = merged
     if problems:
         raise SpecError(problems)
-    return LoadedService(source=source, document=data, base=base, overridden=overridden)
+    return LoadedService(source=source, document=data, base=base, overridden=overridden,
+                         secrets=frozenset(secrets_of(parsed)))
 
 
 def validate(document: dict[str, Any], source: str, expected_name: str | None = None,

@@ -206,7 +206,12 @@ class ServiceSpec(SpecModel):
             raise error_at("calls", f"a service cannot call itself ({self.name!r})")
         overlap = sorted(set(self.secrets) & set(self.config))
         if overlap:
-            raise error_at("secrets", f"names also set in config: {', '.join(overlap)}")
+            # Reported at the config key: that is what an environment override adds.
+            raise error_at(
+                f"config.{overlap[0]}",
+                "is also listed in secrets; a name is either plain config or a secret, not both "
+                "(drop it from config, or from secrets if it is not secret)",
+            )
         if self.pre_stop_seconds >= self.termination_grace_period_seconds:
             raise error_at(
                 "preStopSeconds",
