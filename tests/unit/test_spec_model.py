@@ -1154,7 +1154,7 @@ def test_read_document_says_where_an_unclosed_bracket_was_opened(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "api.yaml").write_text("name: api\ncalls: [a, b\nport: 8080\n", encoding="utf-8")
     with pytest.raises(SpecError, match=exact(
-        "api.yaml: line 3, column 5: not valid YAML (expected ',' or ']', but got ':'; while "
+        "api.yaml: line 3, column 5: not valid YAML (did not find expected ',' or ']'; while "
         "parsing a flow sequence at line 2, column 8)"
     )):
         read_document(Path("api.yaml"))

@@ -41,7 +41,7 @@ NEIGHBOURS = frozenset({SCHEMA_FILE, "README.md"})
 SERVICE_EXTENSIONS = (".yaml", ".yml")
 """In any case (.YAML too): every one is read, none skipped."""
 MAX_FILES = 500
-MAX_CATALOG_BYTES = 4 * 1024 * 1024
+MAX_CATALOG_BYTES = 2 * 1024 * 1024
 """Bounds the time to read a catalog (a few seconds at most); real ones are far smaller."""
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -27,8 +28,18 @@ class SpecError(ValueError):
     Lines are scrubbed of anything that looks like a secret, and never span lines."""
 
     def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = [scrub(" ".join(str(line).splitlines())) for line in problems]
+        self.problems = [_shorten(scrub(" ".join(str(line).splitlines()))) for line in problems]
         super().__init__("\n".join(self.problems))
+
+
+# A quoted value (a repr): the quote follows no letter or digit, so apostrophes do not count.
+_LONG_QUOTE = re.compile(r"""(?<![A-Za-z0-9])(['"])([^'"]{60})[^'"]{60,}\1(?![A-Za-z0-9])""")
+
+
+def _shorten(line: str) -> str:
+    """A quoted value longer than 120 characters is cut to its first 60: the file and field
+    say where it is, and a message is read by a person."""
+    return _LONG_QUOTE.sub(lambda m: f"{m[1]}{m[2]}...{m[1]}", line)
 
 
 def redact(problems: Sequence[str], values: Iterable[str]) -> list[str]:

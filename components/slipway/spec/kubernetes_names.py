@@ -41,7 +41,7 @@ def derived_names(spec: ServiceSpec) -> list[DerivedName]:
     """Every object name the component may create for `spec` (all release phases)."""
     name = spec.name
     found = [DerivedName(kind, name, "name") for kind in (
-        "ServiceAccount", "NetworkPolicy", "ServiceMonitor", "Route")]
+        "ServiceAccount", "NetworkPolicy", "ServiceMonitor", "Route", "AuthorizationPolicy")]
     found += [DerivedName("NetworkPolicy", f"{name}-istiod", "name"),
               DerivedName("PrometheusRule", f"{name}-slo", "name"),
               DerivedName("ConfigMap", f"{name}-dashboard", "name")]

@@ -25,21 +25,24 @@ _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 _BOUNDARY = r"(?<![A-Za-z0-9])"
 # Well-known token formats: prefix plus enough characters that ordinary text does not match.
+# Every quantifier is bounded, so a search stays linear in the text (a 100 KiB config value
+# must not take minutes): real tokens are far shorter than the bounds.
 TOKEN_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"-----BEGIN[A-Z0-9 ]*-----", "a PEM block (a key or certificate)"),
-    (r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:'\"]*:[^\s/@'\"]+@", "a URL with a password in it"),
-    (_BOUNDARY + r"(AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{12,}", "an AWS access key id"),
-    (_BOUNDARY + r"gh[pousr]_[A-Za-z0-9]{8,}", "a GitHub token"),
-    (_BOUNDARY + r"github_pat_[A-Za-z0-9_]{8,}", "a GitHub token"),
-    (_BOUNDARY + r"glpat-[A-Za-z0-9_\-]{8,}", "a GitLab token"),
-    (_BOUNDARY + r"xox[abposr]-[A-Za-z0-9\-]{8,}", "a Slack token"),
-    (_BOUNDARY + r"(sk|rk|pk)_(live|test)_[A-Za-z0-9]{8,}", "a Stripe key"),
-    (_BOUNDARY + r"sk-(proj-|ant-)?[A-Za-z0-9_\-]{16,}", "an API secret key"),
-    (_BOUNDARY + r"AIza[0-9A-Za-z_\-]{30,}", "a Google API key"),
-    (_BOUNDARY + r"npm_[A-Za-z0-9]{30,}", "an npm token"),
-    (_BOUNDARY + r"pypi-[A-Za-z0-9_\-]{30,}", "a PyPI token"),
-    (_BOUNDARY + r"SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}", "a SendGrid key"),
-    (_BOUNDARY + r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*",
+    (r"-----BEGIN[A-Z0-9 ]{0,40}-----", "a PEM block (a key or certificate)"),
+    (_BOUNDARY + r"[A-Za-z][A-Za-z0-9+.\-]{0,30}://[^\s/@:'\"]{0,256}:[^\s/@'\"]{1,256}@",
+     "a URL with a password in it"),
+    (_BOUNDARY + r"(AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{12,128}", "an AWS access key id"),
+    (_BOUNDARY + r"gh[pousr]_[A-Za-z0-9]{8,255}", "a GitHub token"),
+    (_BOUNDARY + r"github_pat_[A-Za-z0-9_]{8,255}", "a GitHub token"),
+    (_BOUNDARY + r"glpat-[A-Za-z0-9_\-]{8,255}", "a GitLab token"),
+    (_BOUNDARY + r"xox[abposr]-[A-Za-z0-9\-]{8,255}", "a Slack token"),
+    (_BOUNDARY + r"(sk|rk|pk)_(live|test)_[A-Za-z0-9]{8,255}", "a Stripe key"),
+    (_BOUNDARY + r"sk-(proj-|ant-)?[A-Za-z0-9_\-]{16,255}", "an API secret key"),
+    (_BOUNDARY + r"AIza[0-9A-Za-z_\-]{30,255}", "a Google API key"),
+    (_BOUNDARY + r"npm_[A-Za-z0-9]{30,255}", "an npm token"),
+    (_BOUNDARY + r"pypi-[A-Za-z0-9_\-]{30,255}", "a PyPI token"),
+    (_BOUNDARY + r"SG\.[A-Za-z0-9_\-]{16,128}\.[A-Za-z0-9_\-]{16,128}", "a SendGrid key"),
+    (_BOUNDARY + r"eyJ[A-Za-z0-9_\-]{8,1024}\.eyJ[A-Za-z0-9_\-]{8,2048}\.",
      "a JSON Web Token"),
 )
 _TOKENS = [(re.compile(pattern), kind) for pattern, kind in TOKEN_PATTERNS]
@@ -67,16 +70,17 @@ def secret_kind(text: str) -> str | None:
 
 def scrub(text: str) -> str:
     """`text` with every secret-looking run replaced by <redacted>."""
-    for pattern, _ in _TOKENS:
-        if pattern.pattern.startswith("-----BEGIN"):
-            # A PEM block runs to its END line (or to the end of the message).
-            text = re.sub(r"-----BEGIN[A-Z0-9 ]*-----.*?(-----END[A-Z0-9 ]*-----|$)",
-                          "<redacted>", text, flags=re.DOTALL)
-        elif "://" in pattern.pattern:
-            text = re.sub(r"(://)[^\s/@:'\"]*:[^\s/@'\"]+@", r"\1<redacted>@", text)
-        else:
-            text = pattern.sub("<redacted>", text)
+    # A PEM block runs to its END line, or to the end of the message.
+    text = _PEM_BLOCK.sub("<redacted>", text)
+    text = _URL_PASSWORD.sub(r"\1<redacted>@", text)
+    for pattern, _ in _TOKENS[2:]:
+        text = pattern.sub("<redacted>", text)
     return text
+
+
+_PEM_BLOCK = re.compile(r"-----BEGIN[A-Z0-9 ]{0,40}-----.*?(-----END[A-Z0-9 ]{0,40}-----|$)",
+                        re.DOTALL)
+_URL_PASSWORD = re.compile(r"(://)[^\s/@:'\"]{0,256}:[^\s/@'\"]{1,256}@")
 
 
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")

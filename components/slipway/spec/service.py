@@ -9,6 +9,7 @@ generated from these models (see `slipway.spec.schema`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -168,7 +169,7 @@ class ServiceSpec(SpecModel):
     @field_validator("calls", "secrets")
     @classmethod
     def _unique(cls, values: list[str]) -> list[str]:
-        seen = {v for v in values if values.count(v) > 1}
+        seen = {v for v, count in Counter(values).items() if count > 1}
         if seen:
             raise ValueError(f"must not repeat names (repeated: {', '.join(sorted(seen))})")
         return values

@@ -26,8 +26,20 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
 
 MAX_FILE_BYTES = 128 * 1024
 """A real service file is a few KiB; 128 KiB leaves room and bounds the time to read one."""
@@ -116,43 +128,6 @@ class StrictYamlError(Exception):
             f"line {self.line}: "
 
 
-class _Loader(yaml.SafeLoader):
-    """pyyaml's pure-Python SafeLoader, composing nodes only (never constructing objects),
-    with aliases refused at the event and nesting bounded at each node."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self._depth = 0
-
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        if self.check_event(AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise StrictYamlError(_line(event.start_mark),
-                              f"alias *{event.anchor}: anchors and aliases are not allowed "
-                              "(they hide what a value is, and can expand without bound); "
-                              "write the value out")
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise StrictYamlError(_line(event.start_mark),
-                              f"anchor &{anchor}: anchors and aliases are not allowed; "
-                              "write the value out where it is used")
-        tag = getattr(event, "tag", None)
-        if tag is not None:
-            raise StrictYamlError(_line(event.start_mark),
-                              f"tag {_short_tag(tag)}: explicit YAML tags are not allowed; "
-                              "write plain values (quote text)")
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise StrictYamlError(_line(event.start_mark),
-                                  f"nested more than {MAX_DEPTH} levels deep; a service file "
-                                  "never needs that")
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
 def _short_tag(tag: str) -> str:
     return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,") \
         else tag
@@ -190,112 +165,197 @@ def decode(data: bytes) -> str:
         ) from None
 
 
+# LibYAML's parser when pyyaml was built with it: the pure-Python scanner is quadratic in a
+# long flow sequence ([a, a, ...] of 100 KiB takes seconds), LibYAML is linear. Same events.
+_PARSER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVER = Resolver()
+_CONSTRUCTOR = SafeConstructor()
+
+
+@dataclass
+class _Open:
+    """A mapping or sequence being built."""
+
+    value: dict[str, Any] | list[Any]
+    path: Path
+    key: str | None = None
+    """In a mapping: the key whose value comes next (None: a key comes next)."""
+
+
 def parse(data: bytes) -> Document:
-    """Read one service file's bytes strictly (see the module docstring)."""
+    """Read one service file's bytes strictly (see the module docstring).
+
+    The document is built from the parser's events with an explicit stack, never by recursion,
+    and refusals happen at the event, before anything after it is even parsed."""
     text = decode(data)
-    loader: _Loader | None = None
+    document = Document(data=None)
+    parser = _PARSER(text)
     try:
-        loader = _Loader(text)  # the reader checks every character here already
-        node = loader.get_single_node()
+        root = _compose(parser, document)
     except StrictYamlError:
         raise
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
-        raise StrictYamlError(_line(mark), _yaml_message(err),
-                          mark.column + 1 if mark is not None else None) from None
+        raise StrictYamlError(_line(mark), _yaml_message(err, text),
+                              mark.column + 1 if mark is not None else None) from None
     except yaml.reader.ReaderError as err:
-        line = text.count("\n", 0, err.position) + 1
+        line = text.count("\n", 0, max(err.position, 0)) + 1
         character: Any = err.character
         code = ord(character) if isinstance(character, str) else int(character or 0)
         raise StrictYamlError(line, f"holds a character YAML does not allow (U+{code:04X}); "
-                                "remove it") from None
+                                    "remove it") from None
     except yaml.YAMLError as err:
         raise StrictYamlError(None, f"not valid YAML ({type(err).__name__})") from None
     finally:
-        if loader is not None:
-            loader.dispose()
-    document = Document(data=None)
-    if node is not None:
-        document = Document(data=_build(node, (), document), lines=document.lines,
-                            scalars=document.scalars)
-    return document
+        parser.dispose()
+    return Document(data=root, lines=document.lines, scalars=document.scalars)
 
 
-def _yaml_message(err: yaml.MarkedYAMLError) -> str:
-    problem = err.problem or "cannot be parsed"
-    # The context points at what was left open (an unclosed '{' or quote), often the cause.
-    context, mark = err.context, err.context_mark
-    opened = (f"; {context} at line {mark.line + 1}, column {mark.column + 1}"
-              if context and mark else "")
-    return f"not valid YAML ({problem}{opened})"
+def _compose(parser: Any, document: Document) -> Any:
+    stack: list[_Open] = []
+    root: Any = None
+    documents = 0
+    while parser.check_event():
+        event = parser.get_event()
+        line = _line(event.start_mark)
+        if isinstance(event, (StreamStartEvent, StreamEndEvent, DocumentEndEvent)):
+            continue
+        if isinstance(event, DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise StrictYamlError(line, "holds a second YAML document (after ---); a "
+                                            "service file is one mapping")
+            continue
+        if isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+            done = stack.pop()
+            root = _attach(stack, done.value, root)
+            continue
+        _refuse_anchors_and_tags(event, line)
+        top = stack[-1] if stack else None
+        if top is not None and isinstance(top.value, dict) and top.key is None:
+            top.key = _key(event, top, document, line)
+            continue
+        path = _child_path(top)
+        document.lines.setdefault(path, line or 0)
+        if isinstance(event, ScalarEvent):
+            root = _attach(stack, _scalar(event, path, document), root)
+        elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+            if len(stack) >= MAX_DEPTH:
+                raise StrictYamlError(line, f"nested more than {MAX_DEPTH} levels deep; a "
+                                            "service file never needs that")
+            stack.append(_Open({} if isinstance(event, MappingStartEvent) else [], path))
+        else:  # AliasEvent is refused above; nothing else carries a value
+            raise StrictYamlError(line, "holds a YAML event of an unknown kind")
+    return root
 
 
-def _build(node: Node, path: Path, document: Document) -> Any:
-    """Plain Python values from the composed nodes, recording lines and typed scalars."""
-    line = node.start_mark.line + 1
-    document.lines.setdefault(path, line)
-    if isinstance(node, ScalarNode):
-        return _scalar(node, path, document)
-    if isinstance(node, SequenceNode):
-        return [_build(item, (*path, index), document) for index, item in enumerate(node.value)]
-    if isinstance(node, MappingNode):
-        mapping: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = _key(key_node)
-            key_line = key_node.start_mark.line + 1
-            if key in mapping:
-                first = document.lines[(*path, key)]
-                raise StrictYamlError(
-                    key_line,
-                    f"{_dotted((*path, key))}: key {key!r} appears twice in one mapping (first "
-                    f"at line {first}); YAML would keep only the last, so remove one",
-                )
-            document.lines[(*path, key)] = key_line
-            mapping[key] = _build(value_node, (*path, key), document)
-        return mapping
-    raise StrictYamlError(line, "holds a YAML node of an unknown kind")
+def _refuse_anchors_and_tags(event: Any, line: int | None) -> None:
+    if isinstance(event, AliasEvent):
+        raise StrictYamlError(line, f"alias *{event.anchor}: anchors and aliases are not allowed "
+                                    "(they hide what a value is, and can expand without bound); "
+                                    "write the value out")
+    if getattr(event, "anchor", None) is not None:
+        raise StrictYamlError(line, f"anchor &{event.anchor}: anchors and aliases are not "
+                                    "allowed; write the value out where it is used")
+    if getattr(event, "tag", None) is not None:
+        raise StrictYamlError(line, f"tag {_short_tag(event.tag)}: explicit YAML tags are not "
+                                    "allowed; write plain values (quote text)")
 
 
-def _key(node: Node) -> str:
-    line = node.start_mark.line + 1
-    if not isinstance(node, ScalarNode):
+def _child_path(top: _Open | None) -> Path:
+    if top is None:
+        return ()
+    if isinstance(top.value, list):
+        return (*top.path, len(top.value))
+    assert top.key is not None
+    return (*top.path, top.key)
+
+
+def _attach(stack: list[_Open], value: Any, root: Any) -> Any:
+    """Put a finished value into its parent; return the document root."""
+    if not stack:
+        return value
+    top = stack[-1]
+    if isinstance(top.value, list):
+        top.value.append(value)
+    else:
+        assert top.key is not None
+        top.value[top.key] = value
+        top.key = None
+    return root
+
+
+def _key(event: Any, top: _Open, document: Document, line: int | None) -> str:
+    if not isinstance(event, ScalarEvent):
         raise StrictYamlError(line, "a mapping key must be plain text, not a list or mapping")
-    if node.tag == "tag:yaml.org,2002:merge":
+    tag = _resolve(event)
+    if tag == "tag:yaml.org,2002:merge":
         raise StrictYamlError(line, "merge keys (<<) are not allowed; write the fields out")
-    if node.tag != "tag:yaml.org,2002:str":
-        value = _constructed(node)
-        scalar = Scalar(node.value, value, line)
-        raise StrictYamlError(line, f"key {node.value} is read by YAML as {scalar.kind}, not as "
-                                f"text; quote it: {scalar.quoted}")
-    return str(node.value)
+    if tag != "tag:yaml.org,2002:str":
+        scalar = Scalar(event.value, _constructed(event, tag, line), line or 0)
+        raise StrictYamlError(line, f"key {event.value} is read by YAML as {scalar.kind}, not "
+                                    f"as text; quote it: {scalar.quoted}")
+    key = str(event.value)
+    mapping = top.value
+    assert isinstance(mapping, dict)
+    if key in mapping:
+        first = document.lines[(*top.path, key)]
+        raise StrictYamlError(
+            line,
+            f"{_dotted((*top.path, key))}: key {key!r} appears twice in one mapping (first at "
+            f"line {first}); YAML would keep only the last, so remove one",
+        )
+    document.lines[(*top.path, key)] = line or 0
+    # Reserve the key now, so a duplicate is caught even before the first value is complete.
+    mapping[key] = None
+    return key
 
 
-def _scalar(node: ScalarNode, path: Path, document: Document) -> Any:
-    value = _constructed(node)
+def _resolve(event: Any) -> str:
+    """The tag YAML 1.1 gives a scalar: str when quoted, else by its look (bool, int, ...)."""
+    tag: str = _RESOLVER.resolve(  # type: ignore[no-untyped-call]
+        ScalarNode, event.value, event.implicit)
+    return tag
+
+
+def _scalar(event: Any, path: Path, document: Document) -> Any:
+    tag = _resolve(event)
+    line = _line(event.start_mark)
+    value = _constructed(event, tag, line)
     if not isinstance(value, str):
-        document.scalars[path] = Scalar(node.value, value, node.start_mark.line + 1)
+        document.scalars[path] = Scalar(event.value, value, line or 0)
     return value
 
 
-def _constructed(node: ScalarNode) -> Any:
-    if node.tag == "tag:yaml.org,2002:str":
-        return node.value
-    build = SafeConstructor.yaml_constructors.get(node.tag)
+def _constructed(event: Any, tag: str, line: int | None) -> Any:
+    if tag == "tag:yaml.org,2002:str":
+        return event.value
+    build = SafeConstructor.yaml_constructors.get(tag)
+    node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
     try:
         if build is None:
-            raise ValueError(node.tag)
+            raise ValueError(tag)
         # Called directly, so nothing is cached between files.
         return build(_CONSTRUCTOR, node)
     except (ValueError, OverflowError, ArithmeticError, yaml.YAMLError):
         # e.g. 2024-13-45 (a date that does not exist) or an int of thousands of digits. The
         # value is not shown: it could be a secret.
-        kind = node.tag.rsplit(":", 1)[-1]
-        raise StrictYamlError(node.start_mark.line + 1,
-                          f"this value looks like a YAML {kind} but YAML cannot read it as "
-                          "one; quote it if it is text") from None
+        kind = tag.rsplit(":", 1)[-1]
+        raise StrictYamlError(line, f"this value looks like a YAML {kind} but YAML cannot read "
+                                    "it as one; quote it if it is text") from None
 
 
-_CONSTRUCTOR = SafeConstructor()
+def _yaml_message(err: yaml.MarkedYAMLError, text: str) -> str:
+    problem = err.problem or "cannot be parsed"
+    mark = err.problem_mark
+    lines = text.splitlines()
+    if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line][:mark.column + 1]:
+        problem += " (a tab: YAML indents with spaces only)"
+    # The context points at what was left open (an unclosed '{' or quote), often the cause.
+    context, mark = err.context, err.context_mark
+    opened = (f"; {context} at line {mark.line + 1}, column {mark.column + 1}"
+              if context and mark else "")
+    return f"not valid YAML ({problem}{opened})"
 
 
 def _dotted(path: Path) -> str:
