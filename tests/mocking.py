@@ -45,6 +45,9 @@ class Registered:
     urn: str = ""
     parent: str = ""
     dependencies: list[str] = field(default_factory=list)
+    aliases: list[dict[str, Any]] = field(default_factory=list)
+    """The resource's `aliases` as sent to the engine: {"urn": ...} or an alias spec
+    ({"name", "type", "parentUrn", "noParent"}, empty meaning "as now")."""
 
     @property
     def inputs(self) -> dict[str, Any]:
@@ -63,6 +66,8 @@ class Registered:
 class Registry(pulumi.runtime.Mocks):
     resources: list[Registered] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    stack: str = "dev"
+    project: str = "slipway"
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         return f"{args.name}-id", dict(args.inputs)
@@ -92,6 +97,14 @@ class Registry(pulumi.runtime.Mocks):
         return [r for r in self.resources if r.parent == parent.urn]
 
 
+def _alias(alias: Any) -> dict[str, Any]:
+    if alias.WhichOneof("alias") == "urn":
+        return {"urn": alias.urn}
+    spec = alias.spec
+    return {"name": spec.name, "type": spec.type, "parentUrn": spec.parentUrn,
+            "noParent": spec.noParent}
+
+
 def run_under_mocks(fn: Callable[[], Any], *, stack: str = "dev",
                     config: Mapping[str, Any] | None = None,
                     preview: bool = False, registry: Registry | None = None) -> Registry:
@@ -100,7 +113,8 @@ def run_under_mocks(fn: Callable[[], Any], *, stack: str = "dev",
     Pass your own `registry` to inspect what was registered even when `fn` raises.
     """
     registry = registry if registry is not None else Registry()
-    pulumi.runtime.set_mocks(registry, project="slipway", stack=stack, preview=preview)
+    registry.stack, registry.project = stack, "slipway"
+    pulumi.runtime.set_mocks(registry, project=registry.project, stack=stack, preview=preview)
     as_strings = {key: value if isinstance(value, str) else json.dumps(value)
                   for key, value in (config or {}).items()}
     pulumi.runtime.set_all_config(as_strings)
@@ -117,6 +131,7 @@ def run_under_mocks(fn: Callable[[], Any], *, stack: str = "dev",
                 urn=response.urn,
                 parent=request.parent,
                 dependencies=list(request.dependencies),
+                aliases=[_alias(alias) for alias in request.aliases],
             ))
         return response
 
