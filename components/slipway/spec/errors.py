@@ -28,12 +28,18 @@ class SpecError(ValueError):
     Lines are scrubbed of anything that looks like a secret, and never span lines."""
 
     def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = [_shorten(scrub(" ".join(str(line).splitlines()))) for line in problems]
+        self.problems = [_printable(_shorten(scrub(" ".join(str(line).splitlines()))))
+                         for line in problems]
         super().__init__("\n".join(self.problems))
 
 
 # A quoted value (a repr): the quote follows no letter or digit, so apostrophes do not count.
 _LONG_QUOTE = re.compile(r"""(?<![A-Za-z0-9])(['"])([^'"]{60})[^'"]{60,}\1(?![A-Za-z0-9])""")
+
+
+def _printable(line: str) -> str:
+    """Undecodable bytes of a file name (surrogates) as escapes, so the line can be printed."""
+    return line.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _shorten(line: str) -> str:

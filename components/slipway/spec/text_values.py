@@ -14,6 +14,7 @@ covered without a change here.
 from __future__ import annotations
 
 import datetime
+import re
 import types
 import typing
 from typing import Any, Literal
@@ -23,7 +24,10 @@ from pydantic import BaseModel
 from .strict_yaml import Document, Path, Scalar
 from .validation import NUMBER_IS_TEXT, RENDERED_AS_TEXT
 
-TEXT, RENDERED, OTHER = "text", "rendered", "other"
+TEXT, RENDERED, NUMBER, OTHER = "text", "rendered", "number", "other"
+# YAML 1.1 readings of a number that YAML 1.2 (and a person) would read otherwise: a leading
+# zero is octal (010 is 8), colons are base 60 (1:30 is 90).
+SURPRISING_NUMBER = re.compile(r"^[-+]?(0[0-9_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)$")
 
 
 def problems(document: Document, model: type[BaseModel]) -> list[tuple[Path, str]]:
@@ -67,6 +71,10 @@ def _visit(value: Any, annotation: Any, path: Path, document: Document,
     if context == TEXT:
         found.append((path, f"must be text, but YAML reads {scalar.source} as {scalar.kind}; "
                             f"quote it: {scalar.quoted}"))
+    elif context == NUMBER:
+        problem = _number_problem(scalar)
+        if problem is not None:
+            found.append((path, problem))
     elif context == RENDERED and isinstance(scalar.value, datetime.date):
         # Not a value the field takes at all: say what YAML made of it, not what it renders as.
         found.append((path, f"must be text, a number or a boolean, but YAML reads "
@@ -139,6 +147,8 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 def _context(annotation: Any) -> str:
     if annotation is str:
         return TEXT
+    if annotation in (int, float):
+        return NUMBER
     if typing.get_origin(annotation) is Literal and all(
             isinstance(arg, str) for arg in typing.get_args(annotation)):
         return TEXT
@@ -146,6 +156,17 @@ def _context(annotation: Any) -> str:
     if model is not None and "path" in model.model_fields:
         return TEXT  # a probe written as its path: `readiness: /healthz`
     return OTHER
+
+
+def _number_problem(scalar: Scalar) -> str | None:
+    """A number field given a boolean, a date, or a number YAML 1.1 reads unlike it looks."""
+    if isinstance(scalar.value, bool | datetime.date):
+        return f"must be a number, but YAML reads {scalar.source} as {scalar.kind}"
+    if SURPRISING_NUMBER.match(scalar.source):
+        return (f"YAML reads {scalar.source} as {scalar.kind}, which is probably not what you "
+                f"meant; write the number without a leading zero or colons "
+                f"(e.g. {scalar.rendered})")
+    return None
 
 
 def _empty(scalar: Scalar) -> str:
