@@ -182,3 +182,12 @@ def test_every_message_is_scrubbed_of_tokens_even_without_the_document() -> None
                        "x.yaml: g: bad\nsecond line"])
 
     assert error.problems == ["x.yaml: f: bad (got '<redacted>')", "x.yaml: g: bad second line"]
+
+
+def test_release_state_versions_are_held_to_the_label_rules_too() -> None:
+    from pydantic import ValidationError
+
+    from slipway.release_state import ReleaseRef
+
+    with pytest.raises(ValidationError, match="'\\+' is not allowed in Kubernetes label values"):
+        ReleaseRef(version="1.9.0+build.3", image=IMAGE)
