@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from microservice_fixtures import IMAGE, spec
+from slipway.release_state import ReleaseRef
 from slipway.spec import SpecError, load_catalog
 from slipway.spec.catalog import MAX_CATALOG_BYTES
 from slipway.spec.errors import redact
@@ -185,9 +187,5 @@ def test_every_message_is_scrubbed_of_tokens_even_without_the_document() -> None
 
 
 def test_release_state_versions_are_held_to_the_label_rules_too() -> None:
-    from pydantic import ValidationError
-
-    from slipway.release_state import ReleaseRef
-
     with pytest.raises(ValidationError, match="'\\+' is not allowed in Kubernetes label values"):
         ReleaseRef(version="1.9.0+build.3", image=IMAGE)
