@@ -24,7 +24,7 @@ from ..environment import ENVIRONMENT_NAME
 from . import text_values
 from .errors import SpecError, field_path, format_validation_error, redact
 from .overrides import ENVIRONMENT_KEYS
-from .secret_values import sensitive_values
+from .secret_values import secret_kind, sensitive_values
 from .service import ServiceSpec
 from .strict_yaml import MAX_FILE_BYTES, Document, StrictYamlError, parse
 
@@ -153,8 +153,38 @@ def _with_override(document: dict[str, Any], source: str, key: str) -> ServiceSp
         ) from None
 
 
+# Where the model checks values for secrets itself (with a message about ConfigMaps), and the
+# image signature (base64 that is public by design).
+OWN_SECRET_CHECK = ("config", "flags", "signature")
+Location = tuple[str | int, ...]
+
+
+def plain_text_secrets(data: Any, path: Location = ()) -> list[tuple[Location, str]]:
+    """(path, kind) of every value outside `secrets` that looks like a secret (a token, a PEM
+    block, a URL with a password): whatever the field, it would end up in plain text in a
+    manifest (a Job's args, a label, a selector)."""
+    found: list[tuple[Location, str]] = []
+    if isinstance(data, dict):
+        top_level = path == () or (len(path) == 2 and path[0] == "environments")
+        for key, value in data.items():
+            if top_level and key in (*OWN_SECRET_CHECK, "secrets"):
+                continue
+            found += plain_text_secrets(value, (*path, key))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            found += plain_text_secrets(item, (*path, index))
+    elif isinstance(data, str):
+        kind = secret_kind(data)
+        if kind is not None:
+            found.append((path, kind))
+    return found
+
+
 def _text_problems(document: Document, source: str) -> tuple[list[str], set[str]]:
     found = text_values.problems(document, ServiceSpec)
+    found += [(path, f"the value looks like {kind}; it would sit in plain text in a manifest: "
+                     "put secrets in the secret store and list their names under secrets")
+              for path, kind in plain_text_secrets(document.data)]
     lines = [f"{source}: {field_path(path)}: {message}" for path, message in found]
     return lines, {field_path(path) for path, _ in found}
 

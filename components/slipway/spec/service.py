@@ -54,6 +54,9 @@ from .validation import (
     error_at,
 )
 
+MAX_DATA_KEY = 253
+"""Kubernetes' limit on a ConfigMap or Secret key."""
+
 
 class ServiceAccountSpec(SpecModel):
     automount_token: bool = Field(
@@ -166,6 +169,15 @@ class ServiceSpec(SpecModel):
     def _team_label(cls, value: str | None) -> str | None:
         return check_label_value(value, labels.TEAM) if value is not None else None
 
+    @field_validator("secrets")
+    @classmethod
+    def _secret_name_length(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if len(value) > MAX_DATA_KEY:
+                raise ValueError(f"name {value[:40]}... is {len(value)} characters; a Secret key "
+                                 f"is at most {MAX_DATA_KEY}")
+        return values
+
     @field_validator("calls", "secrets")
     @classmethod
     def _unique(cls, values: list[str]) -> list[str]:
@@ -182,6 +194,9 @@ class ServiceSpec(SpecModel):
                 raise ValueError(
                     f"key {key!r} must be an environment variable name (A-Z, 0-9, _)"
                 )
+            if len(key) > MAX_DATA_KEY:
+                raise ValueError(f"key {key[:40]}... is {len(key)} characters; a ConfigMap key "
+                                 f"is at most {MAX_DATA_KEY}")
             if is_secret_key(key):
                 raise ValueError(
                     f"key {key!r} looks like a credential: list it under secrets instead, "
