@@ -8,12 +8,14 @@ refused here, before any value reaches the model:
 - files larger than `MAX_FILE_BYTES`;
 - explicit tags (`!!binary`, `!!python/...`, any `!tag`): they change how text is read;
 - anchors and aliases: a few hundred bytes of aliases expand into gigabytes;
-- nesting deeper than `MAX_DEPTH` (the composer recurses once per level);
+- nesting deeper than `MAX_DEPTH` (the checks downstream walk values recursively);
 - duplicate keys in one mapping (the last silently wins, so a reviewer sees the first);
 - keys that are not text (`on:` is the boolean true in YAML 1.1), or YAML merge keys (`<<`);
 - scalars YAML cannot build (a date like 2024-13-45, a number of 5000 digits).
 
-Every refusal names the line. The reader also keeps, for each plain scalar that YAML turned
+Events come from LibYAML (linear time) and the document is built with an explicit stack, so no
+input makes the reader recurse or take more than a moment. Every refusal names the line. The
+reader also keeps, for each plain scalar that YAML turned
 into something other than text, what the user typed (`Scalar`), so that checks downstream can
 say "YAML reads NO as the boolean false" and suggest the quoted form of exactly what was typed.
 """
@@ -44,7 +46,7 @@ from yaml.resolver import Resolver
 MAX_FILE_BYTES = 128 * 1024
 """A real service file is a few KiB; 128 KiB leaves room and bounds the time to read one."""
 MAX_DEPTH = 24
-"""The spec nests at most 6 levels; 24 bounds the composer's recursion with room to spare."""
+"""The spec nests at most 6 levels; 24 leaves room and bounds every recursive walk of a value."""
 
 Path = tuple[str | int, ...]
 
