@@ -409,3 +409,41 @@ def test_override_broken_for_prod_fails_whichever_environment_is_loaded(
     assert problems_of(services, environment) == [
         "services/api.yaml: environments.prod.scaling.min: must be <= scaling.max (got 8 > 6)"
     ]
+
+
+# --- Kubernetes names two services would share ----------------------------------------------
+
+
+def test_names_of_different_kinds_do_not_clash(services: Path) -> None:
+    # api's ConfigMap is api-config; the service api-config makes a Deployment, Service... of
+    # that name, never a ConfigMap, so both can live in one namespace.
+    write(services, "api", "config: {LOG_LEVEL: info}\n")
+    write(services, "api-config")
+
+    assert len(load_catalog(Path("services"))) == 2
+
+
+def test_canary_objects_clash_with_a_service_of_that_name(services: Path) -> None:
+    write(services, "orders", "release: {strategy: canary}\n")
+    write(services, "orders-canary")
+
+    assert problems_of(services) == [
+        "services/orders.yaml: release.strategy: makes the Deployment, HorizontalPodAutoscaler, "
+        "PodDisruptionBudget, Service and DestinationRule 'orders-canary', which "
+        "'orders-canary' (services/orders-canary.yaml) makes too; in one namespace one would "
+        "overwrite the other: rename one of the services"
+    ]
+
+
+def test_a_clash_only_an_override_makes_names_the_override_whichever_environment_loads(
+    services: Path,
+) -> None:
+    write(services, "web", "environments: {pr: {release: {strategy: blue-green}}}\n")
+    write(services, "web-blue")
+
+    assert problems_of(services, "dev") == [
+        "services/web.yaml: environments.pr.release.strategy: makes the Deployment, "
+        "HorizontalPodAutoscaler and PodDisruptionBudget 'web-blue' in pr, which 'web-blue' "
+        "(services/web-blue.yaml) makes too; in one namespace one would overwrite the other: "
+        "rename one of the services"
+    ]

@@ -212,33 +212,28 @@ def _exposure_field(service: LoadedService, key: str | None) -> str:
 def _name_clashes(loaded: Mapping[str, LoadedService], key: str | None,
                   where: str) -> list[str]:
     owners: dict[tuple[str, str], tuple[str, str]] = {}
-    clashes: dict[tuple[str, str, str], list[str]] = {}
+    # (blamed service, other service, object name) -> (kinds, the blamed service's field)
+    clashes: dict[tuple[str, str, str], tuple[list[str], str]] = {}
     for name in sorted(loaded):
         for derived in derived_names(loaded[name].spec_for(key)):
-            held = owners.setdefault((derived.kind, derived.name), (name, derived.field))
-            if held[0] == name:
+            other, other_field = owners.setdefault((derived.kind, derived.name),
+                                                   (name, derived.field))
+            if other == name:
                 continue
             # Blame the service whose name is derived (a suffix), not the plain one.
-            other, other_field = held
             if derived.field == "name" and other_field != "name":
                 blamed, blamed_field, holder = other, other_field, name
             else:
                 blamed, blamed_field, holder = name, derived.field, other
-            kinds = clashes.setdefault((blamed, holder, derived.name), [])
+            kinds, _ = clashes.setdefault((blamed, holder, derived.name), ([], blamed_field))
             kinds.append(derived.kind)
-            clashes.setdefault((blamed, holder, "\0field"), []).append(blamed_field)
     problems = []
-    for (blamed, holder, object_name), kinds in clashes.items():
-        if object_name == "\0field":
-            continue
-        blamed_field = clashes[(blamed, holder, "\0field")][0]
-        origin = loaded[blamed].origin(key, blamed_field)
-        if blamed_field == "release.strategy" and key is not None:
-            origin = loaded[blamed].origin(key, "release.strategy")
+    for (blamed, holder, object_name), (kinds, blamed_field) in clashes.items():
         problems.append(
-            f"{loaded[blamed].source}: {origin}: makes the {_kinds(kinds)} {object_name!r}"
-            f"{where}, which {holder!r} ({loaded[holder].source}) makes too; in one namespace "
-            "one would overwrite the other: rename one of the services"
+            f"{loaded[blamed].source}: {loaded[blamed].origin(key, blamed_field)}: makes the "
+            f"{_kinds(kinds)} {object_name!r}{where}, which {holder!r} ({loaded[holder].source}) "
+            "makes too; in one namespace one would overwrite the other: rename one of the "
+            "services"
         )
     return problems
 
