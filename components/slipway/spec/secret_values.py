@@ -103,6 +103,10 @@ def _walk(data: Any, under_secret: bool) -> Iterator[str]:
                     if not (isinstance(item, str) and ENV_NAME.match(item)):
                         yield from _walk(item, under_secret=True)
                 continue
+            if key == "secrets" and isinstance(value, dict):
+                # A mapping where names go: its keys are names only if they look like names.
+                yield from (str(name) for name in value
+                            if not (isinstance(name, str) and ENV_NAME.match(name)))
             yield from _walk(value, under_secret or is_secret_key(str(key)))
     elif isinstance(data, list):
         for item in data:

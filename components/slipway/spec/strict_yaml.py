@@ -146,8 +146,8 @@ def _line_of_offset(data: bytes, offset: int) -> int:
 def decode(data: bytes) -> str:
     """The file's text, or a refusal naming the encoding problem and its line."""
     if len(data) > MAX_FILE_BYTES:
-        raise StrictYamlError(None, f"is {len(data)} bytes, over the {MAX_FILE_BYTES} byte limit "
-                                "for one service file")
+        raise StrictYamlError(None, f"is over the {MAX_FILE_BYTES} byte limit for one service "
+                                    "file")
     for bom, name in ((b"\xef\xbb\xbf", "UTF-8 byte-order mark"),
                       (b"\xff\xfe", "UTF-16 byte-order mark"),
                       (b"\xfe\xff", "UTF-16 byte-order mark")):

@@ -65,7 +65,7 @@ def _visit(value: Any, annotation: Any, path: Path, document: Document,
         return
     context = RENDERED if RENDERED_AS_TEXT in metadata else _context(annotation)
     if scalar.value is None:
-        if context == TEXT and not allows_none:
+        if context in (TEXT, RENDERED) and not allows_none:
             found.append((path, _empty(scalar)))
         return
     if context == TEXT:
@@ -172,8 +172,8 @@ def _number_problem(scalar: Scalar) -> str | None:
 def _empty(scalar: Scalar) -> str:
     typed = f"YAML reads {scalar.source} as nothing (null)" if scalar.source else \
         "nothing follows the colon, which YAML reads as null"
-    return f"must be text, but {typed}; write the value (quoted if it could read as anything " \
-           "else)"
+    return f"is empty: {typed}; write the value (quoted if it could read as anything else, " \
+           "\"\" for empty text)"
 
 
 def _rendered(scalar: Scalar) -> str:
