@@ -25,8 +25,11 @@ up: venv
 	@source toolchain/env.sh && $(VENV)/bin/slipway up --stack dev
 
 # Every test: unit (mocks), policy, integration (real engine). CI runs exactly this.
+# Tests run on every core (pytest-xdist); a test file stays on one worker so its fixtures are
+# built once. PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= auto
 test: venv toolchain checkov actionlint
-	@source toolchain/env.sh && $(PY) -m pytest
+	@source toolchain/env.sh && $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # Policy pack and integration tests only (real engine).
 integration: venv toolchain checkov

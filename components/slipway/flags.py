@@ -7,16 +7,16 @@ the Deployment, stays the same and nothing rolls.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pulumi
 
+from .spec.config_values import FLAGS_FILE, flags_file
 from .spec.service import ServiceSpec
 
 VOLUME = "flags"
 MOUNT_PATH = "/etc/slipway/flags"
-FILE = "flags.json"
+FILE = FLAGS_FILE
 
 
 def config_map_name(service: str) -> str:
@@ -26,7 +26,7 @@ def config_map_name(service: str) -> str:
 def data(spec: ServiceSpec) -> dict[str, str]:
     """One JSON file, so types survive (true stays a boolean, 5 a number) and apps read all
     flags at once."""
-    return {FILE: json.dumps(dict(sorted(spec.flags.items())), indent=2) + "\n"}
+    return flags_file(spec.flags)
 
 
 def volume(config_map: pulumi.Input[str]) -> dict[str, Any]:

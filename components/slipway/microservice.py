@@ -32,6 +32,7 @@ from . import (
 from .environment import Environment, SecretStoreRef
 from .network_policy import Peer
 from .release_state import ReleaseRef, ReleaseState
+from .spec.kubernetes_names import migration_job_name
 from .spec.service import ServiceSpec
 from .strategies import ReleasePlan, ServicePlan, WorkloadPlan
 
@@ -300,9 +301,7 @@ class Microservice(pulumi.ComponentResource):
             return None
         # A Job's pod template is immutable: one Job per version (and phase), so a release
         # runs its own, for the version about to take traffic.
-        suffix = "-contract" if migration.phase == "contract" else ""
-        job_name = f"{spec.name}-migrate-{spec.version}".replace(".", "-").replace("+", "-")
-        job_name = job_name.lower()[:63 - len(suffix)].rstrip("-") + suffix
+        job_name = migration_job_name(spec.name, spec.version, migration.phase)
         container = {
             **workload.server_container(
                 spec, config_map.metadata["name"] if config_map else None, secret_name

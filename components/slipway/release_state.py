@@ -20,8 +20,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from . import labels
 from .spec.signature import ImageSignature
-from .spec.validation import SEMVER, SpecModel, check_image
+from .spec.validation import SEMVER, SpecModel, check_image, check_label_value
 
 Slot = Literal["blue", "green"]
 SLOTS: tuple[Slot, Slot] = ("blue", "green")
@@ -44,6 +45,12 @@ class ReleaseRef(SpecModel):
     @classmethod
     def _image(cls, value: str) -> str:
         return check_image(value)
+
+    @field_validator("version")
+    @classmethod
+    def _version_label(cls, value: str) -> str:
+        # Every object of the release carries it as a label, as the service file's does.
+        return check_label_value(value, labels.VERSION)
 
 
 class ReleaseState(SpecModel):

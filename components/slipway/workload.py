@@ -15,6 +15,7 @@ import pulumi
 
 from . import labels
 from .environment import Environment
+from .spec.config_values import config_map_data
 from .spec.probes import Probe
 from .spec.service import ServiceSpec
 from .spec.signature import ImageSignature
@@ -35,10 +36,7 @@ def signature_annotations(container: str, signature: ImageSignature | None) -> d
 
 def config_data(spec: ServiceSpec) -> dict[str, str]:
     """Config values as ConfigMap strings (YAML booleans stay lowercase)."""
-    return {
-        key: (str(value).lower() if isinstance(value, bool) else str(value))
-        for key, value in sorted(spec.config.items())
-    }
+    return config_map_data(spec.config)
 
 
 def config_hash(data: Mapping[str, str]) -> str:

@@ -58,10 +58,41 @@ def test_every_case_is_complete() -> None:
 
 
 def test_every_service_file_starts_by_saying_what_is_wrong() -> None:
+    """Files that cannot hold a comment (UTF-16, a symlink, a directory) are explained in the
+    case's about.txt instead."""
     for case in CASES:
+        about = case / "about.txt"
+        if about.is_file():
+            assert about.read_text(encoding="utf-8").strip(), f"{case.name}/about.txt is empty"
+            continue
         for path in (case / "services").iterdir():
+            if path.is_symlink() or not path.is_file():
+                continue
             first = path.read_text(encoding="utf-8").splitlines()[0]
             assert first.startswith("# "), f"{case.name}/services/{path.name}: {first!r}"
+
+
+# Every secret value written into the corpus holds this canary (a token's body, a password, a
+# PEM block), so that a message printing any of them fails here.
+CANARY = "c4n4ry"
+
+
+def _problems(case: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    monkeypatch.chdir(case)
+    with pytest.raises(SpecError) as caught:
+        load_catalog(Path("services"), _environment(case))
+    return caught.value.problems
+
+
+def test_no_message_of_the_corpus_prints_a_canary_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    carrying = [case for case in CASES if any(
+        CANARY.encode() in path.read_bytes()
+        for path in (case / "services").iterdir() if path.is_file() and not path.is_symlink())]
+    assert len(carrying) >= 15, "the corpus lost its canary secrets"
+
+    for case in carrying:
+        for line in _problems(case, monkeypatch):
+            assert CANARY not in line, f"{case.name}: {line}"
 
 
 # One case per fixed bug, so that deleting the case cannot hide the bug coming back.

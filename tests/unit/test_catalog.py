@@ -194,7 +194,8 @@ def test_reports_problems_of_several_files_together(services: Path) -> None:
         "services/web.yaml: scaling.min: must be <= scaling.max (got 5 > 2)",
         "services/web.yaml: config: key 'API_TOKEN' looks like a credential: list it under "
         "secrets instead, so its value never lands in a ConfigMap",
-        "services/worker.yaml: must be a mapping of fields (name, image, version, ...), got a list",
+        "services/worker.yaml: line 1: must be a mapping of fields (name, image, version, ...), "
+        "got a list",
         "services/shop.yaml: exposure: route shop.example.com/ is already served by 'billing' "
         "(services/billing.yaml); choose another host or path",
     ]
@@ -293,25 +294,55 @@ def test_private_service_naming_a_host_is_refused_without_a_route_clash(services
     ]
 
 
-def test_service_made_private_by_an_override_leaves_the_route_free(services: Path) -> None:
+def test_service_made_private_in_every_environment_leaves_the_route_free(
+    services: Path,
+) -> None:
     write(services, "orders", "exposure: {public: true, host: shop.example.com, path: /orders}\n")
+    private = "{exposure: {public: false, host: null}}"
     write(services, "web", "exposure: {public: true, host: shop.example.com, path: /orders}\n"
-                           "environments: {dev: {exposure: {public: false, host: null}}}\n")
+                           f"environments: {{dev: {private}, prod: {private}, pr: {private}}}\n")
 
     assert len(load_catalog(Path("services"), "dev")) == 2
 
 
-def test_route_clash_introduced_by_an_override_is_reported_in_that_environment(
+def test_route_clash_left_in_other_environments_fails_whichever_environment_loads(
+    services: Path,
+) -> None:
+    write(services, "orders", "exposure: {public: true, host: shop.example.com, path: /orders}\n")
+    write(services, "web", "exposure: {public: true, host: shop.example.com, path: /orders}\n"
+                           "environments: {dev: {exposure: {public: false, host: null}}}\n")
+
+    assert problems_of(services, "dev") == [
+        "services/web.yaml: exposure: route shop.example.com/orders in prod and pr is already "
+        "served by 'orders' (services/orders.yaml); choose another host or path"
+    ]
+
+
+def test_route_clash_introduced_by_an_override_names_the_override_whichever_environment_loads(
     services: Path,
 ) -> None:
     write(services, "orders", "exposure: {public: true, host: shop.example.com, path: /orders}\n")
     write(services, "web", "exposure: {public: true, host: shop.example.com, path: /}\n"
                            "environments: {prod: {exposure: {path: /orders}}}\n")
 
-    assert len(load_catalog(Path("services"), "dev")) == 2
-    assert problems_of(services, "prod") == [
-        "services/web.yaml: exposure: route shop.example.com/orders is already served by "
-        "'orders' (services/orders.yaml); choose another host or path"
+    expected = [
+        "services/web.yaml: environments.prod.exposure.path: route shop.example.com/orders in "
+        "prod is already served by 'orders' (services/orders.yaml); choose another host or path"
+    ]
+    assert problems_of(services, "prod") == expected
+    assert problems_of(services, "dev") == expected
+
+
+def test_route_clash_blames_the_service_whose_override_moved_onto_the_route(
+    services: Path,
+) -> None:
+    write(services, "web", "exposure: {public: true, host: shop.example.com, path: /orders}\n")
+    write(services, "admin", "exposure: {public: true, host: shop.example.com, path: /admin}\n"
+                             "environments: {pr: {exposure: {path: /orders}}}\n")
+
+    assert problems_of(services) == [
+        "services/admin.yaml: environments.pr.exposure.path: route shop.example.com/orders in pr "
+        "is already served by 'web' (services/web.yaml); choose another host or path"
     ]
 
 
@@ -377,4 +408,42 @@ def test_override_broken_for_prod_fails_whichever_environment_is_loaded(
 
     assert problems_of(services, environment) == [
         "services/api.yaml: environments.prod.scaling.min: must be <= scaling.max (got 8 > 6)"
+    ]
+
+
+# --- Kubernetes names two services would share ----------------------------------------------
+
+
+def test_names_of_different_kinds_do_not_clash(services: Path) -> None:
+    # api's ConfigMap is api-config; the service api-config makes a Deployment, Service... of
+    # that name, never a ConfigMap, so both can live in one namespace.
+    write(services, "api", "config: {LOG_LEVEL: info}\n")
+    write(services, "api-config")
+
+    assert len(load_catalog(Path("services"))) == 2
+
+
+def test_canary_objects_clash_with_a_service_of_that_name(services: Path) -> None:
+    write(services, "orders", "release: {strategy: canary}\n")
+    write(services, "orders-canary")
+
+    assert problems_of(services) == [
+        "services/orders.yaml: release.strategy: makes the Deployment, HorizontalPodAutoscaler, "
+        "PodDisruptionBudget, Service and DestinationRule 'orders-canary', which "
+        "'orders-canary' (services/orders-canary.yaml) makes too; in one namespace one would "
+        "overwrite the other: rename one of the services"
+    ]
+
+
+def test_a_clash_only_an_override_makes_names_the_override_whichever_environment_loads(
+    services: Path,
+) -> None:
+    write(services, "web", "environments: {pr: {release: {strategy: blue-green}}}\n")
+    write(services, "web-blue")
+
+    assert problems_of(services, "dev") == [
+        "services/web.yaml: environments.pr.release.strategy: makes the Deployment, "
+        "HorizontalPodAutoscaler and PodDisruptionBudget 'web-blue' in pr, which 'web-blue' "
+        "(services/web-blue.yaml) makes too; in one namespace one would overwrite the other: "
+        "rename one of the services"
     ]

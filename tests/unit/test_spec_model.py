@@ -461,10 +461,29 @@ def test_accepts_images_pinned_by_digest(image: str) -> None:
     assert spec(image=image).image == image
 
 
-@pytest.mark.parametrize("version", ["0.1.0", "1.8.3", "10.20.30", "1.2.3-rc.1", "1.2.3+build.5",
-                                     "1.2.3-beta.2+sha.9b1d0c6"])
+@pytest.mark.parametrize("version", ["0.1.0", "1.8.3", "10.20.30", "1.2.3-rc.1",
+                                     "1.2.3-beta.2.sha.9b1d0c6"])
 def test_accepts_semantic_versions(version: str) -> None:
     assert spec(version=version).version == version
+
+
+@pytest.mark.parametrize("version", ["1.2.3+build.5", "1.2.3-beta.2+sha.9b1d0c6"])
+def test_fails_on_build_metadata_a_version_label_cannot_hold(version: str) -> None:
+    with pytest.raises(SpecError, match=exact(
+        f"{SOURCE}: version: cannot be the app.kubernetes.io/version label: '+' is not allowed "
+        "in Kubernetes label values (letters, digits, '-', '_' and '.', starting and ending "
+        "with a letter or digit)"
+    )):
+        spec(version=version)
+
+
+def test_fails_on_a_version_longer_than_a_label_value() -> None:
+    version = "1.2.3-" + "a" * 60
+    with pytest.raises(SpecError, match=exact(
+        f"{SOURCE}: version: is 66 characters; as the app.kubernetes.io/version label it must "
+        "be at most 63 (Kubernetes' limit on label values)"
+    )):
+        spec(version=version)
 
 
 @pytest.mark.parametrize("version", ["01.2.3", "1.2.3.4", "1.2.x"])
@@ -1124,7 +1143,7 @@ def test_read_document_names_what_a_top_level_that_is_not_a_mapping_is(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "api.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(SpecError, match=exact(
-        f"api.yaml: must be a mapping of fields (name, image, version, ...), got {kind}"
+        f"api.yaml: line 1: must be a mapping of fields (name, image, version, ...), got {kind}"
     )):
         read_document(Path("api.yaml"))
 
@@ -1135,7 +1154,7 @@ def test_read_document_says_where_an_unclosed_bracket_was_opened(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "api.yaml").write_text("name: api\ncalls: [a, b\nport: 8080\n", encoding="utf-8")
     with pytest.raises(SpecError, match=exact(
-        "api.yaml: line 3, column 5: not valid YAML (expected ',' or ']', but got ':'; while "
+        "api.yaml: line 3, column 5: not valid YAML (did not find expected ',' or ']'; while "
         "parsing a flow sequence at line 2, column 8)"
     )):
         read_document(Path("api.yaml"))

@@ -1,22 +1,75 @@
-"""Turn validation failures into `file: field.path: message` lines a person can act on."""
+"""Turn validation failures into `file: field.path: message` lines a person can act on.
+
+Every line goes through `SpecError`, which is where secrets are kept out of messages: a
+secret-looking run (a token, a PEM block, a URL's password) is always replaced, and the loader
+passes the values of each file's secret-looking fields (`redact`) so that no line can print
+them, whichever check wrote it.
+"""
 
 from __future__ import annotations
 
 import difflib
+import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .secret_values import scrub
 from .validation import PATTERN_HELP, FieldError
+
+REDACTED = "<redacted>"
 
 
 class SpecError(ValueError):
-    """One or more problems in the service catalog; each line names a file and a field."""
+    """One or more problems in the service catalog; each line names a file and a field.
+
+    Lines are scrubbed of anything that looks like a secret, and never span lines."""
 
     def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
+        self.problems = [_printable(_shorten(scrub(" ".join(str(line).splitlines()))))
+                         for line in problems]
         super().__init__("\n".join(self.problems))
+
+
+# A quoted value (a repr): the quote follows no letter or digit, so apostrophes do not count.
+_LONG_QUOTE = re.compile(r"""(?<![A-Za-z0-9])(['"])([^'"]{60})[^'"]{60,}\1(?![A-Za-z0-9])""")
+
+
+def _printable(line: str) -> str:
+    """Undecodable bytes of a file name (surrogates) as escapes, so the line can be printed."""
+    return line.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _shorten(line: str) -> str:
+    """A quoted value longer than 120 characters is cut to its first 60: the file and field
+    say where it is, and a message is read by a person."""
+    return _LONG_QUOTE.sub(lambda m: f"{m[1]}{m[2]}...{m[1]}", line)
+
+
+def redact(problems: Sequence[str], values: Iterable[str]) -> list[str]:
+    """`problems` with each of `values` (and its quoted and escaped forms) replaced.
+
+    Values of fewer than 4 characters are only replaced where quoted, so that a short value
+    cannot blank out field names or line numbers."""
+    forms: set[str] = set()
+    short: set[str] = set()
+    for value in values:
+        escaped = {value, repr(value)[1:-1], json.dumps(value)[1:-1],
+                   " ".join(value.splitlines()), " ".join(repr(value)[1:-1].splitlines())}
+        if len(value) >= 4:
+            forms.update(form for form in escaped if len(form) >= 4)
+        else:
+            short.update({repr(value), json.dumps(value), f"'{value}'"})
+    ordered = sorted(forms, key=len, reverse=True) + sorted(short)
+    lines = []
+    for problem in problems:
+        text = problem
+        for form in ordered:
+            text = text.replace(form, REDACTED)
+        lines.append(text)
+    return lines
 
 
 def field_path(loc: Iterable[str | int]) -> str:

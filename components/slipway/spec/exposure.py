@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .validation import HOST_NAME, URL_PATH, SpecModel, error_at
+from .validation import (
+    HOST_NAME,
+    URL_PATH,
+    SpecModel,
+    check_gateway_path,
+    check_host,
+    error_at,
+)
 
 
 class RateLimit(SpecModel):
@@ -47,6 +54,16 @@ class Exposure(SpecModel):
         description="Requests per second (and burst) the public gateway lets through to this "
         "host; above it clients get HTTP 429. Left out: no limit. Only for public services.",
     )
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str | None) -> str | None:
+        return check_host(value) if value is not None else None
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        return check_gateway_path(value)
 
     @model_validator(mode="after")
     def _host_when_public(self) -> Exposure:

@@ -6,7 +6,7 @@ import re
 
 from pydantic import Field, field_validator
 
-from .validation import URL_PATH, SpecModel
+from .validation import URL_PATH, SpecModel, check_gateway_path
 
 
 class MetricsEndpoint(SpecModel):
@@ -16,6 +16,11 @@ class MetricsEndpoint(SpecModel):
                       description="HTTP path of the Prometheus metrics. Default /metrics.")
     interval: str = Field(default="30s", description="Scrape interval, e.g. 15s or 1m. "
                           "Default 30s.")
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        return check_gateway_path(value)
 
     @field_validator("interval", mode="before")
     @classmethod

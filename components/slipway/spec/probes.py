@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .validation import SpecModel
+from .validation import SpecModel, check_request_path, check_unprivileged_port
 
 
 class Probe(SpecModel):
     """One health check. In YAML a plain string is shorthand for an HTTP path."""
 
     path: str | None = Field(
-        default=None, pattern=r"^/", description="HTTP GET path. Left out: a TCP check."
+        default=None, pattern=r"^/",
+        description="HTTP GET path (and query), e.g. /healthz. Left out: a TCP check.",
     )
     port: int | None = Field(
-        default=None, ge=1, le=65535, description="Port to check. Left out: the service port."
+        default=None,
+        description="Port to check, 1024-65535 (the container never runs as root, so it cannot "
+        "listen below 1024). Left out: the service port.",
     )
     initial_delay_seconds: int = Field(default=0, ge=0, le=3600)
     period_seconds: int = Field(default=10, ge=1, le=300)
     timeout_seconds: int = Field(default=2, ge=1, le=60)
     failure_threshold: int = Field(default=3, ge=1, le=100)
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str | None) -> str | None:
+        return check_request_path(value) if value is not None else None
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: int | None) -> int | None:
+        return check_unprivileged_port(value) if value is not None else None
 
     @model_validator(mode="before")
     @classmethod

@@ -9,15 +9,25 @@ generated from these models (see `slipway.spec.schema`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .. import labels
 from .aws import AwsAccess
-from .config_values import CREDENTIAL_NAME, ConfigValue, FlagValue
+from .config_values import (
+    ConfigValue,
+    FlagValue,
+    check_config_map_size,
+    check_plain_values,
+    config_map_data,
+    flags_file,
+)
 from .disruption import Disruption, pods_at_percent
 from .egress import Egress
 from .exposure import Exposure
+from .kubernetes_names import migration_job_name
 from .mesh import MeshPolicy
 from .metrics import MetricsEndpoint
 from .migration import Migration
@@ -26,6 +36,7 @@ from .probes import Probes
 from .release import Release
 from .resources import Resources
 from .scaling import Scaling
+from .secret_values import is_secret_key
 from .signature import ImageSignature
 from .slo import Slo
 from .validation import (
@@ -33,12 +44,18 @@ from .validation import (
     DNS_LABEL,
     ENV_VAR,
     FLAG_NAME,
+    MAX_LABEL,
     PATTERN_HELP,
     SEMVER,
     SpecModel,
     check_image,
+    check_label_value,
+    check_unprivileged_port,
     error_at,
 )
+
+MAX_DATA_KEY = 253
+"""Kubernetes' limit on a ConfigMap or Secret key."""
 
 
 class ServiceAccountSpec(SpecModel):
@@ -140,16 +157,31 @@ class ServiceSpec(SpecModel):
     @field_validator("port")
     @classmethod
     def _port(cls, value: int) -> int:
-        if not 1024 <= value <= 65535:
-            why = ("lower ports need root, which containers here never have" if value < 1024
-                   else "65535 is the highest TCP port")
-            raise ValueError(f"must be from 1024 to 65535 (got {value}); {why}")
-        return value
+        return check_unprivileged_port(value)
+
+    @field_validator("version")
+    @classmethod
+    def _version_label(cls, value: str) -> str:
+        return check_label_value(value, labels.VERSION)
+
+    @field_validator("team")
+    @classmethod
+    def _team_label(cls, value: str | None) -> str | None:
+        return check_label_value(value, labels.TEAM) if value is not None else None
+
+    @field_validator("secrets")
+    @classmethod
+    def _secret_name_length(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if len(value) > MAX_DATA_KEY:
+                raise ValueError(f"name {value[:40]}... is {len(value)} characters; a Secret key "
+                                 f"is at most {MAX_DATA_KEY}")
+        return values
 
     @field_validator("calls", "secrets")
     @classmethod
     def _unique(cls, values: list[str]) -> list[str]:
-        seen = {v for v in values if values.count(v) > 1}
+        seen = {v for v, count in Counter(values).items() if count > 1}
         if seen:
             raise ValueError(f"must not repeat names (repeated: {', '.join(sorted(seen))})")
         return values
@@ -162,11 +194,16 @@ class ServiceSpec(SpecModel):
                 raise ValueError(
                     f"key {key!r} must be an environment variable name (A-Z, 0-9, _)"
                 )
-            if CREDENTIAL_NAME.search(key):
+            if len(key) > MAX_DATA_KEY:
+                raise ValueError(f"key {key[:40]}... is {len(key)} characters; a ConfigMap key "
+                                 f"is at most {MAX_DATA_KEY}")
+            if is_secret_key(key):
                 raise ValueError(
                     f"key {key!r} looks like a credential: list it under secrets instead, "
                     "so its value never lands in a ConfigMap"
                 )
+        check_plain_values(values, "config")
+        check_config_map_size(config_map_data(values), "config")
         return values
 
     @field_validator("flags")
@@ -175,6 +212,8 @@ class ServiceSpec(SpecModel):
         for key in values:
             if not re.match(FLAG_NAME, key):
                 raise ValueError(f"name {key!r} must be {PATTERN_HELP[FLAG_NAME]}")
+        check_plain_values(values, "flags")
+        check_config_map_size(flags_file(values), "flags")
         return values
 
     @model_validator(mode="after")
@@ -183,7 +222,12 @@ class ServiceSpec(SpecModel):
             raise error_at("calls", f"a service cannot call itself ({self.name!r})")
         overlap = sorted(set(self.secrets) & set(self.config))
         if overlap:
-            raise error_at("secrets", f"names also set in config: {', '.join(overlap)}")
+            # Reported at the config key: that is what an environment override adds.
+            raise error_at(
+                f"config.{overlap[0]}",
+                "is also listed in secrets; a name is either plain config or a secret, not both "
+                "(drop it from config, or from secrets if it is not secret)",
+            )
         if self.pre_stop_seconds >= self.termination_grace_period_seconds:
             raise error_at(
                 "preStopSeconds",
@@ -191,6 +235,16 @@ class ServiceSpec(SpecModel):
                 f"(got {self.pre_stop_seconds} >= {self.termination_grace_period_seconds})",
             )
         self._check_disruption_leaves_room()
+        if self.migration is not None:
+            job = migration_job_name(self.name, self.version, self.migration.phase,
+                                     truncate=False)
+            if len(job) > MAX_LABEL:
+                raise error_at(
+                    "version",
+                    f"names the migration Job {job!r} ({len(job)} characters, over Kubernetes' "
+                    f"{MAX_LABEL}); shorten the version's pre-release or build part, or the "
+                    "service name",
+                )
         return self
 
     def _check_disruption_leaves_room(self) -> None:

@@ -41,6 +41,82 @@ PATTERN_HELP = {
 
 PERCENT = re.compile(r"^(100|[1-9]?[0-9])%$")
 
+MAX_LABEL = 63
+"""Kubernetes' limit on a label value and on a DNS label (one part of a host name)."""
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+# A request path as RFC 3986 allows it (pchar), with an optional query: what a probe may GET.
+REQUEST_PATH = re.compile(
+    r"^/([-A-Za-z0-9._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*"
+    r"(\?([-A-Za-z0-9._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?$"
+)
+MAX_PATH = 1024
+"""The Gateway API's limit on a path match."""
+
+
+def check_label_value(value: str, what: str) -> str:
+    """A value that becomes a Kubernetes label (version, team): at most 63 characters of
+    letters, digits, '-', '_' and '.', starting and ending with a letter or digit."""
+    if len(value) > MAX_LABEL:
+        raise ValueError(f"is {len(value)} characters; as the {what} label it must be at most "
+                         f"{MAX_LABEL} (Kubernetes' limit on label values)")
+    if not LABEL_VALUE.match(value):
+        bad = sorted({c for c in value if not (c.isascii() and (c.isalnum() or c in "-_."))})
+        detail = f"'{''.join(bad)}' is" if bad else "it must start and end with a letter or digit"
+        raise ValueError(f"cannot be the {what} label: {detail}"
+                         f"{' not allowed' if bad else ''} in Kubernetes label values (letters, "
+                         "digits, '-', '_' and '.', starting and ending with a letter or digit)")
+    return value
+
+
+def check_host(value: str) -> str:
+    """A host name DNS accepts: each dot-separated label at most 63 characters, 253 in all."""
+    long_labels = [label for label in value.split(".") if len(label) > MAX_LABEL]
+    if long_labels:
+        raise ValueError(f"has a part of {len(long_labels[0])} characters; each part of a host "
+                         f"name (between dots) is at most {MAX_LABEL} (DNS)")
+    if len(value) > 253:
+        raise ValueError(f"is {len(value)} characters; a host name is at most 253 (DNS)")
+    return value
+
+
+def check_gateway_path(value: str) -> str:
+    """A path the Gateway API accepts in an HTTPRoute match (and that means what it says):
+    no '//', no '.' or '..' segments, at most 1024 characters."""
+    if len(value) > MAX_PATH:
+        raise ValueError(f"is {len(value)} characters; at most {MAX_PATH}")
+    if "//" in value:
+        raise ValueError(f"has an empty segment '//' (got {value!r}); the Gateway API refuses "
+                         "it: write single slashes")
+    segments = value.split("/")
+    if "." in segments or ".." in segments:
+        raise ValueError(f"has a '.' or '..' segment (got {value!r}); the Gateway API refuses "
+                         "them: write the path it resolves to")
+    return value
+
+
+def check_request_path(value: str) -> str:
+    """A path (and optional query) a probe can send: RFC 3986 characters, with spaces and
+    other characters percent-encoded, and no dot segments."""
+    if len(value) > MAX_PATH:
+        raise ValueError(f"is {len(value)} characters; at most {MAX_PATH}")
+    if not REQUEST_PATH.match(value):
+        raise ValueError(f"must be a request path such as /healthz or /ready?full=1 (got "
+                         f"{value!r}); spaces and other characters outside RFC 3986 must be "
+                         "percent-encoded (%20)")
+    path = value.split("?", 1)[0]
+    if "//" in path or {".", ".."} & set(path.split("/")):
+        raise ValueError(f"has an empty, '.' or '..' segment (got {value!r}); write the path "
+                         "it resolves to")
+    return value
+
+
+def check_unprivileged_port(value: int) -> int:
+    if not 1024 <= value <= 65535:
+        why = ("lower ports need root, which containers here never have" if value < 1024
+               else "65535 is the highest TCP port")
+        raise ValueError(f"must be from 1024 to 65535 (got {value}); {why}")
+    return value
+
 
 def _int_or_percent(value: object) -> int | str:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
@@ -54,6 +130,24 @@ def _int_or_percent(value: object) -> int | str:
     )
 
 
+class TextUse:
+    """A marker in `Annotated[...]` metadata telling the text check (`text_values`) how a
+    field that accepts more than text treats YAML's typed scalars."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"TextUse({self.name!r})"
+
+
+RENDERED_AS_TEXT = TextUse("rendered")
+"""The value ends up as text (an environment variable, a JSON file): an unquoted scalar must
+read back as exactly what was typed (`NO` would become "false")."""
+NUMBER_IS_TEXT = TextUse("number")
+"""A number is accepted as its own text (a quantity such as `cpu: 2`)."""
+
+
 def _quantity_text(value: object) -> object:
     """YAML reads `cpu: 2` or `target: 50` as numbers; quantities are text in Kubernetes."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -61,7 +155,7 @@ def _quantity_text(value: object) -> object:
     return value
 
 
-QuantityText = Annotated[str, BeforeValidator(_quantity_text)]
+QuantityText = Annotated[str, BeforeValidator(_quantity_text), NUMBER_IS_TEXT]
 
 
 # Kubernetes' IntOrString for pod counts: 2 or "25%". One validator, so one clear message.

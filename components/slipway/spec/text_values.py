@@ -1,0 +1,183 @@
+"""Values YAML changed without saying so, where the spec expects text.
+
+YAML 1.1 reads an unquoted `NO` as false, `0022` as 18, `2.10` as 2.1 and `2024-05-01` as a date.
+Where the model expects text (a name, a version, a commit, a label, a host, a path) any such
+value is refused; where a value is turned into text on the way out (`config` values become
+environment variables, `flags` a JSON file) it is refused when the text would differ from what
+was typed. Either way the message names the real cause and the quoted form of exactly what the
+user wrote, taken from the YAML source (`strict_yaml.Scalar`), never from the converted value.
+
+Which fields expect text is read from the model's own annotations, so a text field added later is
+covered without a change here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import types
+import typing
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from .strict_yaml import Document, Path, Scalar
+from .validation import NUMBER_IS_TEXT, RENDERED_AS_TEXT
+
+TEXT, RENDERED, NUMBER, OTHER = "text", "rendered", "number", "other"
+# YAML 1.1 readings of a number that YAML 1.2 (and a person) would read otherwise: a leading
+# zero is octal (010 is 8), colons are base 60 (1:30 is 90).
+SURPRISING_NUMBER = re.compile(r"^[-+]?(0[0-9_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)$")
+
+
+def problems(document: Document, model: type[BaseModel]) -> list[tuple[Path, str]]:
+    """(path, message) for each scalar YAML read as other than the text a field expects."""
+    found: list[tuple[Path, str]] = []
+    if document.scalars:
+        _visit(document.data, model, (), document, found)
+    return found
+
+
+def _visit(value: Any, annotation: Any, path: Path, document: Document,
+           found: list[tuple[Path, str]]) -> None:
+    annotation, allows_none, metadata = _unwrap(annotation)
+    if isinstance(value, dict):
+        model = _model_in(annotation)
+        if model is not None:
+            _visit_model(value, model, path, document, found)
+            return
+        origin = typing.get_origin(annotation)
+        if origin is dict:
+            _, item = typing.get_args(annotation)
+            for key, item_value in value.items():
+                _visit(item_value, item, (*path, key), document, found)
+        return
+    if isinstance(value, list):
+        if typing.get_origin(annotation) is list:
+            (item,) = typing.get_args(annotation)
+            for index, item_value in enumerate(value):
+                _visit(item_value, item, (*path, index), document, found)
+        return
+    scalar = document.scalars.get(path)
+    if scalar is None:
+        return
+    if NUMBER_IS_TEXT in metadata:
+        return
+    context = RENDERED if RENDERED_AS_TEXT in metadata else _context(annotation)
+    if scalar.value is None:
+        if context in (TEXT, RENDERED) and not allows_none:
+            found.append((path, _empty(scalar)))
+        return
+    if context == TEXT:
+        found.append((path, f"must be text, but YAML reads {scalar.source} as {scalar.kind}; "
+                            f"quote it: {scalar.quoted}"))
+    elif context == NUMBER:
+        problem = _number_problem(scalar)
+        if problem is not None:
+            found.append((path, problem))
+    elif context == RENDERED and isinstance(scalar.value, datetime.date):
+        # Not a value the field takes at all: say what YAML made of it, not what it renders as.
+        found.append((path, f"must be text, a number or a boolean, but YAML reads "
+                            f"{scalar.source} as {scalar.kind}; quote it: {scalar.quoted}"))
+    elif context == RENDERED and scalar.changes_text:
+        found.append((path, _rendered(scalar)))
+
+
+def _visit_model(value: dict[str, Any], model: type[BaseModel], path: Path, document: Document,
+                 found: list[tuple[Path, str]]) -> None:
+    fields = {(info.alias or name): info for name, info in model.model_fields.items()}
+    fields.update({name: info for name, info in model.model_fields.items()})
+    own = _fields_with_own_reading(model)
+    for key, item in value.items():
+        info = fields.get(key)
+        if info is None:
+            continue  # unknown fields are the model's to report
+        if key in own or info.alias in own:
+            continue  # the field's own validator reads non-text values (and says what is valid)
+        annotation: Any = info.annotation
+        if key == "environments" and path == ():
+            # Overrides merge onto the spec itself: read each against the whole model.
+            for environment, override in (item.items() if isinstance(item, dict) else ()):
+                _visit(override, model, (*path, key, environment), document, found)
+            continue
+        _visit(item, _annotated(annotation, info.metadata), (*path, key), document, found)
+
+
+def _fields_with_own_reading(model: type[BaseModel]) -> set[str]:
+    """Fields with a validator that runs before pydantic's type check (mode before, plain or
+    wrap): they decide themselves what a number or boolean means."""
+    names: set[str] = set()
+    for decorator in model.__pydantic_decorators__.field_validators.values():
+        if decorator.info.mode in ("before", "plain", "wrap"):
+            names.update(decorator.info.fields)
+    return names
+
+
+def _annotated(annotation: Any, metadata: list[Any]) -> Any:
+    return typing.Annotated[annotation, *metadata] if metadata else annotation
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool, tuple[Any, ...]]:
+    """(inner type, whether None is allowed, Annotated metadata) of an annotation."""
+    metadata: tuple[Any, ...] = ()
+    allows_none = False
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation, *extra = typing.get_args(annotation)
+            metadata += tuple(extra)
+            continue
+        if origin in (typing.Union, types.UnionType):
+            arms = [arm for arm in typing.get_args(annotation) if arm is not type(None)]
+            allows_none = allows_none or len(arms) < len(typing.get_args(annotation))
+            if len(arms) == 1:
+                annotation = arms[0]
+                continue
+            # A union of several types keeps them all (e.g. str | int for pod counts).
+            return annotation, allows_none, metadata
+        return annotation, allows_none, metadata
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _context(annotation: Any) -> str:
+    if annotation is str:
+        return TEXT
+    if annotation in (int, float):
+        return NUMBER
+    if typing.get_origin(annotation) is Literal and all(
+            isinstance(arg, str) for arg in typing.get_args(annotation)):
+        return TEXT
+    model = _model_in(annotation)
+    if model is not None and "path" in model.model_fields:
+        return TEXT  # a probe written as its path: `readiness: /healthz`
+    return OTHER
+
+
+def _number_problem(scalar: Scalar) -> str | None:
+    """A number field given a boolean, a date, or a number YAML 1.1 reads unlike it looks."""
+    if isinstance(scalar.value, bool | datetime.date):
+        return f"must be a number, but YAML reads {scalar.source} as {scalar.kind}"
+    if SURPRISING_NUMBER.match(scalar.source):
+        return (f"YAML reads {scalar.source} as {scalar.kind}, which is probably not what you "
+                f"meant; write the number without a leading zero or colons "
+                f"(e.g. {scalar.rendered})")
+    return None
+
+
+def _empty(scalar: Scalar) -> str:
+    typed = f"YAML reads {scalar.source} as nothing (null)" if scalar.source else \
+        "nothing follows the colon, which YAML reads as null"
+    return f"is empty: {typed}; write the value (quoted if it could read as anything else, " \
+           "\"\" for empty text)"
+
+
+def _rendered(scalar: Scalar) -> str:
+    return (f"YAML reads {scalar.source} as {scalar.kind}, which would be used as "
+            f"{scalar.rendered!r}, not what you typed; quote it for the text: {scalar.quoted}"
+            + (f" (or write {scalar.rendered} if {scalar.kind} is meant)"
+               if scalar.value is not None else ""))
