@@ -127,7 +127,7 @@ class LoadedService:
 
     def origin(self, key: str | None, path: str) -> str:
         """Where a field's value in environment `key` comes from: `environments.<key>.<path>`
-        when that override sets it (or a mapping above it), else `path`."""
+        when that override sets the field, else `path` (the base, or the default)."""
         if key is None:
             return path
         node: Any = self.override(key)
