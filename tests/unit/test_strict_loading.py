@@ -189,3 +189,29 @@ def test_every_message_is_scrubbed_of_tokens_even_without_the_document() -> None
 def test_release_state_versions_are_held_to_the_label_rules_too() -> None:
     with pytest.raises(ValidationError, match="'\\+' is not allowed in Kubernetes label values"):
         ReleaseRef(version="1.9.0+build.3", image=IMAGE)
+
+
+def test_a_file_with_thousands_of_problems_lists_fifty_and_counts_the_rest(
+    services: Path,
+) -> None:
+    names = ", ".join(f"bad-{index}" for index in range(3000))
+    (services / "api.yaml").write_text(BASE + f"secrets: [{names}]\n")
+    start = time.monotonic()
+
+    found = problems()
+
+    assert len(found) == 51
+    assert found[-1] == ("services/api.yaml: ... and 2950 more problems in this file, not "
+                         "listed; fix these first")
+    assert time.monotonic() - start < 5
+
+
+def test_calls_to_thousands_of_unknown_services_are_summed_up(services: Path) -> None:
+    calls = ", ".join(f"ghost-{index}" for index in range(3000))
+    (services / "api.yaml").write_text(BASE + f"calls: [{calls}]\n")
+
+    found = problems()
+
+    assert len(found) == 50
+    assert found[-1] == ("services/api.yaml: calls: 2951 names after calls[48] are not services "
+                         "in the catalog either")

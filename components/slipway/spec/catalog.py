@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..environment import ENVIRONMENT_NAME
-from .errors import SpecError, redact
+from .errors import MAX_LINES_PER_FILE, SpecError, cap_per_file, redact
 from .kubernetes_names import derived_names
 from .loader import (
     LoadedService,
@@ -148,13 +148,20 @@ def _check_environment(loaded: Mapping[str, LoadedService], key: str | None,
     where = IN_ENVIRONMENT
     problems: list[str] = []
     for spec in services.values():
-        for index, callee in enumerate(spec.calls):
-            if callee not in services and callee not in broken:
-                known = ", ".join(sorted(services)) or "none"
-                problems.append(
-                    f"{loaded[spec.name].source}: calls[{index}]: no service named {callee!r} in "
-                    f"the catalog (known: {known})"
-                )
+        unknown = [(index, callee) for index, callee in enumerate(spec.calls)
+                   if callee not in services and callee not in broken]
+        shown = MAX_LINES_PER_FILE - 1
+        more = (f"{loaded[spec.name].source}: calls: {len(unknown) - shown} names after "
+                f"calls[{unknown[shown - 1][0]}] are not services in the catalog either"
+                if len(unknown) > shown + 1 else None)
+        for index, callee in unknown[:shown] if more else unknown:
+            known = ", ".join(sorted(services)) or "none"
+            problems.append(
+                f"{loaded[spec.name].source}: calls[{index}]: no service named {callee!r} in "
+                f"the catalog (known: {known})"
+            )
+        if more:
+            problems.append(more)
     problems += _route_clashes(loaded, key, where)
     problems += _name_clashes(loaded, key, where)
     for cycle in _cycles(services):
@@ -328,7 +335,7 @@ def load_catalog(directory: Path, environment: str | None = None) -> Catalog:
     problems += _every_environment(loaded, frozenset(broken))
     if problems:
         # Catalog lines may quote another file's values: keep every file's secrets out.
-        raise SpecError(redact(problems, secrets))
+        raise SpecError(redact(cap_per_file(problems), secrets))
     return Catalog(services={name: s.spec_for(key) for name, s in loaded.items()},
                    sources={name: s.source for name, s in loaded.items()})
 

@@ -48,6 +48,37 @@ def _shorten(line: str) -> str:
     return _LONG_QUOTE.sub(lambda m: f"{m[1]}{m[2]}...{m[1]}", line)
 
 
+MAX_LINES_PER_FILE = 50
+"""More problems than this in one file are counted, not listed: nobody reads the 20,000th, and
+printing them all would take longer than reading the file."""
+
+
+_MORE = re.compile(r"^(?P<source>.*?): \.\.\. and (?P<count>[0-9]+) more problems in this file")
+
+
+def cap_per_file(problems: Sequence[str], limit: int = MAX_LINES_PER_FILE) -> list[str]:
+    """At most `limit` lines per file (the text before the first ': '), then one line saying
+    how many more there are. Capping again counts what an earlier cap left out."""
+    shown: dict[str, int] = {}
+    hidden: dict[str, int] = {}
+    kept: list[str] = []
+    for line in problems:
+        more = _MORE.match(line)
+        if more is not None:
+            hidden[more["source"]] = hidden.get(more["source"], 0) + int(more["count"])
+            continue
+        source = line.split(": ", 1)[0]
+        shown[source] = shown.get(source, 0) + 1
+        if shown[source] <= limit:
+            kept.append(line)
+        else:
+            hidden[source] = hidden.get(source, 0) + 1
+    for source, count in hidden.items():
+        kept.append(f"{source}: ... and {count} more problems in this file, not listed; fix "
+                    "these first")
+    return kept
+
+
 def redact(problems: Sequence[str], values: Iterable[str]) -> list[str]:
     """`problems` with each of `values` (and its quoted and escaped forms) replaced.
 

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from ..environment import ENVIRONMENT_NAME
 from . import text_values
-from .errors import SpecError, field_path, format_validation_error, redact
+from .errors import SpecError, cap_per_file, field_path, format_validation_error, redact
 from .overrides import ENVIRONMENT_KEYS
 from .secret_values import secret_kind, sensitive_values
 from .service import ServiceSpec
@@ -127,7 +127,7 @@ class LoadedService:
 
     def origin(self, key: str | None, path: str) -> str:
         """Where a field's value in environment `key` comes from: `environments.<key>.<path>`
-        when that override sets it (or a mapping above it), else `path`."""
+        when that override sets the field, else `path` (the base, or the default)."""
         if key is None:
             return path
         node: Any = self.override(key)
@@ -198,7 +198,7 @@ def check_service(document: Document | dict[str, Any], source: str,
     try:
         return _check_service(parsed, data, source, expected_name)
     except SpecError as err:
-        raise SpecError(redact(err.problems, secrets_of(parsed))) from None
+        raise SpecError(redact(cap_per_file(err.problems), secrets_of(parsed))) from None
 
 
 def secrets_of(document: Document) -> set[str]:
