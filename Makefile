@@ -7,15 +7,22 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: venv toolchain checkov actionlint up test unit integration lint workflows schema bench clean
+.PHONY: venv dist toolchain checkov actionlint up test unit integration lint workflows schema bench clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@echo "==> python environment ($(VENV), pins from pyproject.toml)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[platform,dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
+
+# The published package (docs/publishing.md): wheel and sdist of slipway-components in dist/,
+# built by the standard PEP 517 frontend in an isolated environment with the pinned backend.
+dist: venv
+	@rm -rf dist
+	@$(PY) -m build --outdir dist . >/dev/null
+	@ls dist
 
 toolchain:
 	@bash toolchain/install.sh >/dev/null
@@ -48,7 +55,7 @@ bench: venv
 	@$(PY) bench/program_overhead.py
 
 clean:
-	rm -rf out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf out dist .pytest_cache .mypy_cache .ruff_cache
 
 # checkov scans rendered manifests in the integration tests; it pins its own dependency tree,
 # so it lives in its own virtualenv.

@@ -126,6 +126,8 @@ def validate(document: dict[str, Any], source: str, expected_name: str | None = 
 
 
 def load_file(path: Path, environment: str | None = None) -> ServiceSpec:
+    """One service file, validated, with `environment`'s override (dev, prod or pr-N) merged.
+    The file must be named after the service; raises SpecError naming the file and field."""
     document = read_document(path)
     return validate(document, display_path(path), expected_name=path.stem, environment=environment)
 
