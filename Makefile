@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: venv dist toolchain checkov actionlint up test unit integration lint workflows schema bench clean
+.PHONY: venv dist toolchain yaml-host checkov actionlint up test unit integration lint workflows schema bench clean
 
 venv: $(STAMP)
 
@@ -27,16 +27,20 @@ dist: venv
 toolchain:
 	@bash toolchain/install.sh >/dev/null
 
+# The Pulumi YAML language host, for examples/yaml-service and its test (cached like the rest).
+yaml-host:
+	@bash toolchain/install-yaml.sh >/dev/null
+
 # The main job: the dev stack with the real engine, manifests rendered into out/dev.
 up: venv
 	@source toolchain/env.sh && $(VENV)/bin/slipway up --stack dev
 
 # Every test: unit (mocks), policy, integration (real engine). CI runs exactly this.
-test: venv toolchain checkov actionlint
+test: venv toolchain yaml-host checkov actionlint
 	@source toolchain/env.sh && $(PY) -m pytest
 
 # Policy pack and integration tests only (real engine).
-integration: venv toolchain checkov
+integration: venv toolchain yaml-host checkov
 	@source toolchain/env.sh && $(PY) -m pytest tests/policy tests/integration
 
 # Unit tests only: no engine needed, seconds.

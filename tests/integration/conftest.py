@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from engine_project import Project, copy_project, require_toolchain
-from published_package import BuiltPackage, TeamProject, build, install_example
+from published_package import (
+    BuiltPackage,
+    TeamProject,
+    build,
+    install_example,
+    install_yaml_example,
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -38,3 +44,11 @@ def team_service(built_package: BuiltPackage,
     """examples/team-service with the wheel installed in its own venv, stack not yet up."""
     require_toolchain()
     return install_example("team-service", built_package, tmp_path_factory.mktemp("team"))
+
+
+@pytest.fixture(scope="session")
+def yaml_service(built_package: BuiltPackage,
+                 tmp_path_factory: pytest.TempPathFactory) -> TeamProject:
+    """examples/yaml-service with the component plugin's venv holding the wheel."""
+    require_toolchain()
+    return install_yaml_example(built_package, tmp_path_factory.mktemp("yaml"))

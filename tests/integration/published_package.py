@@ -45,14 +45,19 @@ class TeamProject:
     path: Path
     backend: Path
     log: list[str] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def python(self) -> Path:
         return self.path / "venv" / "bin" / "python"
 
+    @property
+    def out(self) -> Path:
+        return self.path / "out" / "dev"
+
     def env(self) -> dict[str, str]:
         return {"PULUMI_BACKEND_URL": f"file://{self.backend}",
-                "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE}
+                "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, **self.extra_env}
 
     def stack(self, name: str = "dev") -> auto.Stack:
         return auto.create_or_select_stack(
@@ -73,12 +78,9 @@ class TeamProject:
         return list(deployment.get("resources", []))
 
 
-def install_example(example: str, package: BuiltPackage, workdir: Path) -> TeamProject:
-    """Copy `examples/<example>`, make its own venv and install the built wheel plus the
-    example's requirements into it, as a team following the example's README would."""
-    path = workdir / example
-    shutil.copytree(EXAMPLES / example, path,
-                    ignore=shutil.ignore_patterns("venv", "out", "__pycache__"))
+def install_into_venv(path: Path, package: BuiltPackage) -> None:
+    """`path/venv` with the built wheel and `path/requirements.txt` installed, as a team
+    following the example's README would."""
     venv.EnvBuilder(with_pip=True, clear=True).create(path / "venv")
     pip = [str(path / "venv" / "bin" / "python"), "-m", "pip", "install", "--quiet",
            "--disable-pip-version-check"]
@@ -86,6 +88,41 @@ def install_example(example: str, package: BuiltPackage, workdir: Path) -> TeamP
     env = {key: value for key, value in os.environ.items() if not key.startswith("PIP_")}
     subprocess.run([*pip, str(package.wheel), "-r", "requirements.txt"], check=True,
                    capture_output=True, text=True, cwd=path, env=env)
+
+
+def copy_example(example: str, workdir: Path) -> Path:
+    """`examples/<example>` copied to `workdir/examples/<example>` (relative paths hold)."""
+    path = workdir / "examples" / example
+    shutil.copytree(EXAMPLES / example, path,
+                    ignore=shutil.ignore_patterns("venv", "out", "__pycache__"))
+    return path
+
+
+def install_example(example: str, package: BuiltPackage, workdir: Path) -> TeamProject:
+    """A Python example with its own venv holding the built wheel."""
+    path = copy_example(example, workdir)
+    install_into_venv(path, package)
     backend = workdir / "state"
     backend.mkdir()
     return TeamProject(path=path, backend=backend)
+
+
+def yaml_host() -> Path:
+    """The directory of pulumi-language-yaml, built by toolchain/install-yaml.sh (cached)."""
+    done = subprocess.run(["bash", str(ROOT / "toolchain" / "install-yaml.sh")], check=True,
+                          capture_output=True, text=True)
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+def install_yaml_example(package: BuiltPackage, workdir: Path) -> TeamProject:
+    """examples/yaml-service next to a copy of components/plugin whose venv holds the built
+    wheel (the program's `packages:` entry points there), and the YAML host on PATH."""
+    plugin = workdir / "components" / "plugin"
+    shutil.copytree(ROOT / "components" / "plugin", plugin,
+                    ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    install_into_venv(plugin, package)
+    path = copy_example("yaml-service", workdir)
+    backend = workdir / "state"
+    backend.mkdir()
+    return TeamProject(path=path, backend=backend, extra_env={
+        "PATH": f"{yaml_host()}{os.pathsep}{os.environ.get('PATH', '')}"})
