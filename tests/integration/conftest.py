@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pulumi import automation as auto
 
 from engine_project import Project, copy_project, require_toolchain
 from published_package import (
@@ -44,6 +45,12 @@ def team_service(built_package: BuiltPackage,
     """examples/team-service with the wheel installed in its own venv, stack not yet up."""
     require_toolchain()
     return install_example("team-service", built_package, tmp_path_factory.mktemp("team"))
+
+
+@pytest.fixture(scope="session")
+def team_up(team_service: TeamProject) -> auto.UpResult:
+    """The first `up` of examples/team-service (the YAML example is compared against it)."""
+    return team_service.up()
 
 
 @pytest.fixture(scope="session")

@@ -124,5 +124,8 @@ def install_yaml_example(package: BuiltPackage, workdir: Path) -> TeamProject:
     path = copy_example("yaml-service", workdir)
     backend = workdir / "state"
     backend.mkdir()
+    # The YAML host is found on PATH, which toolchain/env.sh's PULUMI_IGNORE_AMBIENT_PLUGINS
+    # forbids; the Kubernetes provider still comes from the toolchain's PULUMI_HOME.
     return TeamProject(path=path, backend=backend, extra_env={
-        "PATH": f"{yaml_host()}{os.pathsep}{os.environ.get('PATH', '')}"})
+        "PATH": f"{yaml_host()}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PULUMI_IGNORE_AMBIENT_PLUGINS": "false"})

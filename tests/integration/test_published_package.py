@@ -10,7 +10,6 @@ from email.parser import Parser
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from pulumi import automation as auto
 
@@ -80,11 +79,6 @@ def test_sdist_holds_the_package_sources_not_the_rest_of_the_repository(
 
 
 # -- a service team's program on the installed wheel ---------------------------------------------
-
-@pytest.fixture(scope="module")
-def team_up(team_service: TeamProject) -> auto.UpResult:
-    return team_service.up()
-
 
 def rendered(team: TeamProject) -> dict[tuple[str, str], dict[str, Any]]:
     """Rendered objects by (kind, name)."""

@@ -5,11 +5,14 @@ engine, and renders the same objects as the Python program with the same inputs.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+from typing import Any
 
 from pulumi import automation as auto
 
 from published_package import TeamProject
+from slipway import __version__
 
 
 def rendered_files(team: TeamProject) -> dict[str, str]:
@@ -35,13 +38,13 @@ def test_yaml_program_gets_the_component_outputs(yaml_service: TeamProject) -> N
 def test_yaml_program_registers_the_same_resource_tree_as_python(
         yaml_service: TeamProject, team_service: TeamProject, team_up: auto.UpResult) -> None:
     def tree(team: TeamProject) -> set[tuple[str, str, str]]:
-        """(type, name, parent type) of every component and Kubernetes object."""
+        """(type, name, parent's type) of every resource but the stack and the providers."""
         resources = team.resources()
         types = {r["urn"]: r["type"] for r in resources}
-        return {(r["type"], r["urn"].rsplit("::", 1)[1], types.get(r.get("parent", ""), ""))
+        return {(r["type"], r["urn"].rsplit("::", 1)[1], types[r["parent"]])
                 for r in resources
-                if r["type"].startswith(("slipway:", "kubernetes:")) and r.get("custom", True)
-                or r["type"].startswith("slipway:")}
+                if r["type"] != "pulumi:pulumi:Stack"
+                and not r["type"].startswith("pulumi:providers:")}
 
     assert tree(yaml_service) == tree(team_service)
 
@@ -71,8 +74,22 @@ def test_yaml_program_with_a_bad_input_fails_naming_the_input(
 def test_package_schema_is_served_by_the_plugin(yaml_service: TeamProject) -> None:
     plugin = yaml_service.path.parent.parent / "components" / "plugin"
     done = subprocess.run(["pulumi", "package", "get-schema", str(plugin)], check=True,
-                          capture_output=True, text=True, env={**__import__("os").environ,
-                                                               **yaml_service.env()})
-    schema = json.loads(done.stdout)
+                          capture_output=True, text=True, env={**os.environ, **yaml_service.env()})
+    served = json.loads(done.stdout)
     committed = json.loads((plugin / "schema.json").read_text())
-    assert schema["resources"] == committed["resources"]
+    assert served["name"] == "slipway"
+    assert served["version"] == __version__
+    assert shape(served) == shape(committed)
+
+
+def shape(schema: dict[str, Any]) -> dict[str, Any]:
+    """What a consumer relies on: each resource's inputs and outputs with type, plainness and
+    description, and what is required (the engine drops nested descriptions, so not those)."""
+    def props(properties: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+        return {name: (prop.get("type"), prop.get("plain"), prop.get("description"),
+                       (prop.get("additionalProperties") or {}).get("type"))
+                for name, prop in properties.items()}
+
+    return {token: (props(resource["inputProperties"]), sorted(resource["requiredInputs"]),
+                    props(resource["properties"]), sorted(resource["required"]))
+            for token, resource in schema["resources"].items()}
