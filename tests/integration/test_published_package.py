@@ -73,6 +73,7 @@ def test_sdist_holds_the_package_sources_not_the_rest_of_the_repository(
         names = [n.split("/", 1)[1] for n in sdist.getnames() if "/" in n]
     assert "components/slipway/microservice.py" in names
     assert "components/README.md" in names
+    assert "components/CHANGELOG.md" in names
     assert "pyproject.toml" in names
     top = {n.split("/")[0] for n in names}
     assert top <= {"components", "pyproject.toml", "README.md", "PKG-INFO", "setup.cfg"}, top

@@ -72,15 +72,24 @@ def test_version_is_semver_and_written_only_in_the_version_module() -> None:
         "attr": "slipway._version.__version__"}
 
 
-def test_team_service_example_pins_this_release() -> None:
-    requirements = (ROOT / "examples" / "team-service" / "requirements.txt").read_text()
-    pins = dict(re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+)$", requirements, flags=re.MULTILINE))
+@pytest.mark.parametrize("requirements", ["examples/team-service/requirements.txt",
+                                          "components/plugin/requirements.txt"])
+def test_programs_on_the_published_wheel_pin_this_release(requirements: str) -> None:
+    text = (ROOT / requirements).read_text()
+    pins = dict(re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+)$", text, flags=re.MULTILINE))
     assert pins["slipway-components"] == slipway.__version__
     core = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     for pin in core:
         name, version = pin.split("==")
         if name in pins:
-            assert pins[name] == version, f"example pins {name}=={pins[name]}, package {pin}"
+            assert pins[name] == version, f"{requirements} pins {name}=={pins[name]}, not {pin}"
+
+
+def test_changelog_has_a_section_for_this_version() -> None:
+    changelog = (ROOT / "components" / "CHANGELOG.md").read_text()
+    headings = re.findall(r"^## (\S+)", changelog, flags=re.MULTILINE)
+    assert headings[0] == "Unreleased"
+    assert headings[1] == slipway.__version__, f"newest release in the changelog: {headings[1]}"
 
 
 def test_slipway_command_without_the_platform_extra_names_the_extra(
