@@ -76,7 +76,8 @@ def test_sdist_holds_the_package_sources_not_the_rest_of_the_repository(
     assert "components/CHANGELOG.md" in names
     assert "pyproject.toml" in names
     top = {n.split("/")[0] for n in names}
-    assert top <= {"components", "pyproject.toml", "README.md", "PKG-INFO", "setup.cfg"}, top
+    assert top <= {"components", "pyproject.toml", "README.md", "MANIFEST.in", "PKG-INFO",
+                   "setup.cfg"}, top
 
 
 # -- a service team's program on the installed wheel ---------------------------------------------
