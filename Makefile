@@ -7,18 +7,29 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: venv toolchain checkov actionlint up test unit integration lint workflows schema snapshots bench clean
+.PHONY: venv dist toolchain yaml-host checkov actionlint up test unit integration lint workflows schema snapshots bench clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@echo "==> python environment ($(VENV), pins from pyproject.toml)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[platform,dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
+
+# The published package (docs/publishing.md): wheel and sdist of slipway-components in dist/,
+# built by the standard PEP 517 frontend in an isolated environment with the pinned backend.
+dist: venv
+	@rm -rf dist
+	@$(PY) -m build --outdir dist . >/dev/null
+	@ls dist
 
 toolchain:
 	@bash toolchain/install.sh >/dev/null
+
+# The Pulumi YAML language host, for examples/yaml-service and its test (cached like the rest).
+yaml-host:
+	@bash toolchain/install-yaml.sh >/dev/null
 
 # The main job: the dev stack with the real engine, manifests rendered into out/dev.
 up: venv
@@ -28,11 +39,11 @@ up: venv
 # Tests run on every core (pytest-xdist); a test file stays on one worker so its fixtures are
 # built once. PYTEST_WORKERS=0 runs them in one process.
 PYTEST_WORKERS ?= auto
-test: venv toolchain checkov actionlint
+test: venv toolchain yaml-host checkov actionlint
 	@source toolchain/env.sh && $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # Policy pack and integration tests only (real engine).
-integration: venv toolchain checkov
+integration: venv toolchain yaml-host checkov
 	@source toolchain/env.sh && $(PY) -m pytest tests/policy tests/integration
 
 # Unit tests only: no engine needed, seconds.
@@ -56,7 +67,7 @@ bench: venv
 	@$(PY) bench/program_overhead.py
 
 clean:
-	rm -rf out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf out dist .pytest_cache .mypy_cache .ruff_cache
 
 # checkov scans rendered manifests in the integration tests; it pins its own dependency tree,
 # so it lives in its own virtualenv.

@@ -4,6 +4,7 @@ The published library: components with typed arguments and documented defaults. 
 reads Pulumi config; the program (or your own) builds the arguments and passes them in.
 """
 
+from ._version import __version__ as __version__
 from .catalog_deployment import deploy_catalog
 from .environment import Environment, PeerSelector, SecretStoreRef
 from .microservice import Microservice, MicroserviceArgs

@@ -18,6 +18,8 @@ TYPE_TOKEN = "slipway:index:ServiceNamespace"
 
 @dataclass(frozen=True)
 class ServiceNamespaceArgs:
+    """What a ServiceNamespace needs; only `name` and `environment` are required."""
+
     name: str
     """Namespace name, e.g. slipway-dev or pr-42."""
     environment: str
@@ -29,6 +31,9 @@ class ServiceNamespaceArgs:
 
 
 class ServiceNamespace(pulumi.ComponentResource):
+    """The namespace an environment's services share: Pod Security Admission enforcing
+    `pod_security`, and a default-deny NetworkPolicy."""
+
     name: pulumi.Output[str]
 
     def __init__(self, name: str, args: ServiceNamespaceArgs,

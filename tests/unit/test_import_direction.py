@@ -14,7 +14,9 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "components" / "slipway"
 # Higher layers may import lower ones; anything not named here is a component (layer 0).
-LAYERS = {"slipway.stack": 1, "slipway.tooling": 2, "slipway.cli": 3}
+# slipway._command is the `slipway` console script: the CLI's entry point, outside the cli
+# package only so that it can explain a missing `platform` extra (docs/publishing.md).
+LAYERS = {"slipway.stack": 1, "slipway.tooling": 2, "slipway.cli": 3, "slipway._command": 3}
 LAYER_NAMES = {0: "components", 1: "slipway.stack", 2: "slipway.tooling", 3: "slipway.cli"}
 
 

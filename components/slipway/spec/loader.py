@@ -257,6 +257,8 @@ def load_service(path: Path) -> LoadedService:
 
 
 def load_file(path: Path, environment: str | None = None) -> ServiceSpec:
+    """One service file, validated, with `environment`'s override (dev, prod or pr-N) merged.
+    The file must be named after the service; raises SpecError naming the file and field."""
     key = override_key(environment) if environment is not None else None
     return load_service(path).spec_for(key)
 

@@ -1,0 +1,28 @@
+"""Entry point of the `slipway` command.
+
+The command ships in the same distribution as the components, but its dependencies (typer,
+rich, pulumi-aws) come with the `platform` extra only, so a service team that installed the
+core gets a clear instruction instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ._version import __version__
+
+PLATFORM_MODULES = frozenset({"typer", "rich", "pulumi_aws"})
+
+
+def main() -> None:
+    try:
+        from .cli import app  # noqa: PLC0415  (imported late: it needs the platform extra)
+    except ModuleNotFoundError as missing:
+        if missing.name not in PLATFORM_MODULES:
+            raise
+        sys.exit(
+            f"slipway: the command needs the platform extra (module {missing.name!r} is not "
+            "installed); install it with: "
+            f"pip install 'slipway-components[platform]=={__version__}'"
+        )
+    app()
