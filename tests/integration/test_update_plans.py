@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from engine_project import ROOT, Project, render_prod_without_aws
-from slipway.cli import app, stack_commands
+from slipway.cli import app, planned, stack_commands
 from slipway.cli.planned import PLAN_DRIFT
 from slipway.tooling import plans, previews
 
@@ -71,7 +71,7 @@ def test_up_refuses_a_service_changed_between_the_check_and_the_apply(
         sneaked.append(set_digest(prod, "orders", "f"))  # lands after the check
         return plan
 
-    real_preview = stack_commands.checked_preview
+    real_preview = planned.checked_preview
     monkeypatch.setattr(stack_commands, "checked_preview", preview_then_change)
     before = prod.resources("prod")
     payments_manifest = rendered_deployment(prod, "payments")

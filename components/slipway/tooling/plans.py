@@ -36,9 +36,9 @@ PLAN_FILE = "checked-plan.json"
 RECHECK_FILE = "recheck-plan.json"
 # How the engine marks an encrypted value in plan and state files.
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"
-# Parts of a resource plan that say what the update will do; `seed` (random per preview) and
-# `state` (outputs the engine expects) are left out: they differ between identical previews.
-_COMPARED = ("goal", "steps")
+# A resource plan's `goal` (what the resource becomes) and `steps` say what the update will do;
+# `seed` (random per preview) and `state` (outputs the engine expects) differ between identical
+# previews and are left out.
 # The engine's words when a resource would do something other than its plan.
 VIOLATION = "violates plan"
 
@@ -74,11 +74,26 @@ def _without_secret_values(value: Any) -> Any:
     return value
 
 
+def _in_stable_order(goal: Any) -> Any:
+    """The engine lists dependencies in the order the program's threads registered them,
+    which varies between identical runs; what matters is the set."""
+    if not isinstance(goal, dict):
+        return goal
+    ordered = dict(goal)
+    if isinstance(goal.get("dependencies"), list):
+        ordered["dependencies"] = sorted(goal["dependencies"])
+    if isinstance(goal.get("propertyDependencies"), dict):
+        ordered["propertyDependencies"] = {key: sorted(urns) for key, urns
+                                           in goal["propertyDependencies"].items()}
+    return ordered
+
+
 def planned_resources(plan_file: Path) -> dict[str, Any]:
     """{urn: what the plan will make of it} from a plan file, secrets masked."""
     document = json.loads(plan_file.read_text(encoding="utf-8"))
     resources = document.get("resourcePlans") or {}
-    return {urn: _without_secret_values({part: entry.get(part) for part in _COMPARED})
+    return {urn: _without_secret_values({"goal": _in_stable_order(entry.get("goal")),
+                                         "steps": entry.get("steps")})
             for urn, entry in resources.items()}
 
 
