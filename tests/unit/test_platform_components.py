@@ -8,7 +8,7 @@ import pulumi
 import pytest
 from stack_fixtures import settings_from
 
-from aws_mocks import AwsMocks, policy_document
+from aws_mocks import ACCOUNT, AwsMocks, policy_document
 from microservice_fixtures import SERVICE_ACCOUNT, render, spec
 from mocking import Registry, run_under_mocks
 from slipway import Environment, Microservice, MicroserviceArgs, SpecError
@@ -284,3 +284,16 @@ def test_aws_settings_refuse(aws: dict[str, Any], message: str) -> None:
     with pytest.raises(SpecError) as caught:
         parse_aws(**aws)
     assert f"Pulumi.prod.yaml: {message}" in str(caught.value), str(caught.value)
+
+
+def test_flow_log_role_trusts_only_this_account_s_flow_logs_in_its_region() -> None:
+    registry = build(lambda: Network("n", NetworkArgs(region="eu-west-1", zones=ZONES,
+                                                     cluster_name="c1")))
+    role = registry.one("aws:iam/role:Role")
+    trust = policy_document(role.inputs["assumeRolePolicy"])
+    [statement] = trust["Statement"]
+    assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:eu-west-1:{ACCOUNT}:vpc-flow-log/*"},
+    }
