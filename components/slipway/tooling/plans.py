@@ -35,7 +35,7 @@ from .previews import PolicyPack
 PLAN_FILE = "checked-plan.json"
 RECHECK_FILE = "recheck-plan.json"
 # How the engine marks an encrypted value in plan and state files.
-_SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
 # A resource plan's `goal` (what the resource becomes) and `steps` say what the update will do;
 # `seed` (random per preview) and `state` (outputs the engine expects) differ between identical
 # previews and are left out.
@@ -66,7 +66,7 @@ def plan_directory() -> Iterator[Path]:
 
 def _without_secret_values(value: Any) -> Any:
     if isinstance(value, dict):
-        if _SECRET_SIG in value:
+        if SECRET_SIG in value:
             return "[secret]"
         return {key: _without_secret_values(item) for key, item in value.items()}
     if isinstance(value, list):
