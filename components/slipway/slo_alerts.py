@@ -13,32 +13,13 @@ creates the resource. Metrics follow the shared contract:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 
+# Declared with the spec, which refuses alerts that could never fire; re-exported here.
+from .spec.burn_rates import BURN_RATE_WINDOWS, BurnRateWindow, threshold
 from .spec.slo import Slo
 
-Severity = Literal["page", "ticket"]
 Objective = Literal["availability", "latency"]
-
-
-@dataclass(frozen=True)
-class BurnRateWindow:
-    """One alert: burn faster than `factor` over both windows."""
-
-    severity: Severity
-    factor: float
-    long_window: str
-    short_window: str
-
-
-# The workbook's recommendation for a 30-day SLO (table "Recommended parameters").
-BURN_RATE_WINDOWS: tuple[BurnRateWindow, ...] = (
-    BurnRateWindow("page", 14.4, "1h", "5m"),
-    BurnRateWindow("page", 6.0, "6h", "30m"),
-    BurnRateWindow("ticket", 3.0, "1d", "2h"),
-    BurnRateWindow("ticket", 1.0, "3d", "6h"),
-)
 
 RECORD_PREFIX = "slipway_slo"
 
@@ -53,11 +34,6 @@ def windows() -> list[str]:
 def number(value: float) -> str:
     """A float as PromQL (and Go's %g) writes it: 0.0144, 0.5, 1, 14.4; never 0.0144000001."""
     return format(round(value, 10), ".10g")
-
-
-def threshold(factor: float, budget: float) -> float:
-    """The ratio of bad requests at which the budget burns `factor` times too fast."""
-    return round(factor * budget, 10)
 
 
 def le_label(threshold_ms: int) -> str:

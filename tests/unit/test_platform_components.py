@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
 from stack_fixtures import settings_from
 
-from aws_mocks import AwsMocks, policy_document
-from microservice_fixtures import SERVICE_ACCOUNT, render, spec
+from aws_mocks import ACCOUNT, AwsMocks, policy_document
+from microservice_fixtures import IMAGE, SERVICE_ACCOUNT, render, spec
 from mocking import Registry, run_under_mocks
 from slipway import Environment, Microservice, MicroserviceArgs, SpecError
 from slipway.platform import (
@@ -25,6 +26,8 @@ from slipway.platform import (
     ServiceRoleArgs,
     ServiceRolePlan,
 )
+from slipway.platform.service_roles import plan_service_roles
+from slipway.spec import load_catalog
 from slipway.spec.catalog import Catalog
 from slipway.stack import StackSettings
 from slipway.stack.defaults import default_of
@@ -284,3 +287,45 @@ def test_aws_settings_refuse(aws: dict[str, Any], message: str) -> None:
     with pytest.raises(SpecError) as caught:
         parse_aws(**aws)
     assert f"Pulumi.prod.yaml: {message}" in str(caught.value), str(caught.value)
+
+
+def test_flow_log_role_trusts_only_this_account_s_flow_logs_in_its_region() -> None:
+    registry = build(lambda: Network("n", NetworkArgs(region="eu-west-1", zones=ZONES,
+                                                     cluster_name="c1")))
+    role = registry.one("aws:iam/role:Role")
+    trust = policy_document(role.inputs["assumeRolePolicy"])
+    [statement] = trust["Statement"]
+    assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:eu-west-1:{ACCOUNT}:vpc-flow-log/*"},
+    }
+
+
+def test_aws_permissions_overridden_for_prod_shape_prod_s_role_only(tmp_path: Path) -> None:
+    services = tmp_path / "services"
+    services.mkdir()
+    (services / "api.yaml").write_text(
+        "name: api\n"
+        f"image: {IMAGE}\n"
+        "version: 1.0.0\n"
+        "aws:\n"
+        "  permissions:\n"
+        "    - {actions: [s3:GetObject], resources: ['arn:aws:s3:::dev-invoices/*']}\n"
+        "environments:\n"
+        "  prod:\n"
+        "    aws:\n"
+        "      permissions:\n"
+        "        - {actions: [s3:GetObject, s3:PutObject],\n"
+        "           resources: ['arn:aws:s3:::prod-invoices/*']}\n")
+    dev, prod = load_catalog(services, "dev"), load_catalog(services, "prod")
+    assert plan_service_roles(dev, "apps")["api"].statements == (
+        (("s3:GetObject",), ("arn:aws:s3:::dev-invoices/*",)),)
+    plan = plan_service_roles(prod, "apps")["api"]
+    registry = build(lambda: ServiceRole("r", ServiceRoleArgs(
+        plan=plan, oidc_provider_arn="arn:aws:iam::123456789012:oidc-provider/o.example/id/1",
+        oidc_issuer="https://o.example/id/1")))
+    policy = policy_document(registry.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    assert policy["Statement"] == [{"Effect": "Allow",
+                                    "Action": ["s3:GetObject", "s3:PutObject"],
+                                    "Resource": ["arn:aws:s3:::prod-invoices/*"]}]

@@ -15,6 +15,7 @@ from slipway.platform import iam_policies
 from slipway.platform.service_roles import ServiceRolePlan, plan_service_roles
 from slipway.platform.subnets import check_subnets, plan_subnets, subnet_tags
 from slipway.stack import capacity
+from slipway.stack.aws_settings import NodeGroupSettings
 from slipway.stack.capacity import NodePool, allocatable, capacity_report, check_capacity
 from slipway.stack.checks import check_platform, check_public_subnets, check_role_trust
 
@@ -255,3 +256,41 @@ def test_irsa_trust_conditions_are_exact() -> None:
                                        "oidc.example/id/X:aud": "sts.amazonaws.com"}},
     }]
     assert iam_policies.trusted_subjects(trust) == ["system:serviceaccount:ns:sa"]
+
+
+# -- capacity with spot node groups: counted at what can be relied on ------------------------
+
+
+def test_spot_groups_count_for_the_peak_of_max_replicas_plus_surge() -> None:
+    pools = [NodePool("base", "m6i.xlarge", 1), NodePool("spot", "m6i.xlarge", 2, spot=True)]
+    report = capacity_report(small_catalog(), PROD, pools)
+    assert report.cpu_available == Decimal("11.16")  # spot included for the peak
+    assert report.problems() == []
+    assert "spot (m6i.xlarge, spot)" in report.table()
+
+
+def test_the_floor_must_fit_on_groups_that_are_not_spot() -> None:
+    # Floor: api 2 x 500m/1Gi + worker 1 x 250m/512Mi = 1.25 cores, 2.5 GiB, 3 pods.
+    only_spot = [NodePool("spot", "m6i.xlarge", 3, spot=True)]
+    problems = capacity_report(small_catalog(), PROD, only_spot).problems()
+    assert problems == [
+        "cores: the catalog at scaling.min needs 1.250 cores, the node groups that are not spot "
+        "give 0.000 (spot groups spot count as 0 for the floor: they can be reclaimed all at "
+        "once)",
+        "GiB: the catalog at scaling.min needs 2.50 GiB, the node groups that are not spot give "
+        "0.00 (spot groups spot count as 0 for the floor: they can be reclaimed all at once)",
+        "pods: the catalog at scaling.min needs 3 pods, the node groups that are not spot give "
+        "0 (spot groups spot count as 0 for the floor: they can be reclaimed all at once)",
+    ]
+    on_demand = [NodePool("spot", "m6i.xlarge", 3)]
+    assert capacity_report(small_catalog(), PROD, on_demand).problems() == []
+
+
+def test_node_pools_read_spot_from_capacity_type() -> None:
+    groups = [NodeGroupSettings.model_validate(
+        {"name": name, "instanceType": "m6i.large", "minSize": 1, "maxSize": 3, "desiredSize": 1,
+         **extra})
+        for name, extra in (("a", {}), ("b", {"capacityType": "ON_DEMAND"}),
+                            ("c", {"capacityType": "SPOT"}))]
+    assert [(p.name, p.spot) for p in capacity.node_pools(groups)] == [
+        ("a", False), ("b", False), ("c", True)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import runpy
 from collections import Counter
 from pathlib import Path
@@ -502,8 +503,9 @@ def test_the_capacity_table_is_logged_on_every_run(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(pulumi.log, "info", lambda message, *a, **k: logged.append(message))
     run_prod()
     table = next(m for m in logged if m.startswith("capacity at max replicas plus rollout"))
-    assert "fulfillment-worker            50     0.500" in table
-    assert "general (m6i.2xlarge)          6     7.710" in table
+    assert re.search(r"^fulfillment-worker +50 +0\.500", table, re.MULTILINE)
+    assert re.search(r"^general \(m6i\.2xlarge\) +6 +7\.710", table, re.MULTILINE)
+    assert re.search(r"^burst \(m6a\.2xlarge, spot\) ", table, re.MULTILINE)
 
 
 def test_refuses_kubernetes_target_alongside_aws() -> None:

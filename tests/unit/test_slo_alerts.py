@@ -7,6 +7,7 @@ import re
 import pytest
 
 from slipway import slo_alerts
+from slipway.spec import burn_rates
 from slipway.spec.slo import Slo
 
 NS, SVC = "slipway-prod", "orders"
@@ -18,7 +19,7 @@ def alerts(slo: Slo) -> list[dict[str, object]]:
 
 def test_windows_are_the_workbook_s_four_pairs() -> None:
     pairs = [(w.severity, w.factor, w.long_window, w.short_window)
-             for w in slo_alerts.BURN_RATE_WINDOWS]
+             for w in burn_rates.BURN_RATE_WINDOWS]
     assert pairs == [("page", 14.4, "1h", "5m"), ("page", 6.0, "6h", "30m"),
                      ("ticket", 3.0, "1d", "2h"), ("ticket", 1.0, "3d", "6h")]
 
@@ -41,7 +42,7 @@ def test_recording_windows_are_sorted_by_length() -> None:
 ])
 def test_thresholds_are_factor_times_budget_without_float_noise(
         factor: float, budget: float, expected: str) -> None:
-    assert slo_alerts.number(slo_alerts.threshold(factor, budget)) == expected
+    assert slo_alerts.number(burn_rates.threshold(factor, budget)) == expected
 
 
 def test_default_availability_alerts_use_the_hand_computed_thresholds() -> None:

@@ -50,7 +50,7 @@ def from_yaml(text: str, environment: str | None = None) -> ServiceSpec:
 BASE_YAML = f"name: api\nimage: {IMAGE}\nversion: 1.0.0\n"
 OVERRIDE_FIELDS = (
     "image, signature, version, port, resources, probes, scaling, disruption, release, slo, "
-    "exposure, mesh, config, flags, egress, terminationGracePeriodSeconds"
+    "exposure, mesh, config, flags, egress, aws, terminationGracePeriodSeconds"
 )
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import typer
 
 from ..spec import SpecError, load_catalog
-from ..stack import NodePool, capacity_report, stack_file_settings
-from ..stack.capacity import cores, gib
+from ..stack import capacity_report, stack_file_settings
+from ..stack.capacity import cores, gib, node_pools
 from .common import JsonOption, ProjectOption, StackOption, console
 
 
@@ -27,7 +27,7 @@ def capacity(stack: StackOption = "prod", json_output: JsonOption = False,
             raise SpecError([f"Pulumi.{stack}.yaml: slipway:aws: not set, so the stack has no node "
                              "groups to check"])
         catalog = load_catalog(project_dir / settings.catalog, settings.environment)
-        pools = [NodePool(g.name, g.instance_type, g.max_size) for g in settings.aws.node_groups]
+        pools = node_pools(settings.aws.node_groups)
         report = capacity_report(catalog, settings.to_environment(), pools)
     except (SpecError, ValueError) as err:
         problems = err.problems if isinstance(err, SpecError) else [str(err)]

@@ -8,7 +8,8 @@
 
 Exit codes: 0 done, 1 the engine refused (program error or mandatory policy), 2 bad usage,
 3 the prod guard blocked a disruptive change (approve with --approve-disruption or
-SLIPWAY_APPROVE_DISRUPTION=true after review).
+SLIPWAY_APPROVE_DISRUPTION=true after review), 4 (--up) the update would no longer do what the
+preview checked, so nothing was applied.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from typing import Annotated, Any
 
 import typer
 
-from ..tooling import guard, previews, summary
+from ..tooling import guard, plans, previews, summary
 from ..tooling.durations import parse_duration
 from ..tooling.plan import Plan
-from .common import JsonOption, ProjectOption, console, engine, stack_environment, stream
+from .common import JsonOption, ProjectOption, console, stack_environment, stream
+from .planned import apply_checked
 
 GUARD_BLOCKED = 3
 
@@ -139,34 +141,37 @@ def preview(
             raise fail(str(err)) from None
     environment = stack_environment(project_dir, name)
     policy = resolve_policy(project_dir, environment, policy_pack, policy_config, no_policy)
-    plan = previews.plan(name, project_dir, policy, stream(json_output))
-    verdict = check_guard(plan, environment, approve_disruption)
-    title = (f"Preview of pull request #{pr} (`{name}`, from `{base}`)" if pr is not None
-             else None)
-    if markdown is not None:
-        markdown.write_text(summary.render(plan, title=title, verdict=verdict))
-    document: dict[str, Any] = {
-        "stack": name, "environment": environment, "changes": changes_of(plan),
-        "plan": plan.to_json(), "markdown": str(markdown) if markdown else None,
-        "guard": {"blocked": verdict.blocked, "approved": verdict.approved,
-                  "disruptions": [d.describe() for d in verdict.disruptions]},
-    }
-    violations = len(plan.violations)
-    human = (f"{name}: preview {', '.join(f'{n} {op}' for op, n in changes_of(plan).items())}"
-             f"; {violations} policy violation{'s' if violations != 1 else ''}"
-             + (f"; summary in {markdown}" if markdown else ""))
-    if plan.failed:
-        _emit(json_output, document, f"[red]{human}: the preview failed[/red]")
-        raise typer.Exit(code=1)
-    if verdict.blocked:
-        _emit(json_output, document, f"[red]{human}: blocked by the prod guard[/red]")
-        raise typer.Exit(code=GUARD_BLOCKED)
-    if up:
-        run = engine(previews.deploy, json_output, name=name, project_dir=project_dir,
-                     policy=policy)
-        document["up"] = {"changes": run.changes, "renderDir": run.outputs.get("renderDir")}
-        human += f"; up: {run.summary().split(': ', 1)[1]}"
-    _emit(json_output, document, f"[green]{human}[/green]")
+    # With --up, the update applies exactly the plan this preview checked (cli/planned.py).
+    with plans.plan_directory() as directory:
+        plan_file = directory / plans.PLAN_FILE if up else None
+        plan = previews.plan(name, project_dir, policy, stream(json_output),
+                             plan_file=plan_file)
+        verdict = check_guard(plan, environment, approve_disruption)
+        title = (f"Preview of pull request #{pr} (`{name}`, from `{base}`)" if pr is not None
+                 else None)
+        if markdown is not None:
+            markdown.write_text(summary.render(plan, title=title, verdict=verdict))
+        document: dict[str, Any] = {
+            "stack": name, "environment": environment, "changes": changes_of(plan),
+            "plan": plan.to_json(), "markdown": str(markdown) if markdown else None,
+            "guard": {"blocked": verdict.blocked, "approved": verdict.approved,
+                      "disruptions": [d.describe() for d in verdict.disruptions]},
+        }
+        violations = len(plan.violations)
+        human = (f"{name}: preview {', '.join(f'{n} {op}' for op, n in changes_of(plan).items())}"
+                 f"; {violations} policy violation{'s' if violations != 1 else ''}"
+                 + (f"; summary in {markdown}" if markdown else ""))
+        if plan.failed:
+            _emit(json_output, document, f"[red]{human}: the preview failed[/red]")
+            raise typer.Exit(code=1)
+        if verdict.blocked:
+            _emit(json_output, document, f"[red]{human}: blocked by the prod guard[/red]")
+            raise typer.Exit(code=GUARD_BLOCKED)
+        if plan_file is not None:
+            run = apply_checked(name, project_dir, policy, plan_file, json_output)
+            document["up"] = {"changes": run.changes, "renderDir": run.outputs.get("renderDir")}
+            human += f"; up: {run.summary().split(': ', 1)[1]}"
+        _emit(json_output, document, f"[green]{human}[/green]")
 
 
 @app.command()

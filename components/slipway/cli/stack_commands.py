@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..tooling import guard, previews, stacks
+from ..tooling import guard, plans, previews, stacks
 from .common import (
     JsonOption,
     ProjectOption,
@@ -17,8 +17,8 @@ from .common import (
     engine,
     report,
     stack_environment,
-    stream,
 )
+from .planned import apply_checked, checked_preview
 from .previews import (
     GUARD_BLOCKED,
     ApproveOption,
@@ -37,24 +37,30 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
     """Deploy (or render) a stack with the real engine, then print a one-line summary.
 
     prod: the policy pack is mandatory and a plan that replaces or deletes a Deployment, PDB,
-    NetworkPolicy or Namespace is refused (exit 3) unless approved.
+    NetworkPolicy or Namespace is refused (exit 3) unless approved; the update applies exactly
+    the checked plan, or nothing (exit 4).
     """
     environment = stack_environment(project_dir, stack)
     policy = None
     if environment in guard.GUARDED_ENVIRONMENTS or policy_pack or policy_config:
         policy = resolve_policy(project_dir, environment, policy_pack, policy_config, no_policy)
     if environment in guard.GUARDED_ENVIRONMENTS:
-        plan = previews.plan(stack, project_dir, policy, stream(json_output))
-        if plan.failed:
-            for line in [*plan.errors, *(f"[{v.level}] {v.rule}: {v.resource}"
-                                         for v in plan.violations)]:
-                sys.stderr.write(f"{line}\n")
-            console.print("[red]slipway: the prod preview failed; nothing was applied[/red]")
-            raise typer.Exit(code=1)
-        if check_guard(plan, environment, approve_disruption).blocked:
-            raise typer.Exit(code=GUARD_BLOCKED)
-    run = engine(previews.deploy, json_output, name=stack, project_dir=project_dir,
-                 policy=policy)
+        # Only the checked plan is applied (cli/planned.py); it lives in a temporary directory.
+        with plans.plan_directory() as directory:
+            plan_file = directory / plans.PLAN_FILE
+            plan = checked_preview(stack, project_dir, policy, plan_file, json_output)
+            if plan.failed:
+                for line in [*plan.errors, *(f"[{v.level}] {v.rule}: {v.resource}"
+                                             for v in plan.violations)]:
+                    sys.stderr.write(f"{line}\n")
+                console.print("[red]slipway: the prod preview failed; nothing was applied[/red]")
+                raise typer.Exit(code=1)
+            if check_guard(plan, environment, approve_disruption).blocked:
+                raise typer.Exit(code=GUARD_BLOCKED)
+            run = apply_checked(stack, project_dir, policy, plan_file, json_output)
+    else:
+        run = engine(previews.deploy, json_output, name=stack, project_dir=project_dir,
+                     policy=policy)
     render_dir = run.outputs.get("renderDir")
     files = stacks.rendered_files(project_dir / render_dir) if render_dir else []
     services = sorted(run.outputs.get("services", {}))

@@ -37,6 +37,18 @@ def service_trust(service: str) -> dict[str, Any]:
     }
 
 
+def flow_log_trust(partition: str, region: str, account: str) -> dict[str, Any]:
+    """Trust policy for the flow-log delivery role: the VPC flow log service may assume it only
+    on behalf of flow logs of this account in this region (`aws:SourceAccount`,
+    `aws:SourceArn`), so no other account's flow logs can use it (confused deputy)."""
+    policy = service_trust("vpc-flow-logs.amazonaws.com")
+    policy["Statement"][0]["Condition"] = {
+        "StringEquals": {"aws:SourceAccount": account},
+        "ArnLike": {"aws:SourceArn": f"arn:{partition}:ec2:{region}:{account}:vpc-flow-log/*"},
+    }
+    return policy
+
+
 def service_account_subject(namespace: str, service_account: str) -> str:
     return f"system:serviceaccount:{namespace}:{service_account}"
 

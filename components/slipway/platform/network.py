@@ -189,9 +189,15 @@ class Network(pulumi.ComponentResource):
             retention_in_days=args.flow_log_retention_days,
             tags=self._tags(f"{name}-flow-logs"), opts=self._opts(),
         )
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        identity = aws.get_caller_identity_output(opts=invoke)
+        partition = aws.get_partition_output(opts=invoke)
+        trust = pulumi.Output.all(partition.partition, identity.account_id).apply(
+            lambda values: json.dumps(iam_policies.flow_log_trust(values[0], args.region,
+                                                                  values[1])))
         role = aws.iam.Role(
             f"{name}-flow-logs",
-            assume_role_policy=json.dumps(iam_policies.service_trust("vpc-flow-logs.amazonaws.com")),
+            assume_role_policy=trust,
             tags=self._tags(f"{name}-flow-logs"), opts=self._opts(),
         )
         aws.iam.RolePolicy(

@@ -24,6 +24,8 @@ class Overrides(SpecModel):
     config: dict[str, ConfigValue] | None = None
     flags: dict[str, FlagValue] | None = None
     egress: list[dict[str, object]] | None = None
+    aws: dict[str, object] | None = None
+    """e.g. prod's own `permissions` (the list replaces the base's), validated like the base."""
     termination_grace_period_seconds: int | None = None
 
 

@@ -245,7 +245,22 @@ class ServiceSpec(SpecModel):
                     f"{MAX_LABEL}); shorten the version's pre-release or build part, or the "
                     "service name",
                 )
+        self._check_latency_threshold_is_a_bucket()
         return self
+
+    def _check_latency_threshold_is_a_bucket(self) -> None:
+        # The latency SLO reads the bucket `le` = threshold: between bounds there is no series,
+        # the ratio has no data and its alerts can never fire.
+        threshold = self.slo.latency.threshold_ms
+        if not self.metrics.has_bound_ms(threshold):
+            bounds = ", ".join(f"{round(b * 1000, 3):g}" for b in self.metrics.buckets)
+            raise error_at(
+                "slo.latency.thresholdMs",
+                f"must be one of the histogram bucket bounds in metrics.buckets (in ms: "
+                f"{bounds}; got {threshold}); between bounds no series exists, so the latency "
+                f"SLO could never be measured nor alert. Pick a listed bound, or add "
+                f"{threshold / 1000:g} to metrics.buckets (and to the service's histogram)",
+            )
 
     def _check_disruption_leaves_room(self) -> None:
         # A PDB that can never be satisfied with the minimum replicas blocks every drain.

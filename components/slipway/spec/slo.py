@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from .validation import SpecModel
+from .burn_rates import BurnRateWindow, unreachable
+from .validation import SpecModel, error_at
 
 
 class LatencyObjective(SpecModel):
@@ -41,3 +42,25 @@ class Slo(SpecModel):
     def latency_budget(self) -> float:
         """Fraction of requests allowed to be slower than the latency threshold."""
         return round(1 - self.latency.percent / 100, 10)
+
+    @model_validator(mode="after")
+    def _alerts_can_fire(self) -> Slo:
+        for field, budget, what in (
+            ("availability", self.error_budget, "requests that fail"),
+            ("latency.percent", self.latency_budget, "requests slower than thresholdMs"),
+        ):
+            never = unreachable(budget)
+            if never:
+                raise error_at(field, _never_fires(never, budget, what))
+        return self
+
+
+def _never_fires(windows: list[BurnRateWindow], budget: float, what: str) -> str:
+    names = ", ".join(f"{w.factor:g}x ({w.severity}, {w.long_window}/{w.short_window})"
+                      for w in windows)
+    highest = max(w.factor for w in windows)
+    floor = round(100 - 100 / highest, 4)
+    return (f"leaves a budget of {budget:g}, so the burn-rate alert(s) {names} could never "
+            f"fire: each fires above factor x budget of {what} "
+            f"({highest:g} x {budget:g} = {round(highest * budget, 6):g}), and a share of "
+            f"requests is at most 1; set it above {floor:g} (a budget below 1/{highest:g})")

@@ -16,6 +16,13 @@ the EKS-optimised AMI's kubelet reserves:
   network interfaces), plus the 100Mi hard eviction threshold;
 and the DaemonSet allowance (aws-node, kube-proxy, agents) is `daemonset_cpu` and
 `daemonset_memory` per node (default 200m and 256Mi).
+
+Spot node groups count at what can be relied on. AWS may reclaim spot instances with two
+minutes' notice, and a reclaim can take every node of an instance type at once, so:
+- the peak (max replicas plus release surge) may use every node group, spot included, at
+  `maxSize`: a reclaim during a peak slows a rollout or an autoscale, it takes nothing down;
+- the floor (every service at `scaling.min`, what its PodDisruptionBudget protects) must fit on
+  the node groups that are not spot: spot counts as zero for it.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from ..spec import quantity
 from ..spec.catalog import Catalog
 from ..spec.errors import SpecError
 from ..spec.service import ServiceSpec
+from .aws_settings import NodeGroupSettings
 
 MI = 2**20
 GI = 2**30
@@ -71,6 +79,19 @@ class NodePool:
     name: str
     instance_type: str
     max_size: int
+    spot: bool = False
+    """A SPOT node group: counted for the peak, not for the floor (see the module docstring)."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.instance_type}{', spot' if self.spot else ''})"
+
+
+def node_pools(groups: Sequence[NodeGroupSettings]) -> list[NodePool]:
+    """The node groups of `slipway:aws` as capacity sees them (unset capacityType: on-demand,
+    NodeGroupSpec's default)."""
+    return [NodePool(g.name, g.instance_type, g.max_size, spot=g.capacity_type == "SPOT")
+            for g in groups]
 
 
 def kube_reserved_cpu(vcpu: int) -> Decimal:
@@ -141,8 +162,11 @@ def release_pods(spec: ServiceSpec, environment: Environment) -> int:
 class Demand:
     service: str
     pods: int
+    """Pods at the peak: scaling.max plus what a release adds."""
     cpu_each: Decimal
     memory_each: Decimal
+    floor: int = 0
+    """Pods that must keep running: scaling.min."""
 
     @property
     def cpu(self) -> Decimal:
@@ -182,6 +206,29 @@ class CapacityReport:
     def pods_available(self) -> int:
         return sum(a.pods * p.max_size for p, a in self.pools)
 
+    def _reliable(self) -> list[tuple[NodePool, Allocatable]]:
+        return [(p, a) for p, a in self.pools if not p.spot]
+
+    def floor_problems(self) -> list[str]:
+        """The floor (scaling.min of every service) on the node groups that are not spot."""
+        reliable = self._reliable()
+        if len(reliable) == len(self.pools):
+            return []  # no spot: the peak check already covers the floor
+        needs = {
+            "cores": (sum((d.floor * d.cpu_each for d in self.demands), Decimal(0)),
+                      sum((a.cpu * p.max_size for p, a in reliable), Decimal(0)), cores),
+            "GiB": (sum((d.floor * d.memory_each for d in self.demands), Decimal(0)),
+                    sum((a.memory * p.max_size for p, a in reliable), Decimal(0)), gib),
+            "pods": (Decimal(sum(d.floor for d in self.demands)),
+                     Decimal(sum(a.pods * p.max_size for p, a in reliable)),
+                     lambda v: str(int(v))),
+        }
+        spot = ", ".join(p.name for p, _ in self.pools if p.spot)
+        return [f"{unit}: the catalog at scaling.min needs {shown(needed)} {unit}, the node "
+                f"groups that are not spot give {shown(given)} (spot groups {spot} count as 0 "
+                "for the floor: they can be reclaimed all at once)"
+                for unit, (needed, given, shown) in needs.items() if needed > given]
+
     def problems(self) -> list[str]:
         found = []
         if self.cpu_needed > self.cpu_available:
@@ -202,7 +249,7 @@ class CapacityReport:
                     f"{demand.service}: one pod requests {cores(demand.cpu_each)} cores and "
                     f"{gib(demand.memory_each)} GiB, more than any node can give "
                     f"({cores(largest_cpu)} cores, {gib(largest_memory)} GiB)")
-        return found
+        return found + self.floor_problems()
 
     def table(self) -> str:
         """Plain-text table: demand per service, then supply per node group."""
@@ -213,7 +260,7 @@ class CapacityReport:
                      gib(self.memory_needed)))
         rows.append(("", "", "", "", "", ""))
         rows.append(("node group", "max nodes", "cpu/node", "mem/node GiB", "cpu", "mem GiB"))
-        rows += [(f"{p.name} ({p.instance_type})", str(p.max_size), cores(a.cpu), gib(a.memory),
+        rows += [(p.label, str(p.max_size), cores(a.cpu), gib(a.memory),
                   cores(a.cpu * p.max_size), gib(a.memory * p.max_size)) for p, a in self.pools]
         rows.append(("total", "", "", "", cores(self.cpu_available),
                      gib(self.memory_available)))
@@ -237,7 +284,8 @@ def capacity_report(catalog: Catalog, environment: Environment,
                     pools: Sequence[NodePool]) -> CapacityReport:
     demands = [
         Demand(spec.name, spec.scaling.max + release_pods(spec, environment),
-               quantity.cpu(spec.resources.cpu), quantity.memory(spec.resources.memory))
+               quantity.cpu(spec.resources.cpu), quantity.memory(spec.resources.memory),
+               floor=spec.scaling.min)
         for spec in sorted(catalog, key=lambda s: s.name)
     ]
     return CapacityReport(demands, [(pool, allocatable(pool.instance_type)) for pool in pools])

@@ -18,7 +18,7 @@ from ..platform.service_roles import plan_service_roles
 from ..platform.subnets import plan_subnets
 from ..spec.catalog import Catalog
 from .aws_settings import AwsSettings
-from .capacity import CapacityReport, NodePool
+from .capacity import CapacityReport, node_pools
 from .checks import check_platform
 from .defaults import given
 
@@ -67,7 +67,7 @@ def check(settings: AwsSettings, zones: list[str], catalog: Catalog, environment
         catalog, environment, plan=plan_subnets(settings.effective_vpc_cidr, zones),
         cluster_name=settings.cluster_name,
         roles=plan_service_roles(catalog, environment.namespace),
-        pools=[NodePool(g.name, g.instance_type, g.max_size) for g in settings.node_groups],
+        pools=node_pools(settings.node_groups),
         source=source,
     )
 

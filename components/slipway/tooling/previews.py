@@ -151,8 +151,11 @@ class PolicyPack:
 
 
 def plan(name: str, project_dir: Path, policy: PolicyPack | None,
-         on_output: Callable[[str], None] | None = None) -> Plan:
+         on_output: Callable[[str], None] | None = None, plan_file: Path | None = None) -> Plan:
     """Preview one stack, with the policy pack, and read what it would do from its events.
+
+    With `plan_file`, the engine also saves its update plan there, for `plans.apply` to apply
+    exactly what this preview checked.
 
     An engine refusal (mandatory violation, program error) is part of the plan (`failed`),
     not an exception: the summary must still say why.
@@ -163,6 +166,7 @@ def plan(name: str, project_dir: Path, policy: PolicyPack | None,
     engine_errors: list[str] = []
     try:
         selected.preview(on_output=on_output, on_event=events.append, color="never", diff=True,
+                         plan=str(plan_file) if plan_file is not None else None,
                          policy_packs=[str(policy.path)] if policy else None,
                          policy_pack_configs=[str(policy.config)] if policy else None)
     except auto.errors.CommandError as err:
