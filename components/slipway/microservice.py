@@ -71,6 +71,10 @@ class MicroserviceArgs:
     blue-green slot), as `slipway release` writes it to `slipway:releases`. Its `stable` wins
     over the spec's version and image. Default None: the spec's version runs, no release is
     under way."""
+    rollout_after: Sequence[pulumi.Resource] = ()
+    """Resources every Deployment of this service waits for, besides its own secret and
+    migration: `deploy_catalog` passes what its callees serve with (`Microservice.serving`), so
+    a rollout starts only after the rollouts of the services it calls. Default none."""
 
 
 def _check(args: MicroserviceArgs) -> None:
@@ -156,6 +160,7 @@ class Microservice(pulumi.ComponentResource):
         # The rollout waits for its secret and, when there is one, the migration: no version
         # takes traffic before the schema it needs exists.
         waits_for: list[pulumi.Resource] = [r for r in (secret, migration) if r is not None]
+        waits_for.extend(args.rollout_after)
         deployments = {
             plan.key: self._deployment(namespace, account, config_map, flags_map, secret_name,
                                        waits_for=waits_for, plan=plan)
@@ -167,7 +172,7 @@ class Microservice(pulumi.ComponentResource):
                 self._autoscaler(namespace, deployments[plan.key], plan)
             self._disruption_budget(namespace, deployments[plan.key], plan)
         self._routes(namespace, release_plan, services)
-        self._network_policy(namespace)
+        policy = self._network_policy(namespace)
         # One version label on every object of the service: the released stable version.
         stable_version = release_plan.stable.version
         self.resource_names.update(service_monitoring.create(
@@ -186,6 +191,10 @@ class Microservice(pulumi.ComponentResource):
         self.image = pulumi.Output.from_input(primary.release.image)
         self.version = pulumi.Output.from_input(primary.release.version)
         self.release_status = _release_status(spec, args.release, release_plan)
+        self.serving: list[pulumi.Resource] = [*deployments.values(), *services, policy]
+        """What a caller needs in place before its own rollout: every Deployment of the release
+        (rolled out), the Services that name them and the NetworkPolicy that admits callers.
+        `deploy_catalog` makes the callers' Deployments wait for exactly these."""
         self.register_outputs({
             "deploymentName": self.deployment_name,
             "serviceName": self.service_name,
@@ -501,9 +510,9 @@ class Microservice(pulumi.ComponentResource):
             opts=self._opts(depends_on=services),
         )
 
-    def _network_policy(self, namespace: pulumi.Input[str]) -> None:
+    def _network_policy(self, namespace: pulumi.Input[str]) -> k8s.networking.v1.NetworkPolicy:
         spec, env = self._args.spec, self._args.environment
-        k8s.networking.v1.NetworkPolicy(
+        return k8s.networking.v1.NetworkPolicy(
             f"{self._name}-netpol",
             metadata=self._metadata(namespace, "networkPolicy", spec.name),
             spec=network_policy.policy_spec(spec, env, self._args.callers, self._args.calls),
