@@ -148,6 +148,7 @@ class Microservice(pulumi.ComponentResource):
         self._args = args
         namespace = args.namespace
         self.resource_names: dict[str, str] = {}
+        self._child_names: dict[pulumi.CustomResource, str] = {}
 
         release_plan = strategies.plan(spec, args.release)
         self._plan = release_plan
@@ -182,8 +183,9 @@ class Microservice(pulumi.ComponentResource):
             hosts=[plan.name for plan in release_plan.services], version=stable_version))
 
         primary = release_plan.primary
-        self.deployment_name = deployments[primary.key].metadata.apply(lambda m: m["name"])
-        self.service_name = services[0].metadata.apply(lambda m: m["name"])
+        # Names this component chose: plain values, not Outputs waiting on the registrations.
+        self.deployment_name = pulumi.Output.from_input(primary.name)
+        self.service_name = pulumi.Output.from_input(release_plan.services[0].name)
         self.namespace = pulumi.Output.from_input(namespace)
         self.url = pulumi.Output.concat(
             "http://", spec.name, ".", self.namespace, ".svc.cluster.local"
@@ -229,28 +231,43 @@ class Microservice(pulumi.ComponentResource):
             metadata["annotations"] = dict(annotations)
         return metadata
 
+    def _known_name(self, resource: pulumi.CustomResource | None) -> str | None:
+        """The Kubernetes name this component gave `resource` (its child), as a plain string.
+
+        Reading `resource.metadata["name"]` would be an Output that resolves only once the
+        resource is registered; whoever uses the name lists the resource in `depends_on`
+        instead, which keeps the same ordering without an Output per use."""
+        if resource is None:
+            return None
+        return self._child_names[resource]
+
     def _service_account(self, namespace: pulumi.Input[str]) -> k8s.core.v1.ServiceAccount:
         spec = self._args.spec
         metadata = self._metadata(namespace, "serviceAccount", spec.name)
         if self._args.iam_role_arn is not None:
             metadata["annotations"] = {IRSA_ANNOTATION: self._args.iam_role_arn}
-        return k8s.core.v1.ServiceAccount(
+        account = k8s.core.v1.ServiceAccount(
             f"{self._name}-sa",
             metadata=metadata,
             automount_service_account_token=spec.service_account.automount_token,
             opts=self._opts(),
         )
+        self._child_names[account] = metadata["name"]
+        return account
 
     def _config_map(self, namespace: pulumi.Input[str]) -> k8s.core.v1.ConfigMap | None:
         data = workload.config_data(self._args.spec)
         if not data:
             return None
-        return k8s.core.v1.ConfigMap(
+        name = f"{self._args.spec.name}-config"
+        config_map = k8s.core.v1.ConfigMap(
             f"{self._name}-config",
-            metadata=self._metadata(namespace, "configMap", f"{self._args.spec.name}-config"),
+            metadata=self._metadata(namespace, "configMap", name),
             data=data,
             opts=self._opts(),
         )
+        self._child_names[config_map] = name
+        return config_map
 
     def _flags(self, namespace: pulumi.Input[str]) -> k8s.core.v1.ConfigMap | None:
         spec = self._args.spec
@@ -313,9 +330,7 @@ class Microservice(pulumi.ComponentResource):
         job_name = f"{spec.name}-migrate-{spec.version}".replace(".", "-").replace("+", "-")
         job_name = job_name.lower()[:63 - len(suffix)].rstrip("-") + suffix
         container = {
-            **workload.server_container(
-                spec, config_map.metadata["name"] if config_map else None, secret_name
-            ),
+            **workload.server_container(spec, self._known_name(config_map), secret_name),
             "name": workload.MIGRATION_CONTAINER,
             "image": migration.image,
             "command": migration.command,
@@ -343,12 +358,12 @@ class Microservice(pulumi.ComponentResource):
                 "template": {
                     "metadata": pod_metadata,
                     "spec": workload.pod_spec(
-                        spec, env, account.metadata["name"], [container],
+                        spec, env, self._known_name(account), [container],
                         restart_policy="Never", spread=False,
                     ),
                 },
             },
-            opts=self._opts(),
+            opts=self._opts(depends_on=[r for r in (account, config_map) if r is not None]),
         )
 
     def _deployment(self, namespace: pulumi.Input[str], account: k8s.core.v1.ServiceAccount,
@@ -358,14 +373,15 @@ class Microservice(pulumi.ComponentResource):
                     plan: WorkloadPlan) -> k8s.apps.v1.Deployment:
         env = self._args.environment
         spec = _with_release(self._args.spec, plan.release)
-        config_map_name = config_map.metadata["name"] if config_map else None
+        config_map_name = self._known_name(config_map)
         # Flags stay out of the hash on purpose: flipping one must not roll the pods.
         pod_annotations = {
             workload.CONFIG_HASH_ANNOTATION: workload.config_hash(workload.config_data(spec)),
             **workload.signature_annotations(spec.name, spec.signature),
         }
         container = workload.server_container(spec, config_map_name, secret_name)
-        pod = workload.pod_spec(spec, env, account.metadata["name"], [container])
+        pod = workload.pod_spec(spec, env, self._known_name(account), [container])
+        waits_for = [*waits_for, *(r for r in (account, config_map) if r is not None)]
         if flags_map is not None:
             # By its known name: nothing about the flags' content may reach the pod template.
             container["volume_mounts"].append(flags.volume_mount())
