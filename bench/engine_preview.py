@@ -56,7 +56,8 @@ import pulumi
 import yaml
 from pulumi import automation as auto
 
-from program_overhead import SHAPES, Recorder, generated_documents  # bench/ is the script's sys.path
+# bench/ is the script's sys.path
+from program_overhead import SHAPES, Recorder, generated_documents
 from slipway.tooling import stacks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -382,14 +383,14 @@ def main() -> None:
                              f"steps {project.changes}; warm-up peak MiB "
                              f"{mib(project.warm_peak_kib):.0f}, by process: {roles}")
     print()
-    print(f"{'shape':>6} {'services':>8} {'resources':>9} {'slipway s':>10} {'raw s':>8} {'ratio':>6} "
-          f"{'slipway peak MiB':>17} {'raw peak MiB':>13}")
+    print(f"{'shape':>6} {'services':>8} {'resources':>9} {'slipway s':>10} {'raw s':>8} "
+          f"{'ratio':>6} {'slipway peak MiB':>17} {'raw peak MiB':>13}")
     print("\n".join(rows))
     print()
     print("resources: custom Kubernetes resources, the same set and inputs in both programs "
           "(checked on the engine's preview events); slipway adds its components.")
-    print(f"s: median wall time of the Automation API {options.operation} call (CLI start to result), "
-          "fresh process each; ratio = slipway s / raw s.")
+    print(f"s: median wall time of the Automation API {options.operation} call (CLI start to "
+          "result), fresh process each; ratio = slipway s / raw s.")
     print("peak MiB: largest resident set of any single process of that preview (pulumi CLI, "
           "language host, program or provider), median over the timed runs.")
     print("\n".join(notes))

@@ -231,14 +231,12 @@ class Microservice(pulumi.ComponentResource):
             metadata["annotations"] = dict(annotations)
         return metadata
 
-    def _known_name(self, resource: pulumi.CustomResource | None) -> str | None:
+    def _known_name(self, resource: pulumi.CustomResource) -> str:
         """The Kubernetes name this component gave `resource` (its child), as a plain string.
 
         Reading `resource.metadata["name"]` would be an Output that resolves only once the
         resource is registered; whoever uses the name lists the resource in `depends_on`
         instead, which keeps the same ordering without an Output per use."""
-        if resource is None:
-            return None
         return self._child_names[resource]
 
     def _service_account(self, namespace: pulumi.Input[str]) -> k8s.core.v1.ServiceAccount:
@@ -330,7 +328,8 @@ class Microservice(pulumi.ComponentResource):
         job_name = f"{spec.name}-migrate-{spec.version}".replace(".", "-").replace("+", "-")
         job_name = job_name.lower()[:63 - len(suffix)].rstrip("-") + suffix
         container = {
-            **workload.server_container(spec, self._known_name(config_map), secret_name),
+            **workload.server_container(
+                spec, self._known_name(config_map) if config_map else None, secret_name),
             "name": workload.MIGRATION_CONTAINER,
             "image": migration.image,
             "command": migration.command,
@@ -373,7 +372,7 @@ class Microservice(pulumi.ComponentResource):
                     plan: WorkloadPlan) -> k8s.apps.v1.Deployment:
         env = self._args.environment
         spec = _with_release(self._args.spec, plan.release)
-        config_map_name = self._known_name(config_map)
+        config_map_name = self._known_name(config_map) if config_map else None
         # Flags stay out of the hash on purpose: flipping one must not roll the pods.
         pod_annotations = {
             workload.CONFIG_HASH_ANNOTATION: workload.config_hash(workload.config_data(spec)),
