@@ -22,9 +22,14 @@ started (pulumi CLI, language host, Python program, provider): the worker's
 samples /proc to say which of those processes that peak belongs to. Figures are for reading,
 not for asserting.
 
-The generated catalog is one call chain (svc-N calls svc-N-1), and Slipway creates services
-callee-first with `depends_on` the callee's component, so its registrations are serialized
-along the chain while the raw program registers everything at once: the worst case for Slipway.
+The generated catalog comes in three shapes (`--shapes`, program_overhead.SHAPES): `chain`
+(svc-N calls svc-N-1: every service waits for the one it calls, the worst case for Slipway,
+whose raw twin registers everything at once), `none` (no calls) and `graph` (fronts fanning out
+through two middle tiers to leaves, depth 4).
+
+`--operation up` times `up` instead: the stack is created from empty state before every run
+(backend and rendered directory wiped, untimed), so each run creates every resource and
+renders it into the project's own temporary `out/` directory.
 
     cd /work/main && source toolchain/env.sh && .venv/bin/python bench/engine_preview.py
 """
@@ -51,7 +56,8 @@ import pulumi
 import yaml
 from pulumi import automation as auto
 
-from program_overhead import Recorder, generated_documents  # bench/ is the script's sys.path
+# bench/ is the script's sys.path
+from program_overhead import SHAPES, Recorder, generated_documents
 from slipway.tooling import stacks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,16 +133,19 @@ class Sampler(threading.Thread):
                 self.peaks[role] = max(self.peaks.get(role, 0), int(hwm))
 
 
-def worker(project: Path, events_file: Path | None) -> None:
-    """Preview `project` once and print {seconds, peak_kib, changes, roles} as one JSON line."""
+def worker(project: Path, events_file: Path | None, operation: str = "preview") -> None:
+    """Preview (or `up`) `project` once; print {seconds, peak_kib, changes, roles} as JSON."""
     selected = stacks.stack(STACK, project)
     events: list[auto.EngineEvent] = []
     sampler = Sampler() if events_file else None
     if sampler:
         sampler.start()
     start = time.perf_counter()
-    result = selected.preview(color="never", diff=True,
-                              on_event=events.append if events_file else None)
+    on_event = events.append if events_file else None
+    if operation == "up":
+        changes = selected.up(color="never", on_event=on_event).summary.resource_changes
+    else:
+        changes = selected.preview(color="never", diff=True, on_event=on_event).change_summary
     seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
     if sampler:
@@ -154,7 +163,7 @@ def worker(project: Path, events_file: Path | None) -> None:
                               "inputs": dict(new.inputs or {}) if new else None})
         events_file.write_text(json.dumps(steps))
     print(json.dumps({"seconds": seconds, "peak_kib": peak_kib,
-                      "changes": stacks.operation_counts(result.change_summary),
+                      "changes": stacks.operation_counts(changes),
                       "roles": sampler.peaks if sampler else {}}))
 
 
@@ -167,6 +176,7 @@ class Project:
 
     path: Path
     backend: Path
+    operation: str = "preview"
     times: list[float] = field(default_factory=list)
     peaks_kib: list[int] = field(default_factory=list)
     roles: dict[str, int] = field(default_factory=dict)
@@ -180,8 +190,18 @@ class Project:
         env["PULUMI_CONFIG_PASSPHRASE"] = PASSPHRASE
         return env
 
+    def fresh(self) -> None:
+        """Before an `up`: empty state and no rendered files, so every run creates everything."""
+        if self.operation != "up":
+            return
+        shutil.rmtree(self.backend)
+        self.backend.mkdir()
+        shutil.rmtree(self.path / "out", ignore_errors=True)
+
     def preview(self, events_file: Path | None = None) -> dict[str, Any]:
-        command = [sys.executable, __file__, "--worker", str(self.path)]
+        self.fresh()
+        command = [sys.executable, __file__, "--worker", str(self.path),
+                   "--operation", self.operation]
         if events_file:
             command += ["--events", str(events_file)]
         done = subprocess.run(command, env=self.env(), capture_output=True, text=True,
@@ -219,7 +239,8 @@ def without_salt(text: str) -> str:
                    if not line.startswith("encryptionsalt:"))
 
 
-def slipway_project(base: Path, documents: list[dict[str, Any]]) -> Project:
+def slipway_project(base: Path, documents: list[dict[str, Any]],
+                    operation: str = "preview") -> Project:
     path = base / "slipway"
     (path / "services").mkdir(parents=True)
     for name in ("Pulumi.yaml", "__main__.py"):
@@ -231,7 +252,7 @@ def slipway_project(base: Path, documents: list[dict[str, Any]]) -> Project:
         (path / "services" / f"{document['name']}.yaml").write_text(
             yaml.safe_dump(document, sort_keys=False))
     (base / "slipway-state").mkdir()
-    return Project(path=path, backend=base / "slipway-state")
+    return Project(path=path, backend=base / "slipway-state", operation=operation)
 
 
 def plain(value: Any) -> Any:
@@ -271,7 +292,7 @@ def record(project: Path) -> dict[str, Any]:
             "components": sum(typ.startswith("slipway:") for typ, _, _ in recorder.registered)}
 
 
-def raw_project(base: Path, recorded: dict[str, Any]) -> Project:
+def raw_project(base: Path, recorded: dict[str, Any], operation: str = "preview") -> Project:
     path = base / "raw"
     path.mkdir()
     (path / "Pulumi.yaml").write_text(RAW_PULUMI_YAML)
@@ -281,7 +302,7 @@ def raw_project(base: Path, recorded: dict[str, Any]) -> Project:
         {"provider": recorded["provider"], "resources": recorded["resources"]}))
     (path / ".venv").symlink_to(ROOT / ".venv")
     (base / "raw-state").mkdir()
-    return Project(path=path, backend=base / "raw-state")
+    return Project(path=path, backend=base / "raw-state", operation=operation)
 
 
 def custom_steps(events_file: Path) -> dict[tuple[str, str], Any]:
@@ -310,28 +331,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 200])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--shapes", nargs="+", choices=SHAPES, default=list(SHAPES))
+    parser.add_argument("--operation", choices=("preview", "up"), default="preview")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--events", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.worker:
-        worker(options.worker, options.events)
+        worker(options.worker, options.events, options.operation)
         return
 
     started = time.perf_counter()
     version = require_toolchain()
-    print(f"pulumi {version}, {os.cpu_count()} CPUs, preview of stack {STACK!r}, "
-          f"median of {options.repeat} after 1 warm-up each", flush=True)
+    print(f"pulumi {version}, {os.cpu_count()} CPUs, {options.operation} of stack {STACK!r}, "
+          f"median of {options.repeat} after 1 warm-up each; load average at start "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     rows = []
     notes = []
     with tempfile.TemporaryDirectory(prefix="slipway-engine-preview-") as scratch:
-        for size in options.sizes:
-            base = Path(scratch) / f"n{size}"
+        for shape, size in ((shape, size) for size in options.sizes for shape in options.shapes):
+            base = Path(scratch) / f"{shape}-n{size}"
             base.mkdir()
-            slipway = slipway_project(base, generated_documents(size))
+            slipway = slipway_project(base, generated_documents(size, shape), options.operation)
             recorded = record(slipway.path)
-            raw = raw_project(base, recorded)
+            raw = raw_project(base, recorded, options.operation)
             count = len(recorded["resources"])
-            print(f"[{size} services] custom resources: slipway {count} "
+            print(f"[{shape} {size} services] custom resources: slipway {count} "
                   f"(+{recorded['components']} components, + provider), raw "
                   f"{len(json.loads((raw.path / 'resources.json').read_text())['resources'])} "
                   "(+ provider); warm-up...", file=sys.stderr, flush=True)
@@ -340,13 +364,14 @@ def main() -> None:
                 project.roles, project.warm_peak_kib = warm_up["roles"], warm_up["peak_kib"]
             check_same_resources(base / "slipway.events.json", base / "raw.events.json", count)
             for attempt in range(options.repeat):
-                print(f"[{size} services] timed preview {attempt + 1}/{options.repeat}",
+                print(f"[{shape} {size} services] timed {options.operation} "
+                      f"{attempt + 1}/{options.repeat}",
                       file=sys.stderr, flush=True)
                 slipway.timed()
                 raw.timed()
             slipway_s = statistics.median(slipway.times)
             raw_s = statistics.median(raw.times)
-            rows.append(f"{size:>8} {count:>9} {slipway_s:>10.2f} {raw_s:>8.2f} "
+            rows.append(f"{shape:>6} {size:>8} {count:>9} {slipway_s:>10.2f} {raw_s:>8.2f} "
                         f"{slipway_s / raw_s:>6.2f} "
                         f"{mib(statistics.median(slipway.peaks_kib)):>17.0f} "
                         f"{mib(statistics.median(raw.peaks_kib)):>13.0f}")
@@ -354,23 +379,25 @@ def main() -> None:
                 roles = ", ".join(f"{role} {mib(kib):.0f}" for role, kib in
                                   sorted(project.roles.items(), key=lambda item: -item[1]))
                 runs = " ".join(f"{t:.2f}" for t in project.times)
-                notes.append(f"  {size:>4} {project.path.name:<8} runs s: {runs}; "
+                notes.append(f"  {shape:>6} {size:>4} {project.path.name:<8} runs s: {runs}; "
                              f"steps {project.changes}; warm-up peak MiB "
                              f"{mib(project.warm_peak_kib):.0f}, by process: {roles}")
     print()
-    print(f"{'services':>8} {'resources':>9} {'slipway s':>10} {'raw s':>8} {'ratio':>6} "
-          f"{'slipway peak MiB':>17} {'raw peak MiB':>13}")
+    print(f"{'shape':>6} {'services':>8} {'resources':>9} {'slipway s':>10} {'raw s':>8} "
+          f"{'ratio':>6} {'slipway peak MiB':>17} {'raw peak MiB':>13}")
     print("\n".join(rows))
     print()
     print("resources: custom Kubernetes resources, the same set and inputs in both programs "
           "(checked on the engine's preview events); slipway adds its components.")
-    print("s: median wall time of the Automation API preview call (CLI start to result), "
-          "fresh process each; ratio = slipway s / raw s.")
+    print(f"s: median wall time of the Automation API {options.operation} call (CLI start to "
+          "result), fresh process each; ratio = slipway s / raw s.")
     print("peak MiB: largest resident set of any single process of that preview (pulumi CLI, "
           "language host, program or provider), median over the timed runs.")
     print("\n".join(notes))
     print(f"total {time.perf_counter() - started:.0f} s; reproduce: {REPRODUCE} "
-          f"--sizes {' '.join(map(str, options.sizes))} --repeat {options.repeat}")
+          f"--sizes {' '.join(map(str, options.sizes))} --repeat {options.repeat} "
+          f"--shapes {' '.join(options.shapes)} --operation {options.operation}; "
+          f"load average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -51,8 +51,36 @@ class Recorder(pulumi.runtime.Mocks):
         return {}, None
 
 
-def generated_documents(count: int) -> list[dict[str, Any]]:
-    """A catalog shaped like a real one: a call chain, config, secrets, some migrations."""
+SHAPES = ("chain", "none", "graph")
+"""Call graphs of the generated catalog: `chain` (svc-N calls svc-N-1: the longest possible
+dependency chain, Slipway's worst case), `none` (nobody calls anybody) and `graph` (a realistic
+fan-out, see `graph_calls`)."""
+
+
+def graph_calls(count: int) -> list[list[int]]:
+    """Fronts -> two middle tiers -> leaves (depth 4): a tenth of the services are fronts, the
+    rest split evenly over the other tiers; each service calls up to 3 of the next tier."""
+    fronts = max(1, count // 10)
+    rest = count - fronts
+    bounds = [0, fronts, fronts + rest // 3, fronts + 2 * rest // 3, count]
+    calls: list[list[int]] = []
+    for tier in range(4):
+        start, end = bounds[tier], bounds[tier + 1]
+        for index in range(start, end):
+            if tier == 3 or bounds[tier + 2] == end:
+                calls.append([])
+                continue
+            below = list(range(end, bounds[tier + 2]))
+            calls.append(sorted({below[(index * 7 + k * 5) % len(below)] for k in range(3)}))
+    return calls
+
+
+def generated_documents(count: int, shape: str = "chain") -> list[dict[str, Any]]:
+    """A catalog shaped like a real one: a call graph of `shape` (see SHAPES), config, secrets,
+    some migrations."""
+    if shape not in SHAPES:
+        raise ValueError(f"shape {shape!r}: expected one of {', '.join(SHAPES)}")
+    graph = graph_calls(count) if shape == "graph" else None
     documents = []
     for index in range(count):
         name = f"svc-{index:03d}"
@@ -65,7 +93,8 @@ def generated_documents(count: int) -> list[dict[str, Any]]:
             "scaling": {"min": 2, "max": 6},
             "config": {"LOG_LEVEL": "info", "INDEX": index},
             "secrets": ["DB_PASSWORD"],
-            "calls": [f"svc-{index - 1:03d}"] if index else [],
+            "calls": ([f"svc-{callee:03d}" for callee in graph[index]] if graph is not None
+                      else [f"svc-{index - 1:03d}"] if index and shape == "chain" else []),
         }
         if index % 5 == 0:
             document["migration"] = {"image": document["image"], "command": ["/migrate"]}

@@ -53,7 +53,14 @@ _slipway_toolchain_env() {
 	export PATH="${bin}${p:+:$p}"
 
 	export SLIPWAY_TOOLCHAIN_BIN="$bin"
-	export PULUMI_HOME="$(dirname "$bin")/home"
+	if [ -f "$(dirname "$bin")/.complete" ]; then
+		# Built from modules: its private home holds the plugins.
+		export SLIPWAY_PULUMI_SOURCE=build
+		export PULUMI_HOME="$(dirname "$bin")/home"
+	else
+		# An installed CLI (SLIPWAY_PULUMI, install.sh): its own PULUMI_HOME has the plugins.
+		export SLIPWAY_PULUMI_SOURCE=system
+	fi
 	export PULUMI_SKIP_UPDATE_CHECK=true
 	export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 	export PULUMI_IGNORE_AMBIENT_PLUGINS="${PULUMI_IGNORE_AMBIENT_PLUGINS:-true}"

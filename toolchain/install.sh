@@ -39,6 +39,67 @@ is_complete() {
 		-x "$1/home/plugins/resource-kubernetes-v${PULUMI_KUBERNETES_VERSION}/pulumi-resource-kubernetes" ]]
 }
 
+# ---- an installed official CLI (SLIPWAY_PULUMI) -------------------------------------------
+# SLIPWAY_PULUMI=auto (default): use an installed compatible `pulumi` when there is one, else
+# build; `system`: the installed one or an error saying what is missing; `build`: always ours.
+# Compatible: a `pulumi` on PATH (not one of ours) reporting v3 at or after PULUMI_VERSION (a
+# newer CLI runs the pinned Python SDK), with pulumi-language-python and its -exec script next
+# to it, and the kubernetes plugin v$PULUMI_KUBERNETES_VERSION installed in its PULUMI_HOME.
+# stdout: the installed CLI's bin dir; stderr: why it does not fit.
+installed_pulumi_bin() {
+	local candidate dir version home
+	home="${PULUMI_HOME:-$HOME/.pulumi}"
+	while IFS= read -r candidate; do
+		dir="$(cd "$(dirname "$candidate")" && pwd -P)"
+		case "$dir/" in "$(mkdir -p "$cache_root" && cd "$cache_root" && pwd -P)"/*) continue ;; esac
+		version="$(PULUMI_SKIP_UPDATE_CHECK=true "$candidate" version 2>/dev/null)" || {
+			echo "installed pulumi $candidate: 'pulumi version' failed" >&2
+			return 1
+		}
+		version="${version#v}"
+		if [[ "$version" != 3.* ]] ||
+			[[ "$(printf '%s\n%s\n' "$PULUMI_VERSION" "$version" | sort -V | head -n1)" != "$PULUMI_VERSION" ]]; then
+			echo "installed pulumi $candidate is v$version; Slipway needs v3, at least v$PULUMI_VERSION" >&2
+			return 1
+		fi
+		if [[ ! -x "$dir/pulumi-language-python" || ! -x "$dir/pulumi-language-python-exec" ]]; then
+			echo "installed pulumi $candidate has no pulumi-language-python(-exec) next to it" >&2
+			return 1
+		fi
+		if [[ ! -x "$home/plugins/resource-kubernetes-v$PULUMI_KUBERNETES_VERSION/pulumi-resource-kubernetes" ]]; then
+			echo "installed pulumi $candidate: the kubernetes plugin v$PULUMI_KUBERNETES_VERSION is not in $home/plugins" \
+				"(pulumi plugin install resource kubernetes v$PULUMI_KUBERNETES_VERSION)" >&2
+			return 1
+		fi
+		printf '%s\n' "$dir"
+		return 0
+	done < <(type -ap pulumi)
+	echo "no pulumi installed on PATH" >&2
+	return 1
+}
+
+case "${SLIPWAY_PULUMI:-auto}" in
+build) ;;
+auto)
+	if installed="$(installed_pulumi_bin 2>/dev/null)"; then
+		printf '%s\n' "$installed"
+		exit 0
+	fi
+	;;
+system)
+	if ! installed="$(installed_pulumi_bin)"; then
+		echo "SLIPWAY_PULUMI=system: no compatible installed pulumi (see above); install it, or set SLIPWAY_PULUMI=build (or auto) to build one from Go modules" >&2
+		exit 1
+	fi
+	printf '%s\n' "$installed"
+	exit 0
+	;;
+*)
+	echo "SLIPWAY_PULUMI=${SLIPWAY_PULUMI}: expected auto (the default), system or build" >&2
+	exit 1
+	;;
+esac
+
 # ---- warm path ----------------------------------------------------------------------------
 if is_complete "$dest"; then
 	printf '%s\n' "$dest/bin"

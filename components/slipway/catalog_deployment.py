@@ -2,7 +2,13 @@
 
 The catalog is the source of truth for who may talk to whom: each service gets its callers
 (NetworkPolicy ingress) and its callees' ports (egress). Services are created callee-first and
-depend on what they call, so a rollout never starts before its dependencies have rolled out.
+each Deployment waits for the services it calls (their Deployments, Services and
+NetworkPolicy: `Microservice.serving`), so a rollout never starts before its dependencies have
+rolled out.
+
+Only the Deployments wait: a `depends_on` between whole components held every resource of a
+caller (and of its callers, transitively) until every resource of its callees was done, which
+serialised a long call chain and made previews grow quadratically (docs/scale.md).
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ def deploy_catalog(catalog: Catalog, environment: Environment, namespace: pulumi
     releases = releases or {}
     created: dict[str, Microservice] = {}
     for spec in catalog.in_dependency_order():
-        callees = [created[name] for name in spec.calls]
+        callees_serving = [resource for name in spec.calls for resource in created[name].serving]
         created[spec.name] = Microservice(
             spec.name,
             MicroserviceArgs(
@@ -45,9 +51,8 @@ def deploy_catalog(catalog: Catalog, environment: Environment, namespace: pulumi
                 secret_store=secret_store,
                 iam_role_arn=role_arns.get(spec.name),
                 release=releases.get(spec.name),
+                rollout_after=callees_serving,
             ),
-            opts=pulumi.ResourceOptions.merge(
-                opts, pulumi.ResourceOptions(depends_on=callees)
-            ),
+            opts=opts,
         )
     return created

@@ -72,6 +72,10 @@ class MicroserviceArgs:
     blue-green slot), as `slipway release` writes it to `slipway:releases`. Its `stable` wins
     over the spec's version and image. Default None: the spec's version runs, no release is
     under way."""
+    rollout_after: Sequence[pulumi.Resource] = ()
+    """Resources every Deployment of this service waits for, besides its own secret and
+    migration: `deploy_catalog` passes what its callees serve with (`Microservice.serving`), so
+    a rollout starts only after the rollouts of the services it calls. Default none."""
 
 
 def _check(args: MicroserviceArgs) -> None:
@@ -145,6 +149,7 @@ class Microservice(pulumi.ComponentResource):
         self._args = args
         namespace = args.namespace
         self.resource_names: dict[str, str] = {}
+        self._child_names: dict[pulumi.CustomResource, str] = {}
 
         release_plan = strategies.plan(spec, args.release)
         self._plan = release_plan
@@ -157,6 +162,7 @@ class Microservice(pulumi.ComponentResource):
         # The rollout waits for its secret and, when there is one, the migration: no version
         # takes traffic before the schema it needs exists.
         waits_for: list[pulumi.Resource] = [r for r in (secret, migration) if r is not None]
+        waits_for.extend(args.rollout_after)
         deployments = {
             plan.key: self._deployment(namespace, account, config_map, flags_map, secret_name,
                                        waits_for=waits_for, plan=plan)
@@ -168,7 +174,7 @@ class Microservice(pulumi.ComponentResource):
                 self._autoscaler(namespace, deployments[plan.key], plan)
             self._disruption_budget(namespace, deployments[plan.key], plan)
         self._routes(namespace, release_plan, services)
-        self._network_policy(namespace)
+        policy = self._network_policy(namespace)
         # One version label on every object of the service: the released stable version.
         stable_version = release_plan.stable.version
         self.resource_names.update(service_monitoring.create(
@@ -178,8 +184,9 @@ class Microservice(pulumi.ComponentResource):
             hosts=[plan.name for plan in release_plan.services], version=stable_version))
 
         primary = release_plan.primary
-        self.deployment_name = deployments[primary.key].metadata.apply(lambda m: m["name"])
-        self.service_name = services[0].metadata.apply(lambda m: m["name"])
+        # Names this component chose: plain values, not Outputs waiting on the registrations.
+        self.deployment_name = pulumi.Output.from_input(primary.name)
+        self.service_name = pulumi.Output.from_input(release_plan.services[0].name)
         self.namespace = pulumi.Output.from_input(namespace)
         self.url = pulumi.Output.concat(
             "http://", spec.name, ".", self.namespace, ".svc.cluster.local"
@@ -187,6 +194,10 @@ class Microservice(pulumi.ComponentResource):
         self.image = pulumi.Output.from_input(primary.release.image)
         self.version = pulumi.Output.from_input(primary.release.version)
         self.release_status = _release_status(spec, args.release, release_plan)
+        self.serving: list[pulumi.Resource] = [*deployments.values(), *services, policy]
+        """What a caller needs in place before its own rollout: every Deployment of the release
+        (rolled out), the Services that name them and the NetworkPolicy that admits callers.
+        `deploy_catalog` makes the callers' Deployments wait for exactly these."""
         self.register_outputs({
             "deploymentName": self.deployment_name,
             "serviceName": self.service_name,
@@ -221,28 +232,41 @@ class Microservice(pulumi.ComponentResource):
             metadata["annotations"] = dict(annotations)
         return metadata
 
+    def _known_name(self, resource: pulumi.CustomResource) -> str:
+        """The Kubernetes name this component gave `resource` (its child), as a plain string.
+
+        Reading `resource.metadata["name"]` would be an Output that resolves only once the
+        resource is registered; whoever uses the name lists the resource in `depends_on`
+        instead, which keeps the same ordering without an Output per use."""
+        return self._child_names[resource]
+
     def _service_account(self, namespace: pulumi.Input[str]) -> k8s.core.v1.ServiceAccount:
         spec = self._args.spec
         metadata = self._metadata(namespace, "serviceAccount", spec.name)
         if self._args.iam_role_arn is not None:
             metadata["annotations"] = {IRSA_ANNOTATION: self._args.iam_role_arn}
-        return k8s.core.v1.ServiceAccount(
+        account = k8s.core.v1.ServiceAccount(
             f"{self._name}-sa",
             metadata=metadata,
             automount_service_account_token=spec.service_account.automount_token,
             opts=self._opts(),
         )
+        self._child_names[account] = metadata["name"]
+        return account
 
     def _config_map(self, namespace: pulumi.Input[str]) -> k8s.core.v1.ConfigMap | None:
         data = workload.config_data(self._args.spec)
         if not data:
             return None
-        return k8s.core.v1.ConfigMap(
+        name = f"{self._args.spec.name}-config"
+        config_map = k8s.core.v1.ConfigMap(
             f"{self._name}-config",
-            metadata=self._metadata(namespace, "configMap", f"{self._args.spec.name}-config"),
+            metadata=self._metadata(namespace, "configMap", name),
             data=data,
             opts=self._opts(),
         )
+        self._child_names[config_map] = name
+        return config_map
 
     def _flags(self, namespace: pulumi.Input[str]) -> k8s.core.v1.ConfigMap | None:
         spec = self._args.spec
@@ -304,8 +328,7 @@ class Microservice(pulumi.ComponentResource):
         job_name = migration_job_name(spec.name, spec.version, migration.phase)
         container = {
             **workload.server_container(
-                spec, config_map.metadata["name"] if config_map else None, secret_name
-            ),
+                spec, self._known_name(config_map) if config_map else None, secret_name),
             "name": workload.MIGRATION_CONTAINER,
             "image": migration.image,
             "command": migration.command,
@@ -333,12 +356,12 @@ class Microservice(pulumi.ComponentResource):
                 "template": {
                     "metadata": pod_metadata,
                     "spec": workload.pod_spec(
-                        spec, env, account.metadata["name"], [container],
+                        spec, env, self._known_name(account), [container],
                         restart_policy="Never", spread=False,
                     ),
                 },
             },
-            opts=self._opts(),
+            opts=self._opts(depends_on=[r for r in (account, config_map) if r is not None]),
         )
 
     def _deployment(self, namespace: pulumi.Input[str], account: k8s.core.v1.ServiceAccount,
@@ -348,14 +371,15 @@ class Microservice(pulumi.ComponentResource):
                     plan: WorkloadPlan) -> k8s.apps.v1.Deployment:
         env = self._args.environment
         spec = _with_release(self._args.spec, plan.release)
-        config_map_name = config_map.metadata["name"] if config_map else None
+        config_map_name = self._known_name(config_map) if config_map else None
         # Flags stay out of the hash on purpose: flipping one must not roll the pods.
         pod_annotations = {
             workload.CONFIG_HASH_ANNOTATION: workload.config_hash(workload.config_data(spec)),
             **workload.signature_annotations(spec.name, spec.signature),
         }
         container = workload.server_container(spec, config_map_name, secret_name)
-        pod = workload.pod_spec(spec, env, account.metadata["name"], [container])
+        pod = workload.pod_spec(spec, env, self._known_name(account), [container])
+        waits_for = [*waits_for, *(r for r in (account, config_map) if r is not None)]
         if flags_map is not None:
             # By its known name: nothing about the flags' content may reach the pod template.
             container["volume_mounts"].append(flags.volume_mount())
@@ -500,9 +524,9 @@ class Microservice(pulumi.ComponentResource):
             opts=self._opts(depends_on=services),
         )
 
-    def _network_policy(self, namespace: pulumi.Input[str]) -> None:
+    def _network_policy(self, namespace: pulumi.Input[str]) -> k8s.networking.v1.NetworkPolicy:
         spec, env = self._args.spec, self._args.environment
-        k8s.networking.v1.NetworkPolicy(
+        return k8s.networking.v1.NetworkPolicy(
             f"{self._name}-netpol",
             metadata=self._metadata(namespace, "networkPolicy", spec.name),
             spec=network_policy.policy_spec(spec, env, self._args.callers, self._args.calls),

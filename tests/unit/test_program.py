@@ -143,12 +143,9 @@ def test_nobody_may_call_a_service_nobody_declares_calling() -> None:
 
 def test_services_roll_out_after_the_services_they_call() -> None:
     registry = run_program(DEV)
-    components = {r.urn: r.name for r in registry.of_type("slipway:index:Microservice")}
-    storefront = next(r for r in registry.of_type("slipway:index:Microservice")
-                      if r.name == "storefront")
-    # Pulumi expands a dependency on a component into its children.
-    waited_for = {components[registry.by_urn(urn).parent] for urn in storefront.dependencies
-                  if registry.by_urn(urn).parent in components}
+    deployments = {r.urn: r.k8s_name for r in registry.of_type("kubernetes:apps/v1:Deployment")}
+    storefront = registry.one("kubernetes:apps/v1:Deployment", "storefront")
+    waited_for = {deployments[urn] for urn in storefront.dependencies if urn in deployments}
     assert waited_for == {"orders", "inventory"}
 
 

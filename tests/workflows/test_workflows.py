@@ -107,3 +107,17 @@ def test_ci_runs_lint_unit_and_integration() -> None:
     steps = run_steps(load("ci.yml"))
     for target in ("make lint", "make unit", "make integration", "make workflows"):
         assert target in steps
+
+
+def test_setup_installs_the_official_pinned_cli_instead_of_building_it() -> None:
+    action = yaml.safe_load((ROOT / ".github/actions/setup/action.yml").read_text())
+    steps = action["runs"]["steps"]
+    install = next(step for step in steps if "get.pulumi.com" in step.get("run", ""))
+    assert 'source toolchain/versions.env' in install["run"]
+    assert '--version "$PULUMI_VERSION"' in install["run"]
+    assert 'plugin install resource kubernetes "v$PULUMI_KUBERNETES_VERSION"' in install["run"]
+    assert "SLIPWAY_PULUMI=system" in install["run"]  # every later step of the job
+    check = next(step for step in steps if "make venv toolchain" in step.get("run", ""))
+    assert steps.index(install) < steps.index(check)
+    # system: install.sh uses that CLI or fails; it never falls back to a 20-minute build.
+    assert check["env"]["SLIPWAY_PULUMI"] == "system"
