@@ -4,6 +4,7 @@ Thin on purpose: every decision lives in the library (components/slipway), which
 without running this file.
 """
 
+import os
 from pathlib import Path
 
 import pulumi
@@ -12,6 +13,7 @@ import pulumi_kubernetes as k8s
 from slipway import ServiceNamespace, ServiceNamespaceArgs, deploy_catalog, load_catalog
 from slipway.catalog_deployment import check_releases, check_secret_values
 from slipway.platform import KubernetesPlatform, build_platform, platform_outputs, public_hosts
+from slipway.progress_handoff import ENV, OUTPUT, Handoff, apply_to_catalog, decode, dump
 from slipway.settings import CONFIG_NAMESPACE, SECRET_VALUES_KEY, StackSettings, secret_inputs
 from slipway.stack_config import read_namespace
 
@@ -27,6 +29,14 @@ secret_values = secret_inputs(raw.get(SECRET_VALUES_KEY), stack_file)
 store = settings.secret_store_ref()
 check_secret_values(catalog, secret_values, stack_file, store)
 check_releases(catalog, settings.releases, stack_file)
+# Release progress: recorded in the backend (this stack's `releases` output), handed over by the
+# slipway tool; without the tool (mocks, a bare `pulumi` run) only the legacy config key is known.
+handoff = decode(os.environ.get(ENV)) or Handoff(recorded=dict(settings.releases))
+progress = apply_to_catalog(catalog, handoff)
+for reconciled in progress.values():
+    if reconciled.note:
+        pulumi.log.info(reconciled.note)
+releases = {name: reconciled.state for name, reconciled in progress.items()}
 hosts = public_hosts(catalog)
 if settings.platform is not None:
     settings.platform.check(environment, hosts, secret_store=store, source=stack_file,
@@ -67,7 +77,7 @@ platform = None if settings.platform is None else KubernetesPlatform(
 )
 services = deploy_catalog(
     catalog, environment, namespace.name, secret_values=secret_values, secret_store=store,
-    role_arns=role_arns, releases=settings.releases,
+    role_arns=role_arns, releases=releases,
     opts=pulumi.ResourceOptions(providers=[provider],
                                 depends_on=[platform] if platform is not None else []),
 )
@@ -88,3 +98,7 @@ pulumi.export("services", {
     }
     for name, service in services.items()
 })
+# Recorded only once every Deployment of this update exists: a failed update keeps the old value.
+pulumi.export(OUTPUT, pulumi.Output.all(
+    *[service.deployment_name for service in services.values()]).apply(
+        lambda _: dump(releases)))

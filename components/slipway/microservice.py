@@ -168,8 +168,9 @@ class Microservice(pulumi.ComponentResource):
             self._disruption_budget(namespace, deployments[plan.key], plan)
         self._routes(namespace, release_plan, services)
         self._network_policy(namespace)
-        self.resource_names.update(
-            service_monitoring.create(self, spec, env, namespace, resource_name=name))
+        # Monitoring objects carry the version that runs (stable), never just the file's.
+        self.resource_names.update(service_monitoring.create(
+            self, _with_release(spec, release_plan.stable), env, namespace, resource_name=name))
         self.resource_names.update(service_mesh.create(
             self, spec, env, namespace, args.callers, resource_name=name,
             hosts=[plan.name for plan in release_plan.services]))

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import pulumi
 from pydantic import Field, ValidationError, model_validator
 
+from .delivery_settings import DeliverySettings
 from .environment import Environment, PeerSelector, SecretStoreRef
 from .platform.aws_settings import AwsSettings
 from .platform.kubernetes_settings import PlatformSettings
@@ -118,8 +119,14 @@ class StackSettings(SpecModel):
 
     releases: dict[str, ReleaseState] = Field(
         default_factory=dict,
-        description="Where each service's release stands (stable, candidate, weight, live "
-        "slot), written by `slipway release`; its stable version wins over the service file's.",
+        description="Legacy: release progress as earlier versions of the tool wrote it. It now "
+        "lives in the backend (the stack's `releases` output); the tool migrates this key once "
+        "and removes it.",
+    )
+    delivery: DeliverySettings = Field(
+        default_factory=DeliverySettings,
+        description="How `slipway deliver` ships to this stack: the stage before it, soak "
+        "time, parallel releases, lock wait, freeze windows.",
     )
 
     @model_validator(mode="after")

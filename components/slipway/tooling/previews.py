@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from pulumi import automation as auto
 
-from . import stacks
+from . import progress, stacks
 from .plan import Plan, collect
 
 PR_STACK = re.compile(r"^pr-([1-9][0-9]{0,6})$")
@@ -174,6 +174,7 @@ def plan(name: str, project_dir: Path, policy: PolicyPack | None,
     failed = False
     engine_errors: list[str] = []
     try:
+        progress.hand_off(selected)  # the program reconciles it with the service files
         selected.preview(on_output=on_output, on_event=events.append, color="never", diff=True,
                          policy_packs=[str(policy.path)] if policy else None,
                          policy_pack_configs=[str(policy.config)] if policy else None)

@@ -1,8 +1,9 @@
-"""Releases through the Automation API: each step writes `slipway:releases` and runs `up`.
+"""Releases through the Automation API: each step is one `up` that records its progress.
 
 A step is pure (`start`, `promote`, `rollback`: release state in, release state and update
-message out), then `apply` writes the new state into the stack's config and runs an ordinary
-`pulumi up` carrying the message `slipway release <action> <service> <version>`, so
+message out), then `apply` hands the new state to the program for that run (tooling/progress.py)
+and runs an ordinary `pulumi up`, which records it in the stack's `releases` output, carrying
+the message `slipway release <action> <service> <version>`, so
 `pulumi stack history` records every step. `run_auto` drives a canary through its steps,
 judging each against the service's SLO with Prometheus.
 
@@ -18,9 +19,8 @@ candidate still in preview.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -33,7 +33,7 @@ from ..spec.catalog import load_catalog
 from ..spec.model import ServiceSpec
 from ..stack_config import decode
 from ..strategies import stable_release
-from . import stacks
+from . import progress, stacks
 from .prometheus import (
     DEFAULT_MIN_REQUESTS_PER_SECOND,
     Prometheus,
@@ -42,8 +42,9 @@ from .prometheus import (
     judge,
 )
 
-RELEASES_KEY = f"{CONFIG_NAMESPACE}:releases"
-Action = Literal["start", "step", "promote", "rollback", "flip"]
+# roll: a rolling service's new version; supersede: a release given up for a newer one (not a
+# failure); verify: a judged roll-out recorded as delivered (deliver only).
+Action = Literal["start", "step", "promote", "rollback", "flip", "roll", "supersede", "verify"]
 
 
 class ReleaseError(ValueError):
@@ -59,11 +60,16 @@ class Step:
     state: ReleaseState
     version: str
     weight: int | None = None
+    commit: str | None = None
+    """The repository commit the step delivers (`--commit`), carried in the message so the
+    catalog and DORA name it whatever backend keeps the history."""
 
     @property
     def message(self) -> str:
         text = f"slipway release {self.action} {self.service} {self.version}"
-        return f"{text} weight={self.weight}" if self.action == "step" else text
+        if self.action == "step":
+            text += f" weight={self.weight}"
+        return f"{text} commit={self.commit}" if self.commit else text
 
 
 # -- pure transitions ------------------------------------------------------------------------
@@ -172,6 +178,8 @@ class ReleaseTarget:
     spec: ServiceSpec
     settings: StackSettings
     releases: dict[str, ReleaseState] = field(default_factory=dict)
+    """The recorded progress of every service (the stack's `releases` output)."""
+    recorded: progress.Recorded = field(default_factory=progress.Recorded)
 
     @property
     def state(self) -> ReleaseState | None:
@@ -203,30 +211,34 @@ def target(stack_name: str, project_dir: Path, service: str) -> ReleaseTarget:
     if service not in specs:
         raise ReleaseError(f"no service named {service!r} in {settings.catalog}/ (services: "
                            f"{', '.join(sorted(specs)) or 'none'})")
-    return ReleaseTarget(stack, stack_name, specs[service], settings, dict(settings.releases))
+    recorded = progress.recorded(stack)
+    return ReleaseTarget(stack, stack_name, specs[service], settings, dict(recorded.states),
+                         recorded)
 
 
-def write_releases(stack: auto.Stack, releases: Mapping[str, ReleaseState]) -> None:
-    """Replace `slipway:releases` with these states, as a typed object in the stack file."""
-    value = {name: state.model_dump(by_alias=True, exclude_none=True)
-             for name, state in sorted(releases.items())}
-    stack.set_all_config_json(json.dumps(
-        {RELEASES_KEY: {"value": json.dumps(value), "objectValue": value, "secret": False}}))
-
-
-def apply(release: ReleaseTarget, step: Step,
-          on_output: Callable[[str], None] | None = None) -> stacks.StackRun:
-    """Write the step's state and run `up` with its message; the target sees the new state."""
-    releases = {**release.releases, step.service: step.state}
-    write_releases(release.stack, releases)
-    release.releases = releases
-    result = release.stack.up(on_output=on_output, color="never", message=step.message)
-    return stacks.StackRun(
-        stack=release.stack_name,
+def run_step(stack: auto.Stack, stack_name: str, recorded: progress.Recorded, step: Step,
+             on_output: Callable[[str], None] | None = None) -> stacks.StackRun:
+    """One `up` that applies the step's state for its service (every other service keeps its
+    recorded progress, reconciled with its file) and records the result in the backend."""
+    progress.hand_off(stack, recorded, {step.service: step.state})
+    result = stack.up(on_output=on_output, color="never", message=step.message)
+    progress.finish_migration(stack, recorded)
+    run = stacks.StackRun(
+        stack=stack_name,
         operation="up",
         changes=stacks.operation_counts(result.summary.resource_changes),
         outputs={key: value.value for key, value in result.outputs.items()},
     )
+    recorded.states = progress.exported(run.outputs)
+    return run
+
+
+def apply(release: ReleaseTarget, step: Step,
+          on_output: Callable[[str], None] | None = None) -> stacks.StackRun:
+    """Apply the step in one `up` with its message; the target sees the recorded result."""
+    run = run_step(release.stack, release.stack_name, release.recorded, step, on_output)
+    release.releases = dict(release.recorded.states)
+    return run
 
 
 def status(release: ReleaseTarget) -> dict[str, Any]:
@@ -246,8 +258,9 @@ def status(release: ReleaseTarget) -> dict[str, Any]:
         "stack": release.stack_name,
         "strategy": spec.release.strategy,
         "stable": {"version": stable.version, "image": stable.image,
-                   "source": "release state" if current.stable is not None
+                   "source": "recorded progress" if current.stable is not None
                    else "service file"},
+        "desired": {"version": spec.version, "image": spec.image},
         "candidate": ({"version": current.candidate.version, "image": current.candidate.image}
                       if current.candidate else None),
         "weight": current.candidate_weight,
