@@ -85,17 +85,35 @@ def decode(text: str | None) -> Handoff | None:
                    intent=parse(raw.get("intent"), f"{ENV}: intent"))
 
 
-def apply_to_catalog(catalog: Catalog, handoff: Handoff) -> dict[str, Reconciled]:
-    """The release state of every service for this update: the intent where the tool gave one,
-    else the recorded progress reconciled with the service file."""
-    unknown = sorted(set(handoff.intent) - set(catalog.services))
-    if unknown:
-        raise SpecError([f"{ENV}: intent for {name!r}, which is not in the catalog"
-                         for name in unknown])
+def apply_to_catalog(catalog: Catalog, handoff: Handoff, *, gated_by: str | None = None,
+                     applying: bool = True, stack: str = "STACK") -> dict[str, Reconciled]:
+    """The release state of every service for this update: the intent where the tool gave one
+    (intents for services no longer in the catalog are dropped), else the recorded progress
+    reconciled with the service file.
+
+    `gated_by` names the stage before this stack (slipway:delivery.after): there a version
+    change only ever comes through `slipway deliver`, which checks that stage first, so an
+    update (not a preview) that would change a version is refused with that command."""
     result: dict[str, Reconciled] = {}
+    refused = []
     for spec in catalog:
         if spec.name in handoff.intent:
             result[spec.name] = Reconciled(handoff.intent[spec.name], "none", "")
-        else:
-            result[spec.name] = reconcile(spec, handoff.recorded.get(spec.name))
+            continue
+        reconciled = reconcile(spec, handoff.recorded.get(spec.name))
+        if gated_by is not None and reconciled.change in ("rolled", "started", "superseded"):
+            if applying:
+                refused.append(
+                    f"{catalog.sources.get(spec.name, spec.name)}: version: {spec.version} is "
+                    f"delivered to {stack} by `slipway deliver --stack {stack}`, which first "
+                    f"checks that {gated_by} delivered and verified it; `up` changes no "
+                    "version here")
+                continue
+            reconciled = Reconciled(
+                reconciled.state, reconciled.change,
+                reconciled.note.replace("--stack STACK", f"--stack {stack}") +
+                f" (after {gated_by} has verified it)")
+        result[spec.name] = reconciled
+    if refused:
+        raise SpecError(refused)
     return result

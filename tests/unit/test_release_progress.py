@@ -120,7 +120,24 @@ def test_intent_wins_and_other_services_reconcile() -> None:
     assert result["web"].change == "started"
 
 
-def test_intent_for_a_service_not_in_the_catalog_is_refused() -> None:
-    with pytest.raises(SpecError, match="intent for 'gone'"):
-        apply_to_catalog(Catalog(services={"api": CANARY}),
-                         Handoff(intent={"gone": ReleaseState(stable=OLD)}))
+def test_intent_for_a_service_no_longer_in_the_catalog_is_dropped() -> None:
+    result = apply_to_catalog(Catalog(services={"api": CANARY}),
+                              Handoff(intent={"gone": ReleaseState(stable=OLD)}))
+    assert list(result) == ["api"]
+
+
+def test_a_gated_stack_refuses_a_version_change_in_an_update_naming_deliver() -> None:
+    handoff = Handoff(recorded={"api": ReleaseState(stable=OLD)})
+    with pytest.raises(SpecError, match=r"version: 1\.2\.3 is delivered to prod by `slipway "
+                       r"deliver --stack prod`, which first checks that dev"):
+        apply_to_catalog(Catalog(services={"api": CANARY}), handoff, gated_by="dev",
+                         stack="prod")
+
+
+def test_a_gated_stack_previews_the_change_it_would_deliver() -> None:
+    handoff = Handoff(recorded={"api": ReleaseState(stable=OLD)})
+    result = apply_to_catalog(Catalog(services={"api": CANARY}), handoff, gated_by="dev",
+                              applying=False, stack="prod")
+    assert result["api"].change == "started"
+    assert "`slipway deliver --stack prod`" in result["api"].note
+    assert "after dev has verified it" in result["api"].note

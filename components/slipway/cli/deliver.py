@@ -19,12 +19,13 @@ import typer
 from pulumi import automation as auto
 
 from ..spec.errors import SpecError
-from ..tooling import delivery
+from ..tooling import delivery, guard, previews
 from ..tooling.deliver_run import DeliverError, DeliverOptions
 from ..tooling.deliver_run import deliver as run_delivery
 from ..tooling.prometheus import Prometheus
 from ..tooling.releases import ReleaseError
 from .common import JsonOption, ProjectOption, StackOption, console, stream
+from .previews import NoPolicyOption, PolicyConfigOption, PolicyPackOption, resolve_policy
 
 
 def deliver(  # noqa: PLR0917 (typer reads options from the signature)
@@ -50,11 +51,17 @@ def deliver(  # noqa: PLR0917 (typer reads options from the signature)
         "--lock-timeout", min=0, help="Seconds to wait for a stack another update holds. "
         "Default: slipway:delivery.lockTimeout (5m).")] = None,
     summary: Annotated[Path | None, typer.Option(
-        "--summary", help="Write the Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).")] = None,
+        "--summary", help="Append the Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).")] = None,
+    policy_pack: PolicyPackOption = None, policy_config: PolicyConfigOption = None,
+    no_policy: NoPolicyOption = False,
     json_output: JsonOption = False, project_dir: ProjectOption = Path("."),
 ) -> None:
     """Deliver every changed service to the end of its strategy, judged by its SLO."""
     del auto_gates  # always on; kept so pipelines may spell it out
+    environment = previews.stack_environment(project_dir, stack)
+    pack = None
+    if environment in guard.GUARDED_ENVIRONMENTS or policy_pack or policy_config:
+        pack = resolve_policy(project_dir, environment, policy_pack, policy_config, no_policy)
     say = None if json_output else (lambda line: console.print(line, highlight=False))
     if commit is not None and not delivery.COMMIT_PATTERN.match(commit):
         console.print(f"[red]slipway deliver:[/red] --commit must be a git commit, 7 to 40 "
@@ -63,7 +70,8 @@ def deliver(  # noqa: PLR0917 (typer reads options from the signature)
     options = DeliverOptions(stack=stack, project_dir=project_dir,
                              prometheus=Prometheus(prometheus_url), commit=commit,
                              parallel=parallel, bake_seconds=bake, window=window,
-                             lock_timeout=lock_timeout, on_output=stream(json_output))
+                             lock_timeout=lock_timeout, on_output=stream(json_output),
+                             policy=(str(pack.path), str(pack.config)) if pack else None)
     if say is not None:
         options.say = say
     try:

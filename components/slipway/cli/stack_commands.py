@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..tooling import guard, previews, stacks
+from ..tooling import guard, previews, releases, stacks
 from .common import JsonOption, ProjectOption, StackOption, console, engine, report, stream
 from .previews import (
     GUARD_BLOCKED,
@@ -27,6 +27,10 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
        no_policy: NoPolicyOption = False, approve_disruption: ApproveOption = False) -> None:
     """Deploy (or render) a stack with the real engine, then print a one-line summary.
 
+    A service whose file asks for another version than runs: rolling rolls it out; canary and
+    blue-green start the release at its first step (`slipway deliver` carries it to the end).
+    The summary says which.
+
     prod: the policy pack is mandatory and a plan that replaces or deletes a Deployment, PDB,
     NetworkPolicy or Namespace is refused (exit 3) unless approved.
     """
@@ -44,6 +48,8 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
             raise typer.Exit(code=1)
         if check_guard(plan, environment, approve_disruption).blocked:
             raise typer.Exit(code=GUARD_BLOCKED)
+    # Said before the run: a version change is never applied silently (or ignored).
+    changes = releases.version_changes(stack, project_dir)
     run = engine(previews.deploy, json_output, name=stack, project_dir=project_dir,
                  policy=policy)
     render_dir = run.outputs.get("renderDir")
@@ -51,8 +57,12 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
     services = sorted(run.outputs.get("services", {}))
     where = f"; {len(files)} manifests in {render_dir}/" if render_dir else ""
     report(run, json_output,
-           {"renderDir": render_dir, "manifests": len(files), "services": services},
+           {"renderDir": render_dir, "manifests": len(files), "services": services,
+            "versionChanges": changes},
            f" ({len(services)} services{where})")
+    if not json_output:
+        for line in changes:
+            console.print(f"  {line}", highlight=False, markup=False)
 
 
 def destroy(stack: StackOption = "dev", remove: Annotated[bool, typer.Option(

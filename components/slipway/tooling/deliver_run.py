@@ -42,6 +42,8 @@ class DeliverOptions:
     window: str | None = None
     """Prometheus range each gate is judged over. Default: the bake time."""
     lock_timeout: float | None = None
+    policy: tuple[str, str] | None = None
+    """(policy pack directory, its config file) every update runs with; prod needs one."""
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     sleep: Callable[[float], None] = time.sleep
     say: Callable[[str], None] = lambda _line: None
@@ -57,6 +59,8 @@ class _Run:
     namespace: str
     lock_timeout: float
     reports: dict[str, ServiceReport] = field(default_factory=dict)
+    updates: int = 0
+    """Updates this run applied."""
 
     def state(self, name: str) -> ReleaseState:
         return self.recorded.states.get(name) or ReleaseState()
@@ -68,7 +72,8 @@ class _Run:
         while True:
             try:
                 run = releases.run_step(self.stack, self.options.stack, self.recorded, step,
-                                        self.options.on_output)
+                                        on_output=self.options.on_output,
+                                        policy=self.options.policy)
                 break
             except auto.errors.ConcurrentUpdateError:
                 if not delays:
@@ -79,6 +84,7 @@ class _Run:
                 self.options.say(f"stack {self.options.stack} is locked by another update; "
                                  f"waiting {delay:g}s")
                 self.options.sleep(delay)
+        self.updates += 1
         self.reports[step.service].steps.append(step.message)
         self.options.say(f"{step.message} ({run.summary()})")
 
@@ -139,7 +145,25 @@ def deliver(options: DeliverOptions) -> list[ServiceReport]:
                 pending.discard(name)
                 if outcome != "delivered":
                     bad.add(name)
+    if run.updates == 0:
+        # No version to deliver: the checkout's other changes (config, scaling, ...) still go
+        # out, so the pipeline needs no separate `slipway up`.
+        _pinned_up(run, "slipway deliver: no version to deliver; other changes applied")
     return [run.reports[name] for name in sorted(run.reports)]
+
+
+def _pinned_up(run: _Run, message: str) -> None:
+    """One update with every recorded service pinned to its progress: it creates new services
+    and applies every other change of the checkout, never a version change."""
+    progress.hand_off(run.stack, run.recorded, dict(run.recorded.states))
+    policy = run.options.policy
+    result = run.stack.up(on_output=run.options.on_output, color="never", message=message,
+                          policy_packs=[policy[0]] if policy else None,
+                          policy_pack_configs=[policy[1]] if policy else None)
+    progress.finish_migration(run.stack, run.recorded)
+    run.recorded.states = progress.exported(
+        {key: value.value for key, value in result.outputs.items()})
+    run.updates += 1
 
 
 def _first_deployments(run: _Run, assessments: dict[str, Assessment]) -> None:
@@ -147,12 +171,7 @@ def _first_deployments(run: _Run, assessments: dict[str, Assessment]) -> None:
     new = sorted(name for name, found in assessments.items() if found.need == "first")
     if not new:
         return
-    progress.hand_off(run.stack, run.recorded)
-    result = run.stack.up(on_output=run.options.on_output, color="never",
-                          message=f"slipway deliver: first deployment of {', '.join(new)}")
-    progress.finish_migration(run.stack, run.recorded)
-    run.recorded.states = progress.exported(
-        {key: value.value for key, value in result.outputs.items()})
+    _pinned_up(run, f"slipway deliver: first deployment of {', '.join(new)}")
     for name in new:
         run.reports[name].result = "created"
         run.reports[name].reason = "first deployment at the file's version (not judged)"

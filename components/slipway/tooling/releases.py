@@ -27,9 +27,11 @@ from typing import Any, Literal
 
 from pulumi import automation as auto
 
+from ..release_progress import reconcile
 from ..release_state import ReleaseRef, ReleaseState, other_slot
 from ..settings import CONFIG_NAMESPACE, StackSettings
 from ..spec.catalog import load_catalog
+from ..spec.errors import SpecError
 from ..spec.model import ServiceSpec
 from ..stack_config import decode
 from ..strategies import stable_release
@@ -216,12 +218,30 @@ def target(stack_name: str, project_dir: Path, service: str) -> ReleaseTarget:
                          recorded)
 
 
-def run_step(stack: auto.Stack, stack_name: str, recorded: progress.Recorded, step: Step,
-             on_output: Callable[[str], None] | None = None) -> stacks.StackRun:
+def version_changes(stack_name: str, project_dir: Path) -> list[str]:
+    """What the next `up` does with each service whose file's version differs from what runs
+    (release_progress.reconcile): one sentence per service, for the command's summary."""
+    stack = stacks.stack(stack_name, project_dir)
+    try:
+        specs = load_specs(project_dir, stack_settings(stack, stack_name))
+    except SpecError:
+        return []  # the engine run reports the broken file, with its field
+    recorded = progress.recorded(stack)
+    notes = [reconcile(spec, recorded.states.get(name)).note
+             for name, spec in sorted(specs.items())]
+    return [note.replace("--stack STACK", f"--stack {stack_name}") for note in notes if note]
+
+
+def run_step(stack: auto.Stack, stack_name: str, recorded: progress.Recorded, step: Step, *,
+             on_output: Callable[[str], None] | None = None,
+             policy: tuple[str, str] | None = None) -> stacks.StackRun:
     """One `up` that applies the step's state for its service (every other service keeps its
-    recorded progress, reconciled with its file) and records the result in the backend."""
-    progress.hand_off(stack, recorded, {step.service: step.state})
-    result = stack.up(on_output=on_output, color="never", message=step.message)
+    recorded progress) and records the result in the backend."""
+    # Every other service keeps exactly its recorded progress: one step moves one service.
+    progress.hand_off(stack, recorded, {**recorded.states, step.service: step.state})
+    result = stack.up(on_output=on_output, color="never", message=step.message,
+                      policy_packs=[policy[0]] if policy else None,
+                      policy_pack_configs=[policy[1]] if policy else None)
     progress.finish_migration(stack, recorded)
     run = stacks.StackRun(
         stack=stack_name,
@@ -236,7 +256,8 @@ def run_step(stack: auto.Stack, stack_name: str, recorded: progress.Recorded, st
 def apply(release: ReleaseTarget, step: Step,
           on_output: Callable[[str], None] | None = None) -> stacks.StackRun:
     """Apply the step in one `up` with its message; the target sees the recorded result."""
-    run = run_step(release.stack, release.stack_name, release.recorded, step, on_output)
+    run = run_step(release.stack, release.stack_name, release.recorded, step,
+                   on_output=on_output)
     release.releases = dict(release.recorded.states)
     return run
 
