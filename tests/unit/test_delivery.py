@@ -234,6 +234,8 @@ def test_prod_refuses_anything_else_with_the_reason(upstream: ReleaseState | Non
                                                     why: str) -> None:
     reason = refusal(upstream)
     assert reason is not None and why in reason
+    # Only the soak is lifted by time alone (the run waits); the rest is refused.
+    assert delivery.still_soaking(reason) == ("soaked" in why)
 
 
 def test_a_freeze_window_is_open_only_between_its_start_and_end() -> None:

@@ -199,7 +199,8 @@ def _stage_and_freeze(run: _Run, settings: StackSettings,
                                              upstream=upstream.get(name),
                                              soak=settings.delivery.soak_time, now=now)
             if refusal is not None:
-                report.result, report.reason = "refused", refusal
+                report.reason = refusal
+                report.result = "waiting" if delivery.still_soaking(refusal) else "refused"
                 held.add(name)
                 continue
         if frozen is not None:

@@ -311,7 +311,8 @@ def stage_refusal(service: str, want: ReleaseRef, *, upstream_stack: str,
                   first_here: bool = False) -> str | None:
     """Why this stage may not receive `want` yet (None: it may). It must run as stable in the
     upstream stage, delivered there with every gate passed, for at least `soak`. A service this
-    stage has never run only needs the same version running upstream."""
+    stage has never run only needs the same version running upstream. `still_soaking` tells a
+    refusal that time alone will lift."""
     if upstream is None or upstream.stable is None:
         return (f"{service} {want.version} is not running in {upstream_stack}: deliver it "
                 f"there first (`slipway deliver --stack {upstream_stack}`)")
@@ -331,8 +332,16 @@ def stage_refusal(service: str, want: ReleaseRef, *, upstream_stack: str,
     soaked = now - last.at
     if soaked < soak:
         return (f"{service} {want.version} has soaked in {upstream_stack} for "
-                f"{_span(soaked)} of the {_span(soak)} required")
+                f"{_span(soaked)} of the {_span(soak)} required{SOAKING}")
     return None
+
+
+SOAKING = "; run deliver again once it has"
+
+
+def still_soaking(refusal: str) -> bool:
+    """A refusal only time lifts: the next run (e.g. the scheduled one) delivers it."""
+    return refusal.endswith(SOAKING)
 
 
 def _span(value: timedelta) -> str:
