@@ -30,6 +30,8 @@ class Recorded:
     states: dict[str, ReleaseState] = field(default_factory=dict)
     migrated: list[str] = field(default_factory=list)
     """Services whose progress came from the old `slipway:releases` config key."""
+    legacy_key: bool = False
+    """The old key is still in the stack file (removed after the next successful update)."""
 
     @property
     def migrating(self) -> bool:
@@ -69,6 +71,7 @@ def recorded(stack: auto.Stack) -> Recorded:
     else:
         result.states = _from_services(found.get("services"))
     legacy = stack.get_all_config().get(LEGACY_KEY)
+    result.legacy_key = legacy is not None
     if legacy is not None:
         old = parse(json.loads(legacy.value), f"Pulumi.{stack.name}.yaml: {LEGACY_KEY}")
         for name, state in old.items():
@@ -94,10 +97,11 @@ def hand_off(stack: auto.Stack, progress: Recorded | None = None,
 def finish_migration(stack: auto.Stack, progress: Recorded,
                      say: Callable[[str], None] | None = None) -> None:
     """After a successful update recorded the progress in the backend: drop the old key."""
-    if not progress.migrating:
+    if not progress.legacy_key:
         return
     stack.remove_config(LEGACY_KEY)
-    if say is not None:
+    progress.legacy_key = False
+    if say is not None and progress.migrating:
         say(f"migrated the release progress of {', '.join(sorted(progress.migrated))} from "
             f"{LEGACY_KEY} in Pulumi.{stack.name}.yaml into the backend (stack output "
             f"{OUTPUT}); the key is removed")
