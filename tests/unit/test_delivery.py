@@ -4,14 +4,20 @@ the order, each gate's consequence, resume, stages, freezes, backoff, exit code,
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
+from pulumi.automation import errors
+from pulumi.automation._cmd import CommandResult
 
 from microservice_fixtures import IMAGE, spec
 from slipway.release_state import Delivery, FailedRelease, Gate, ReleaseRef, ReleaseState
-from slipway.tooling import delivery
+from slipway.tooling import deliver_run, delivery, progress, releases
+from slipway.tooling.deliver_run import DeliverError
 from slipway.tooling.delivery import FreezeWindow, ServiceReport
-from slipway.tooling.prometheus import TrackHealth
+from slipway.tooling.prometheus import Prometheus, TrackHealth
+from slipway.tooling.stacks import StackRun
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 OLD = ReleaseRef(version="1.2.0", image="registry.example.com/team/api@sha256:" + "a" * 64)
@@ -279,3 +285,55 @@ def test_summary_names_from_to_steps_and_the_figures_each_step_was_judged_on() -
     assert "| api | canary | 1.2.0 | 1.2.3 | rolled-back |" in text
     assert "- `slipway release rollback api 1.2.3`" in text
     assert "| 1% | 20.0 | 5.00% | 80 ms | breach | canary error rate 5.00% > 0.10% |" in text
+
+
+# -- the thin side: a locked stack -------------------------------------------------------------
+
+def _locked() -> Exception:
+    return errors.ConcurrentUpdateError(CommandResult(
+        stdout="", stderr="error: the stack is currently locked by 1 lock(s)", code=255))
+
+
+def _run_with(monkeypatch: pytest.MonkeyPatch, failures: int, lock_timeout: float) -> tuple[
+        Any, list[float], list[str]]:
+    attempts = {"n": 0}
+
+    def run_step(*_args: object, **_kwargs: object) -> StackRun:
+        attempts["n"] += 1
+        if attempts["n"] <= failures:
+            raise _locked()
+        return StackRun(stack="dev", operation="up")
+
+    monkeypatch.setattr(releases, "run_step", run_step)
+    slept: list[float] = []
+    said: list[str] = []
+    options = deliver_run.DeliverOptions(stack="dev", project_dir=Path("."),
+                                         prometheus=Prometheus("http://p.invalid"),
+                                         sleep=slept.append, say=said.append)
+    run = deliver_run._Run(options, stack=None, recorded=progress.Recorded(),  # type: ignore
+                           specs={"api": CANARY}, namespace="ns", lock_timeout=lock_timeout)
+    run.reports["api"] = ServiceReport("api", "canary", "1.2.0", "1.2.3")
+    return run, slept, said
+
+
+def test_a_locked_stack_is_waited_for_with_a_bounded_backoff(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    run, slept, said = _run_with(monkeypatch, failures=2, lock_timeout=60)
+    step = delivery.begin(CANARY, ReleaseState(stable=OLD),
+                          delivery.assess(CANARY, ReleaseState(stable=OLD)), commit=None,
+                          now=NOW)[0]
+    run.apply(step)
+    assert slept == [2, 4]
+    assert "stack dev is locked by another update; waiting 2s" in said
+    assert run.reports["api"].steps == [step.message]
+
+
+def test_a_stack_that_stays_locked_fails_naming_the_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    run, slept, _ = _run_with(monkeypatch, failures=100, lock_timeout=10)
+    step = delivery.begin(CANARY, ReleaseState(stable=OLD),
+                          delivery.assess(CANARY, ReleaseState(stable=OLD)), commit=None,
+                          now=NOW)[0]
+    with pytest.raises(DeliverError, match=r"stayed locked by another update for 10s; "
+                       r"`slipway release start api 1\.2\.3` was not applied"):
+        run.apply(step)
+    assert sum(slept) == pytest.approx(10)
