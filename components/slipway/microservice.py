@@ -391,9 +391,11 @@ class Microservice(pulumi.ComponentResource):
             deployment_spec["replicas"] = plan.replicas
         elif not spec.scaling.autoscaled:
             deployment_spec["replicas"] = spec.scaling.min
-        # The commit in the spec belongs to the spec's version only.
+        # The commit in the spec belongs to the spec's version only; a recorded release keeps
+        # the one its file named when it was desired.
         own = spec.version == self._args.spec.version and spec.image == self._args.spec.image
-        commit = spec.commit[:12] if spec.commit and own else "unknown"
+        source = plan.release.source_commit or (spec.commit if own else None)
+        commit = source[:12] if source else "unknown"
         return k8s.apps.v1.Deployment(
             _child(self._name, "deployment", plan.key),
             metadata=self._metadata(

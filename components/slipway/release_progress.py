@@ -40,7 +40,8 @@ class Reconciled:
 
 def desired(spec: ServiceSpec) -> ReleaseRef:
     """The version, image and signature the service file asks for."""
-    return ReleaseRef(version=spec.version, image=spec.image, signature=spec.signature)
+    return ReleaseRef(version=spec.version, image=spec.image, signature=spec.signature,
+                      source_commit=spec.commit)
 
 
 def first_step(spec: ServiceSpec, stable: ReleaseRef, candidate: ReleaseRef,

@@ -49,6 +49,10 @@ class ReleaseRef(SpecModel):
         default=None, pattern=COMMIT,
         description="The repository commit that asked for this version (`slipway deliver "
         "--commit`). Left out: unknown.")
+    source_commit: str | None = Field(
+        default=None, pattern=COMMIT,
+        description="The image's source commit, as the service file named it (`commit:`) for "
+        "this version. Left out: unknown.")
 
     @field_validator("image")
     @classmethod

@@ -179,7 +179,7 @@ def test_a_breach_rolls_back_records_the_failure_and_is_not_retried(
     assert project.manifests() == before  # traffic and pods back to 2.4.0
     assert file_version(project) == "2.5.0"  # the file still asks for it
     recorded = project.progress()["storefront"]
-    assert recorded["stable"] == {"version": "2.4.0", "image": OLD_IMAGE}
+    assert (recorded["stable"]["version"], recorded["stable"]["image"]) == ("2.4.0", OLD_IMAGE)
     assert [f["version"] for f in recorded["failed"]] == ["2.5.0"]
 
     # Again: nothing is retried, nothing changes, exit 0.

@@ -63,7 +63,8 @@ def _from_services(raw: object) -> dict[str, ReleaseState]:
 
 
 def recorded(stack: auto.Stack) -> Recorded:
-    """The recorded progress: the `releases` output, else the legacy config, else what runs."""
+    """The recorded progress: the `releases` output (else what the `services` output says runs),
+    with the legacy config key's services taken from that key while it is still there."""
     found = outputs(stack)
     result = Recorded()
     if OUTPUT in found:
@@ -74,10 +75,11 @@ def recorded(stack: auto.Stack) -> Recorded:
     result.legacy_key = legacy is not None
     if legacy is not None:
         old = parse(json.loads(legacy.value), f"Pulumi.{stack.name}.yaml: {LEGACY_KEY}")
+        # The key is removed by the first successful update that records the progress, so
+        # while it is there it is the newest word on the services it names.
         for name, state in old.items():
-            if OUTPUT not in found or name not in result.states:
-                result.states[name] = state
-                result.migrated.append(name)
+            result.states[name] = state
+            result.migrated.append(name)
     return result
 
 
