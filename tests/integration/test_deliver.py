@@ -328,3 +328,27 @@ def test_the_legacy_release_key_is_read_once_and_moves_into_the_backend(
     assert project.progress()["storefront"]["weight"] == 5
     assert route_weights(project) == [("storefront-stable", 95), ("storefront-canary", 5)]
     assert "slipway:releases" not in yaml.safe_load(stack_file.read_text())["config"]
+
+
+def test_the_pr_summary_leads_with_the_version_change_on_dev(project: Project,
+                                                              tmp_path: Path) -> None:
+    init_repo(project)
+    project.up(message="slipway up")
+    bump_storefront(project, "2.5.0", IMAGE_25)  # the PR's change, not merged
+    markdown = tmp_path / "pr.md"
+    result = CliRunner().invoke(app, [
+        "preview", "--pr", "5", "--long-lived", "dev,prod", "--markdown", str(markdown),
+        "--policy-pack", str(ROOT / "policy"), "--json", "--project-dir", str(project.path)])
+    assert result.exit_code == 0, result.stderr[-3000:]
+    text = markdown.read_text()
+    lines = text.splitlines()
+    assert lines[:4] == ["<!-- slipway-preview:pr-5 -->",
+                         "## What pull request #5 changes where it runs", "", "### `dev`"]
+    assert ("| storefront | 2.4.0 -> 2.5.0 | canary 1%, 5%, 25%, 100%, each step judged "
+            "against the SLO |") in lines
+    assert "`prod`: not deployed yet" in text
+    # The review stack's own plan (every resource created) comes last, folded.
+    assert text.index("<details>") > text.index("### `prod`")
+    assert "<summary>Review stack <code>pr-5</code>: " in text
+    # Previewing dev changed nothing there.
+    assert project.progress()["storefront"]["stable"]["version"] == "2.4.0"

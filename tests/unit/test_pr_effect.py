@@ -50,7 +50,7 @@ def test_summary_leads_with_long_lived_stacks_and_collapses_the_review_stack() -
     assert "**1 replacement(s):** orders: Deployment `orders`" in text
     assert ("- advisory `slipway-k8s-workload-probes`: Deployment orders: no readiness probe"
             in lines)
-    assert "Could not read `prod`: no AWS plugin" in text
+    assert "`prod`: no AWS plugin" in text
     # The review stack comes last, folded.
     assert text.index("<details>") > text.index("### `prod`")
     assert "<summary>Review stack <code>pr-42</code>: 76 create</summary>" in lines

@@ -187,6 +187,11 @@ def _effects(project_dir: Path, stacks_option: str,
     for name in [n.strip() for n in stacks_option.split(",") if n.strip()]:
         if not previews.config_file(project_dir, name).exists():
             continue
+        if not previews.stack_exists(project_dir, name):
+            # Never deployed from this backend: nothing runs there for the PR to change.
+            found.append(pr_effect.StackEffect(name, error="not deployed yet (no such stack "
+                                                           "in this backend)"))
+            continue
         environment = previews.stack_environment(project_dir, name)
         try:
             policy = resolve_policy(project_dir, environment, None, None, False)

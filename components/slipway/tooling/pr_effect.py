@@ -107,7 +107,7 @@ def render(effects: Sequence[StackEffect], pr: int, review: str, review_head: st
     for found in effects:
         lines += [f"### `{found.stack}`", ""]
         if found.error is not None:
-            lines += [f"Could not read `{found.stack}`: {found.error}", ""]
+            lines += [f"`{found.stack}`: {found.error}", ""]
             continue
         if found.versions:
             lines += ["| service | version | delivered by |", "|---|---|---|"]
