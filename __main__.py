@@ -33,7 +33,8 @@ check_releases(catalog, settings.releases, stack_file)
 # slipway tool; without the tool (mocks, a bare `pulumi` run) only the legacy config key is known.
 handoff = decode(os.environ.get(ENV)) or Handoff(recorded=dict(settings.releases))
 progress = apply_to_catalog(catalog, handoff, gated_by=settings.delivery.after,
-                            applying=not pulumi.runtime.is_dry_run(), stack=pulumi.get_stack())
+                            applying=not pulumi.runtime.is_dry_run(), stack=pulumi.get_stack(),
+                            direct=settings.preview is not None)
 for reconciled in progress.values():
     if reconciled.note:
         pulumi.log.info(reconciled.note)

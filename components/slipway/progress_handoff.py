@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .release_progress import Reconciled, reconcile
+from .release_progress import Reconciled, desired, reconcile
 from .release_state import ReleaseState
 from .spec.catalog import Catalog
 from .spec.errors import SpecError
@@ -86,19 +86,26 @@ def decode(text: str | None) -> Handoff | None:
 
 
 def apply_to_catalog(catalog: Catalog, handoff: Handoff, *, gated_by: str | None = None,
-                     applying: bool = True, stack: str = "STACK") -> dict[str, Reconciled]:
+                     applying: bool = True, stack: str = "STACK",
+                     direct: bool = False) -> dict[str, Reconciled]:
     """The release state of every service for this update: the intent where the tool gave one
     (intents for services no longer in the catalog are dropped), else the recorded progress
     reconciled with the service file.
 
     `gated_by` names the stage before this stack (slipway:delivery.after): there a version
     change only ever comes through `slipway deliver`, which checks that stage first, so an
-    update (not a preview) that would change a version is refused with that command."""
+    update (not a preview) that would change a version is refused with that command.
+
+    `direct`: a review stack (pr-N) shows the PR's code as it is: every service runs its file's
+    version at once, no release steps (nobody serves users there)."""
     result: dict[str, Reconciled] = {}
     refused = []
     for spec in catalog:
         if spec.name in handoff.intent:
             result[spec.name] = Reconciled(handoff.intent[spec.name], "none", "")
+            continue
+        if direct:
+            result[spec.name] = Reconciled(ReleaseState(stable=desired(spec)), "none", "")
             continue
         reconciled = reconcile(spec, handoff.recorded.get(spec.name))
         if gated_by is not None and reconciled.change in ("rolled", "started", "superseded"):

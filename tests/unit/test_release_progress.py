@@ -141,3 +141,9 @@ def test_a_gated_stack_previews_the_change_it_would_deliver() -> None:
     assert result["api"].change == "started"
     assert "`slipway deliver --stack prod`" in result["api"].note
     assert "after dev has verified it" in result["api"].note
+
+
+def test_a_review_stack_runs_every_file_version_at_once() -> None:
+    handoff = Handoff(recorded={"api": ReleaseState(stable=OLD)})
+    result = apply_to_catalog(Catalog(services={"api": CANARY}), handoff, direct=True)
+    assert result["api"].state == ReleaseState(stable=FILE)
