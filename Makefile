@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: venv toolchain checkov actionlint up test unit integration lint workflows schema bench clean
+.PHONY: venv toolchain checkov actionlint up test unit integration lint workflows schema snapshots bench clean
 
 venv: $(STAMP)
 
@@ -43,6 +43,11 @@ lint: venv
 
 schema: venv
 	@$(PY) -m slipway.spec.schema services/schema.json
+
+# Reviewed snapshots of what the example catalog registers per service and environment, and its
+# URNs (tests/snapshots/). Refuses URNs that change without an alias (ACCEPT_URN_CHANGES=1).
+snapshots: venv
+	@PYTHONPATH=tests:policy $(PY) tests/catalog_snapshots.py
 
 bench: venv
 	@$(PY) bench/program_overhead.py

@@ -26,7 +26,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .spec.model import COMMIT, SEMVER, ImageSignature, SpecModel, _check_image
+from .spec.signature import ImageSignature
+from .spec.validation import COMMIT, SEMVER, SpecModel, check_image
 
 Slot = Literal["blue", "green"]
 SLOTS: tuple[Slot, Slot] = ("blue", "green")
@@ -57,7 +58,7 @@ class ReleaseRef(SpecModel):
     @field_validator("image")
     @classmethod
     def _image(cls, value: str) -> str:
-        return _check_image(value)
+        return check_image(value)
 
     def same(self, other: ReleaseRef | None) -> bool:
         """Same version and image (the commit and signature do not make another release)."""

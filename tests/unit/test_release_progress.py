@@ -1,16 +1,16 @@
 """What an update does with the service file's version (release_progress.reconcile) and how the
-tool hands the recorded progress to the program (progress_handoff)."""
+tool hands the recorded progress to the program (slipway.stack.progress)."""
 
 from __future__ import annotations
 
 import pytest
 
 from microservice_fixtures import IMAGE, spec
-from slipway.progress_handoff import Handoff, apply_to_catalog, decode, dump, encode, parse
 from slipway.release_progress import reconcile
 from slipway.release_state import FailedRelease, ReleaseRef, ReleaseState
 from slipway.spec import SpecError
 from slipway.spec.catalog import Catalog
+from slipway.stack.progress import Handoff, apply_to_catalog, decode, dump, encode, parse
 
 OLD = ReleaseRef(version="1.2.0", image="registry.example.com/team/api@sha256:" + "a" * 64)
 FILE = ReleaseRef(version="1.2.3", image=IMAGE)  # what the fixture's file says

@@ -18,8 +18,8 @@ from pathlib import Path
 from pulumi import automation as auto
 
 from ..release_state import ReleaseRef, ReleaseState
-from ..settings import StackSettings
 from ..spec.model import ServiceSpec
+from ..stack import StackSettings
 from . import delivery, progress, releases, stacks
 from .delivery import Assessment, FreezeWindow, ServiceReport
 from .prometheus import Prometheus, PrometheusUnavailable, TrackHealth

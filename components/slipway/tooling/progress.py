@@ -1,6 +1,6 @@
 """Release progress in the backend, through the Automation API.
 
-`recorded` reads the stack output `releases` (progress_handoff.py says why it is an output);
+`recorded` reads the stack output `releases` (slipway/stack/progress.py says why it is an output);
 `hand_off` puts it, and an optional intent, into the workspace environment so the next
 engine run of that stack (up or preview) sees it. Progress of a stack deployed before it was
 recorded comes from the old `slipway:releases` config key (migrated once, then removed from
@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 from pulumi import automation as auto
 
-from ..progress_handoff import ENV, OUTPUT, Handoff, encode, parse
 from ..release_state import ReleaseRef, ReleaseState
-from ..settings import CONFIG_NAMESPACE
+from ..stack import key
+from ..stack.progress import ENV, OUTPUT, Handoff, encode, parse
 
-LEGACY_KEY = f"{CONFIG_NAMESPACE}:releases"
+LEGACY_KEY = key("releases")
 
 
 @dataclass

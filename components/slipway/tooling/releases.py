@@ -29,11 +29,10 @@ from pulumi import automation as auto
 
 from ..release_progress import reconcile
 from ..release_state import ReleaseRef, ReleaseState, other_slot
-from ..settings import CONFIG_NAMESPACE, StackSettings
 from ..spec.catalog import load_catalog
 from ..spec.errors import SpecError
-from ..spec.model import ServiceSpec
-from ..stack_config import decode
+from ..spec.service import ServiceSpec
+from ..stack import StackSettings, automation_config, read_settings
 from ..strategies import stable_release
 from . import progress, stacks
 from .prometheus import (
@@ -193,12 +192,7 @@ class ReleaseTarget:
 
 
 def stack_settings(stack: auto.Stack, stack_name: str) -> StackSettings:
-    values = {
-        key.removeprefix(f"{CONFIG_NAMESPACE}:"): decode(value.value)
-        for key, value in stack.get_all_config().items()
-        if key.startswith(f"{CONFIG_NAMESPACE}:") and not value.secret
-    }
-    return StackSettings.parse(values, f"Pulumi.{stack_name}.yaml")
+    return read_settings(automation_config(stack), f"Pulumi.{stack_name}.yaml")
 
 
 def load_specs(project_dir: Path, settings: StackSettings) -> dict[str, ServiceSpec]:

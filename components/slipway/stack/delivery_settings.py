@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from pydantic import Field, field_validator, model_validator
 
-from .spec.model import DNS_LABEL, FieldError, SpecModel
+from ..spec.validation import DNS_LABEL, FieldError, SpecModel
 
 _DURATION = re.compile(r"^([0-9]+)([smhd])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -24,10 +24,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .release_progress import Reconciled, desired, reconcile
-from .release_state import ReleaseState
-from .spec.catalog import Catalog
-from .spec.errors import SpecError
+from ..release_progress import Reconciled, desired, reconcile
+from ..release_state import ReleaseState
+from ..spec.catalog import Catalog
+from ..spec.errors import SpecError
 
 ENV = "SLIPWAY_RELEASE_PROGRESS"
 OUTPUT = "releases"
