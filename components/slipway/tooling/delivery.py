@@ -307,20 +307,16 @@ def open_freeze(windows: Iterable[FreezeWindow], now: datetime) -> FreezeWindow 
 
 
 def stage_refusal(service: str, want: ReleaseRef, *, upstream_stack: str,
-                  upstream: ReleaseState | None, soak: timedelta, now: datetime,
-                  first_here: bool = False) -> str | None:
+                  upstream: ReleaseState | None, soak: timedelta, now: datetime) -> str | None:
     """Why this stage may not receive `want` yet (None: it may). It must run as stable in the
-    upstream stage, delivered there with every gate passed, for at least `soak`. A service this
-    stage has never run only needs the same version running upstream. `still_soaking` tells a
-    refusal that time alone will lift."""
+    upstream stage, delivered there with every gate passed, for at least `soak`.
+    `still_soaking` tells a refusal that time alone will lift."""
     if upstream is None or upstream.stable is None:
         return (f"{service} {want.version} is not running in {upstream_stack}: deliver it "
                 f"there first (`slipway deliver --stack {upstream_stack}`)")
     if not want.same(upstream.stable):
         return (f"{service} {want.version} is not what runs in {upstream_stack} "
                 f"({upstream.stable.version}); deliver it there first")
-    if first_here:
-        return None
     last = upstream.last
     if last is None or (last.version, last.image) != (want.version, want.image) or \
             last.result != "delivered":
