@@ -5,6 +5,7 @@ every resource comes from the components (`slipway`), which tests import without
 this file.
 """
 
+import os
 from pathlib import Path
 
 import pulumi
@@ -20,6 +21,7 @@ from slipway.stack import (
     read_secret_values,
     read_settings,
 )
+from slipway.stack.progress import ENV, OUTPUT, Handoff, apply_to_catalog, decode, dump
 
 stack_file = f"Pulumi.{pulumi.get_stack()}.yaml"
 config = program_config()
@@ -33,6 +35,16 @@ secret_values = read_secret_values(config, stack_file)
 store = settings.secret_store_ref()
 check_secret_values(catalog, secret_values, stack_file, store)
 check_releases(catalog, settings.releases, stack_file)
+# Release progress: recorded in the backend (this stack's `releases` output), handed over by the
+# slipway tool; without the tool (mocks, a bare `pulumi` run) only the legacy config key is known.
+handoff = decode(os.environ.get(ENV)) or Handoff(recorded=dict(settings.releases))
+progress = apply_to_catalog(catalog, handoff, gated_by=settings.delivery.after,
+                            applying=not pulumi.runtime.is_dry_run(), stack=pulumi.get_stack(),
+                            direct=settings.preview is not None)
+for reconciled in progress.values():
+    if reconciled.note:
+        pulumi.log.info(reconciled.note)
+releases = {name: reconciled.state for name, reconciled in progress.items()}
 hosts = public_hosts(catalog)
 if settings.platform is not None:
     settings.platform.check(environment, hosts, secret_store=store, source=stack_file,
@@ -73,7 +85,7 @@ platform = None if settings.platform is None else KubernetesPlatform(
 )
 services = deploy_catalog(
     catalog, environment, namespace.name, secret_values=secret_values, secret_store=store,
-    role_arns=role_arns, releases=settings.releases,
+    role_arns=role_arns, releases=releases,
     opts=pulumi.ResourceOptions(providers=[provider],
                                 depends_on=[platform] if platform is not None else []),
 )
@@ -94,3 +106,7 @@ pulumi.export("services", {
     }
     for name, service in services.items()
 })
+# Recorded only once every Deployment of this update exists: a failed update keeps the old value.
+pulumi.export(OUTPUT, pulumi.Output.all(
+    *[service.deployment_name for service in services.values()]).apply(
+        lambda _: dump(releases)))

@@ -175,7 +175,8 @@ class Microservice(pulumi.ComponentResource):
             self._disruption_budget(namespace, deployments[plan.key], plan)
         self._routes(namespace, release_plan, services)
         policy = self._network_policy(namespace)
-        # One version label on every object of the service: the released stable version.
+        # One version label on every object of the service: the released stable version (what
+        # runs), never merely what the file asks for.
         stable_version = release_plan.stable.version
         self.resource_names.update(service_monitoring.create(
             self, spec, env, namespace, resource_name=name, version=stable_version))
@@ -415,9 +416,11 @@ class Microservice(pulumi.ComponentResource):
             deployment_spec["replicas"] = plan.replicas
         elif not spec.scaling.autoscaled:
             deployment_spec["replicas"] = spec.scaling.min
-        # The commit in the spec belongs to the spec's version only.
+        # The commit in the spec belongs to the spec's version only; a recorded release keeps
+        # the one its file named when it was desired.
         own = spec.version == self._args.spec.version and spec.image == self._args.spec.image
-        commit = spec.commit[:12] if spec.commit and own else "unknown"
+        source = plan.release.source_commit or (spec.commit if own else None)
+        commit = source[:12] if source else "unknown"
         return k8s.apps.v1.Deployment(
             _child(self._name, "deployment", plan.key),
             metadata=self._metadata(

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-from slipway.tooling import stacks
+from slipway.tooling import progress, stacks
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "__main__.py")
@@ -44,10 +44,26 @@ class Project:
     def stack(self, name: str = "dev") -> auto.Stack:
         return stacks.stack(name, self.path)
 
-    def up(self, name: str = "dev") -> auto.UpResult:
+    def up(self, name: str = "dev", message: str | None = None) -> auto.UpResult:
+        """`pulumi up` as the tool runs it: with the recorded release progress handed over."""
         self.events.clear()
-        return self.stack(name).up(on_output=self.log.append, on_event=self.events.append,
-                                   color="never")
+        stack = self.stack(name)
+        progress.hand_off(stack)
+        return stack.up(on_output=self.log.append, on_event=self.events.append, color="never",
+                        message=message)
+
+    def progress(self, name: str = "dev") -> dict[str, Any]:
+        """The recorded release progress (the stack's `releases` output), plain."""
+        outputs = self.stack(name).outputs()
+        return dict(outputs["releases"].value) if "releases" in outputs else {}
+
+    def handoff_env(self, name: str = "dev") -> dict[str, str]:
+        """The environment a bare `pulumi` command needs to run with the recorded progress
+        exactly as it is (every service pinned, nothing reconciled with its file)."""
+        stack = self.stack(name)
+        known = progress.recorded(stack)
+        progress.hand_off(stack, known, dict(known.states))
+        return dict(stack.workspace.env_vars or {})
 
     def changed_urns(self) -> dict[str, list[str]]:
         """URNs by operation (create/update/delete/replace) from the last run's events."""

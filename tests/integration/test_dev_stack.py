@@ -39,19 +39,22 @@ def test_up_renders_every_service_and_a_second_up_changes_nothing(project: Proje
 
 
 def test_changing_one_image_updates_only_that_deployment(project: Project) -> None:
+    """A rolling service: the new image rolls out in that one Deployment (a canary service
+    starts its release instead: tests/integration/test_deliver.py)."""
     project.up()
     before = project.manifests()
-    orders = project.services / "orders.yaml"
-    text = orders.read_text()
+    inventory = project.services / "inventory.yaml"
+    text = inventory.read_text()
     new_digest = "f" * 64
-    orders.write_text(re.sub(r"(shop/orders@sha256:)[0-9a-f]{64}", rf"\g<1>{new_digest}", text))
+    inventory.write_text(re.sub(r"(shop/inventory@sha256:)[0-9a-f]{64}", rf"\g<1>{new_digest}",
+                                text))
     project.up()
     changed = project.changed_urns()
     assert list(changed) == ["update"]
-    assert [urn.rsplit("::", 1)[1] for urn in changed["update"]] == ["orders-deployment"]
+    assert [urn.rsplit("::", 1)[1] for urn in changed["update"]] == ["inventory-deployment"]
     after = project.manifests()
     differing = sorted(name for name in before if before[name] != after.get(name))
-    assert differing == ["1-manifest/apps_v1-deployment-slipway-dev-orders.yaml"]
+    assert differing == ["1-manifest/apps_v1-deployment-slipway-dev-inventory.yaml"]
     assert new_digest in after[differing[0]]
 
 

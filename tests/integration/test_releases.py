@@ -94,7 +94,7 @@ def test_canary_steps_weights_rollback_restores_files_then_promotes_to_stable(
         code, out, err = release(project, "promote", "storefront")
         assert code == 0, err
     assert out["stable"] == {"version": "2.5.0", "image": STOREFRONT_IMAGE,
-                             "source": "release state"}
+                             "source": "recorded progress"}
     assert out["candidate"] is None
     assert deployments(project, "storefront") == {"storefront": STOREFRONT_IMAGE}
     assert route_weights(project) == [("storefront-stable", 100)]
@@ -109,16 +109,24 @@ def test_canary_steps_weights_rollback_restores_files_then_promotes_to_stable(
         "slipway release step storefront 2.5.0 weight=25",
         "slipway release promote storefront 2.5.0",
     ]
-    # The state is a typed object in the stack file, where `pulumi stack history` sees it.
+    # The progress is recorded in the backend (the stack's output), never in the checkout.
+    assert project.progress()["storefront"]["stable"] == {"version": "2.5.0",
+                                                          "image": STOREFRONT_IMAGE}
     stack_file = yaml.safe_load((project.path / "Pulumi.dev.yaml").read_text())
-    assert stack_file["config"]["slipway:releases"] == {"storefront": {
-        "stable": {"version": "2.5.0", "image": STOREFRONT_IMAGE}}}
+    assert "slipway:releases" not in stack_file["config"]
 
 
 def before_image(manifests: dict[str, str]) -> str:
     deployment = yaml.safe_load(manifests["1-manifest/apps_v1-deployment-slipway-dev-"
                                           "storefront.yaml"])
     return str(deployment["spec"]["template"]["spec"]["containers"][0]["image"])
+
+
+def _with_image(text: str, service: str, image: str) -> str:
+    """The service file with its `image:` line set to `image`."""
+    lines = [f"image: {image}" if line.startswith("image:") else line
+             for line in text.splitlines()]
+    return "\n".join(lines) + "\n"
 
 
 def blue_green_payments(project: Project) -> None:
@@ -184,18 +192,20 @@ def test_flipping_a_flag_changes_only_the_flags_configmap(project: Project) -> N
 def test_contract_migration_is_refused_while_a_release_changes_the_version(
         project: Project) -> None:
     project.up()
-    code, _, err = release(project, "start", "orders", "--version", "1.9.0", "--image",
-                           f"registry.example.com/shop/orders@sha256:{NEW_DIGEST}")
-    assert code == 0, err
+    # The bump a service team merges: the next update starts the canary at its first step.
+    orders = project.services / "orders.yaml"
+    orders.write_text(orders.read_text().replace("version: 1.8.3", "version: 1.9.0"))
+    orders.write_text(_with_image(orders.read_text(), "orders",
+                                  f"registry.example.com/shop/orders@sha256:{NEW_DIGEST}"))
+    project.up()
     human = CliRunner().invoke(app, ["release", "status", "orders", "--stack", "dev",
                                      "--project-dir", str(project.path)])
     assert human.exit_code == 0
-    assert human.stderr.strip() == ("orders (canary): stable 1.8.3 (from the release state), "
-                                    "candidate 1.9.0 at 1%")
+    assert human.stderr.strip() == ("orders (canary): stable 1.8.3 (from the recorded "
+                                    "progress), candidate 1.9.0 at 1%")
     migrations = [n for n in project.manifests() if "job-slipway-dev-orders-migrate" in n]
     assert migrations == ["1-manifest/batch_v1-job-slipway-dev-orders-migrate-1-9-0.yaml"]
     before = project.manifests()
-    orders = project.services / "orders.yaml"
     orders.write_text(orders.read_text().replace("phase: expand", "phase: contract"))
     with pytest.raises(auto.errors.CommandError) as caught:
         project.up()
@@ -231,7 +241,8 @@ def test_policy_pack_passes_on_mid_release_states(project: Project, tmp_path: Pa
         ["pulumi", "preview", "--stack", "dev", "--cwd", str(project.path), "--non-interactive",
          "--color", "never", "--policy-pack", str(ROOT / "policy"),
          "--policy-pack-config", str(config_file)],
-        capture_output=True, text=True, check=False, env=dict(os.environ), timeout=300,
+        capture_output=True, text=True, check=False,
+        env={**os.environ, **project.handoff_env()}, timeout=300,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "mandatory" not in result.stdout and "advisory" not in result.stdout

@@ -210,3 +210,34 @@ def test_the_image_source_commit_comes_first_for_lead_time() -> None:
     assert entries[0].as_dict()["sourceCommit"] == "abc1234"
     assert catalog({"orders": ServiceVersion("1.2.0", "img")}, RELEASES,
                    sources)[0].source_commit is None
+
+
+# What `slipway deliver` writes: supersede, roll and verify, with the commit in the message.
+DELIVERIES = [
+    update(1, "slipway release start orders 1.1.0 commit=aaaaaaa", at(0, 10)),
+    update(2, "slipway release supersede orders 1.1.0 commit=bbbbbbb", at(0, 11)),
+    update(3, "slipway release start orders 1.2.0 commit=bbbbbbb", at(0, 11, 5)),
+    update(4, "slipway release promote orders 1.2.0 commit=bbbbbbb", at(0, 11, 30)),
+    update(5, "slipway release roll payments 2.0.0 commit=ccccccc", at(1, 9)),
+    update(6, "slipway release verify payments 2.0.0 commit=ccccccc", at(1, 9, 10)),
+]
+
+
+def test_a_superseded_release_is_neither_deployed_nor_a_failure() -> None:
+    found = changes(DELIVERIES)
+    assert [(c.service, c.version, c.deployed is not None, c.failed is not None,
+             c.superseded is not None) for c in found] == [
+        ("orders", "1.1.0", False, False, True),
+        ("orders", "1.2.0", True, False, False),
+        ("payments", "2.0.0", True, False, False),
+    ]
+    result = measure(DELIVERIES, since=at(0, 0), until=at(2, 0))
+    assert (result.deployments, result.failed_changes, result.finished_changes) == (2, 0, 2)
+
+
+def test_a_rolling_roll_out_rolled_back_after_its_gate_is_a_failure() -> None:
+    history = [update(1, "slipway release roll payments 2.0.0", at(1, 9)),
+               update(2, "slipway release rollback payments 2.0.0", at(1, 9, 10))]
+    [change] = changes(history)
+    assert change.deployed is not None and change.failed is not None
+    assert change.restored is not None

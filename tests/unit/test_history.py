@@ -121,3 +121,29 @@ def test_service_files_name_the_image_source_commit(tmp_path: Path) -> None:
         ("payments", "2.0.0"): SourceCommit("abcdef1", None),
     }
     assert source_commits(tmp_path / "nowhere", GitCommits(tmp_path)) == {}
+
+
+def test_deliver_messages_carry_their_commit() -> None:
+    assert parse_release("slipway release step orders 1.9.0 weight=25 commit=abcdef1") == \
+        Release("step", "orders", "1.9.0", 25, "abcdef1")
+    assert parse_release("slipway release supersede orders 1.9.0") == Release(
+        "supersede", "orders", "1.9.0")
+
+
+def test_the_commit_named_by_deliver_wins_over_the_checkout_head(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "-c", "user.name=Grace Hopper", "-c", "user.email=grace@example.com",
+        "commit", "-q", "--allow-empty", "-m", "orders: 1.2.0")
+    bump = git(tmp_path, "rev-parse", "HEAD")
+    git(tmp_path, "commit", "-q", "--allow-empty", "-m", "merge")
+    head = git(tmp_path, "rev-parse", "HEAD")
+    start = datetime(2026, 11, 1, 10, 0, 0)
+    summaries = [auto.UpdateSummary(
+        kind="update", start_time=start, end_time=start, result="succeeded", config={},
+        message=f"slipway release promote orders 1.2.0 commit={bump}",
+        environment={"git.head": head, "git.author": "Ada Lovelace",
+                     "git.author.email": "ada@example.com"})]
+    [entry] = build_updates(summaries, {}, GitCommits(tmp_path))
+    assert entry.commit == bump
+    assert entry.author == "Grace Hopper <grace@example.com>"
+    assert entry.commit_message == "orders: 1.2.0"

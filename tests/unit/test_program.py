@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import runpy
 import shutil
 from pathlib import Path
@@ -256,3 +257,38 @@ def test_invalid_catalog_registers_nothing(tmp_path: Path) -> None:
         run_program({**DEV, "slipway:catalog": str(catalog)}, registry=registry)
     assert "orders.yaml: scaling.min: must be <= scaling.max (got 30 > 12)" in str(caught.value)
     assert len(registry) == 0
+
+
+STOREFRONT_OLD = {"version": "2.3.0",
+                  "image": "registry.example.com/shop/storefront@sha256:" + "a" * 64}
+
+
+def test_a_version_change_starts_the_canary_and_the_progress_is_exported(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The tool hands over what the backend recorded: storefront runs 2.3.0, the file says 2.4.0.
+    monkeypatch.setenv("SLIPWAY_RELEASE_PROGRESS", json.dumps(
+        {"recorded": {"storefront": {"stable": STOREFRONT_OLD}}, "intent": {}}))
+    registry = run_program(DEV)
+    canary = deployment(registry, "storefront-canary")
+    assert canary["template"]["spec"]["containers"][0]["image"].endswith(
+        "d8d2b47b1df9f1c89905404b58d09eb1279660e0d19d6db83b9dcf8a07430ad8")
+    assert deployment(registry, "storefront")["template"]["spec"]["containers"][0][
+        "image"] == STOREFRONT_OLD["image"]
+    storefront = registry.outputs["releases"]["storefront"]
+    assert storefront["stable"] == STOREFRONT_OLD
+    assert (storefront["candidate"]["version"], storefront["weight"]) == ("2.4.0", 1)
+    # Services with nothing recorded run their file's version, recorded as stable.
+    assert registry.outputs["releases"]["orders"]["stable"]["version"] == "1.8.3"
+    # The monitoring objects carry what runs (2.3.0), not what the file asks for.
+    monitor = registry.one("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "storefront")
+    assert monitor.inputs["metadata"]["labels"]["app.kubernetes.io/version"] == "2.3.0"
+
+
+def test_an_intent_from_the_tool_wins_over_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    intent = {"stable": STOREFRONT_OLD, "candidate": {
+        "version": "2.4.0", "image": "registry.example.com/shop/storefront@sha256:" + "b" * 64},
+        "weight": 25}
+    monkeypatch.setenv("SLIPWAY_RELEASE_PROGRESS", json.dumps(
+        {"recorded": {}, "intent": {"storefront": intent}}))
+    registry = run_program(DEV)
+    assert registry.outputs["releases"]["storefront"]["weight"] == 25

@@ -159,9 +159,9 @@ class Answers(Prometheus):
     def __init__(self, *answers: TrackHealth | PrometheusUnavailable) -> None:
         super().__init__("http://prometheus.invalid")
         self.answers = list(answers)
-        self.asked: list[tuple[str, str, str, str, float]] = []
+        self.asked: list[tuple[str, str, str | None, str, float]] = []
 
-    def track_health(self, namespace: str, service: str, track: str, window: str,
+    def track_health(self, namespace: str, service: str, track: str | None, window: str,
                      percentile: float) -> TrackHealth:
         self.asked.append((namespace, service, track, window, percentile))
         answer = self.answers.pop(0)

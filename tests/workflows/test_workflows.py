@@ -87,18 +87,26 @@ def test_pull_requests_preview_comment_and_clean_up_with_the_slipway_commands() 
     assert ".venv/bin/slipway previews gc --older-than 7d" in run_steps(cleanup)
 
 
-def test_prod_is_deployed_behind_an_environment_with_the_mandatory_policy_config() -> None:
+def test_merged_bumps_are_delivered_to_dev_then_prod_behind_an_environment() -> None:
     deploy = load("deploy.yml")
     assert triggers(deploy)["push"]["branches"] == ["main"]
+    # The schedule resumes held releases and delivers to prod once a version has soaked.
+    assert "schedule" in triggers(deploy)
     jobs = deploy["jobs"]
-    assert "slipway up --stack dev" in run_steps({"jobs": {"dev": jobs["dev"]}})
+    dev = run_steps({"jobs": {"dev": jobs["dev"]}})
+    assert ('.venv/bin/slipway deliver --stack dev --auto --prometheus-url "$PROMETHEUS_URL" \\\n'
+            '  --commit "$COMMIT"') in dev
+    assert "slipway up" not in run_steps(deploy)  # versions only move through deliver
+    assert jobs["prod-plan"]["needs"] == "dev"
     for name, environment in (("prod", "production"), ("prod-disruptive",
                                                        "production-disruptive")):
         job = jobs[name]
         assert job["environment"] == environment
         assert job["needs"] == "prod-plan"
-        assert ("slipway up --stack prod --policy-config policy/config/prod.json"
-                in run_steps({"jobs": {name: job}}))
+        steps = run_steps({"jobs": {name: job}})
+        assert "slipway deliver --stack prod --auto" in steps
+        assert '--commit "$COMMIT" --policy-config policy/config/prod.json' in steps
+        assert job["steps"][-1]["env"]["COMMIT"] == "${{ github.sha }}"
     assert jobs["prod-disruptive"]["steps"][-1]["env"]["SLIPWAY_APPROVE_DISRUPTION"] == "true"
     assert "SLIPWAY_APPROVE_DISRUPTION" not in yaml.safe_dump(jobs["prod"])
 

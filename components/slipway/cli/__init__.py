@@ -4,6 +4,7 @@
     slipway preview --stack prod
     slipway preview --pr 42 --markdown summary.md   # a pull request's review stack
     slipway previews gc --older-than 7d
+    slipway deliver --stack dev --prometheus-url http://prometheus:9090   # ship merged bumps
     slipway destroy --stack dev
 
 Every command takes `--json` for machines; the human output is one summary line. Each group
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from . import history, platform_commands, previews, release, stack_commands
+from . import deliver, history, platform_commands, previews, release, stack_commands
 
 app = typer.Typer(help="Ship microservices with Pulumi: stacks, previews, releases.",
                   no_args_is_help=True, add_completion=False)
@@ -22,6 +23,7 @@ app = typer.Typer(help="Ship microservices with Pulumi: stacks, previews, releas
 app.command()(stack_commands.up)
 app.command()(previews.preview)
 app.command()(stack_commands.destroy)
+app.command()(deliver.deliver)
 app.command()(history.catalog)
 app.command()(history.dora)
 app.command()(platform_commands.capacity)

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..tooling import guard, plans, previews, summary
+from ..tooling import guard, plans, pr_effect, previews, summary
 from ..tooling.durations import parse_duration
 from ..tooling.plan import Plan
 from .common import JsonOption, ProjectOption, console, stack_environment, stream
@@ -112,6 +112,10 @@ def preview(
     policy_config: PolicyConfigOption = None,
     no_policy: NoPolicyOption = False,
     approve_disruption: ApproveOption = False,
+    long_lived: Annotated[str, typer.Option(
+        "--long-lived", help="With --pr: the stacks whose effect leads the summary (per "
+        "service the version change and how it will be delivered, replacements, violations); "
+        "comma-separated, empty for none.")] = "dev,prod",
     json_output: JsonOption = False,
     project_dir: ProjectOption = Path("."),
 ) -> None:
@@ -150,7 +154,14 @@ def preview(
         title = (f"Preview of pull request #{pr} (`{name}`, from `{base}`)" if pr is not None
                  else None)
         if markdown is not None:
-            markdown.write_text(summary.render(plan, title=title, verdict=verdict))
+            text = summary.render(plan, title=title, verdict=verdict)
+            if pr is not None:
+                effects = _effects(project_dir, long_lived, json_output)
+                counts = ", ".join(f"{n} {op}" for op, n in changes_of(plan).items())
+                head = (f"Review stack <code>{name}</code>: "
+                        f"{'preview failed' if plan.failed else counts or 'no changes'}")
+                text = pr_effect.render(effects, pr, text, head)
+            markdown.write_text(text)
         document: dict[str, Any] = {
             "stack": name, "environment": environment, "changes": changes_of(plan),
             "plan": plan.to_json(), "markdown": str(markdown) if markdown else None,
@@ -172,6 +183,27 @@ def preview(
             document["up"] = {"changes": run.changes, "renderDir": run.outputs.get("renderDir")}
             human += f"; up: {run.summary().split(': ', 1)[1]}"
         _emit(json_output, document, f"[green]{human}[/green]")
+
+
+def _effects(project_dir: Path, stacks_option: str,
+             json_output: bool) -> list[pr_effect.StackEffect]:
+    """The PR's effect on each long-lived stack that has a stack file here."""
+    found = []
+    for name in [n.strip() for n in stacks_option.split(",") if n.strip()]:
+        if not previews.config_file(project_dir, name).exists():
+            continue
+        if not previews.stack_exists(project_dir, name):
+            # Never deployed from this backend: nothing runs there for the PR to change.
+            found.append(pr_effect.StackEffect(name, error="not deployed yet (no such stack "
+                                                           "in this backend)"))
+            continue
+        environment = previews.stack_environment(project_dir, name)
+        try:
+            policy = resolve_policy(project_dir, environment, None, None, False)
+        except typer.Exit:
+            policy = None
+        found.append(pr_effect.effect(name, project_dir, policy, stream(json_output)))
+    return found
 
 
 @app.command()

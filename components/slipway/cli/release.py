@@ -110,9 +110,11 @@ def _auto(target: releases.ReleaseTarget, json_output: bool, prometheus_url: str
 
 @app.command()
 def start(service: ServiceArg, *,
-          version: Annotated[str, typer.Option("--version", help="Version being released.")],
-          image: Annotated[str, typer.Option(
-              "--image", help="Image pinned by digest: registry/repo@sha256:<64 hex>.")],
+          version: Annotated[str | None, typer.Option(
+              "--version", help="Version being released. Default: the service file's.")] = None,
+          image: Annotated[str | None, typer.Option(
+              "--image", help="Image pinned by digest: registry/repo@sha256:<64 hex>. "
+              "Default: the service file's.")] = None,
           signature_payload: Annotated[str | None, typer.Option(
               "--signature-payload", help="cosign Payload (base64) of the image.")] = None,
           signature: Annotated[str | None, typer.Option(
@@ -121,8 +123,24 @@ def start(service: ServiceArg, *,
           prometheus_url: PrometheusOption = "http://127.0.0.1:9090",
           bake: BakeOption = None, window: WindowOption = None,
           json_output: JsonOption = False, project_dir: ProjectOption = Path(".")) -> None:
-    """Start releasing VERSION: canary at the first step, blue-green in the idle slot."""
+    """Start releasing VERSION: canary at the first step, blue-green in the idle slot.
+
+    The service file is the desired version: release what it says (the default). A version
+    the file does not name is a manual experiment that the next `slipway up` or `deliver`
+    rolls back, since the file still asks for another one."""
     target = _target(stack, project_dir, service, json_output)
+    if (version is None) != (image is None):
+        raise _fail(f"{service}: give both --version and --image, or neither (the service "
+                    "file's)", json_output)
+    if version is None or image is None:
+        version, image = target.spec.version, target.spec.image
+        if signature_payload is None and target.spec.signature is not None:
+            signature_payload = target.spec.signature.payload
+            signature = target.spec.signature.base64_signature
+    elif (version, image) != (target.spec.version, target.spec.image) and not json_output:
+        console.print(f"[yellow]{service}: the service file asks for {target.spec.version}; "
+                      f"the next `slipway up` or `deliver` rolls {version} back unless the "
+                      "file is bumped too[/yellow]", highlight=False)
     try:
         signed = None
         if signature_payload is not None or signature is not None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..tooling import guard, plans, previews, stacks
+from ..tooling import guard, plans, previews, releases, stacks
 from .common import (
     JsonOption,
     ProjectOption,
@@ -36,6 +36,10 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
        no_policy: NoPolicyOption = False, approve_disruption: ApproveOption = False) -> None:
     """Deploy (or render) a stack with the real engine, then print a one-line summary.
 
+    A service whose file asks for another version than runs: rolling rolls it out; canary and
+    blue-green start the release at its first step (`slipway deliver` carries it to the end).
+    The summary says which.
+
     prod: the policy pack is mandatory and a plan that replaces or deletes a Deployment, PDB,
     NetworkPolicy or Namespace is refused (exit 3) unless approved; the update applies exactly
     the checked plan, or nothing (exit 4).
@@ -44,6 +48,8 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
     policy = None
     if environment in guard.GUARDED_ENVIRONMENTS or policy_pack or policy_config:
         policy = resolve_policy(project_dir, environment, policy_pack, policy_config, no_policy)
+    # Said before the run: a version change is never applied silently (or ignored).
+    changes = releases.version_changes(stack, project_dir)
     if environment in guard.GUARDED_ENVIRONMENTS:
         # Only the checked plan is applied (cli/planned.py); it lives in a temporary directory.
         with plans.plan_directory() as directory:
@@ -66,8 +72,12 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
     services = sorted(run.outputs.get("services", {}))
     where = f"; {len(files)} manifests in {render_dir}/" if render_dir else ""
     report(run, json_output,
-           {"renderDir": render_dir, "manifests": len(files), "services": services},
+           {"renderDir": render_dir, "manifests": len(files), "services": services,
+            "versionChanges": changes},
            f" ({len(services)} services{where})")
+    if not json_output:
+        for line in changes:
+            console.print(f"  {line}", highlight=False, markup=False)
 
 
 def destroy(stack: StackOption = "dev", remove: Annotated[bool, typer.Option(

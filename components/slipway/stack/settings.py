@@ -17,6 +17,7 @@ from ..release_state import ReleaseState
 from ..spec.validation import DNS_LABEL, FieldError, IntOrPercent, SpecModel
 from .aws_settings import AwsSettings
 from .defaults import given, left_out
+from .delivery_settings import DeliverySettings
 from .platform_settings import PlatformSettings
 
 
@@ -126,8 +127,14 @@ class StackSettings(SpecModel):
 
     releases: dict[str, ReleaseState] = Field(
         default_factory=dict,
-        description="Where each service's release stands (stable, candidate, weight, live "
-        "slot), written by `slipway release`; its stable version wins over the service file's.",
+        description="Legacy: release progress as earlier versions of the tool wrote it. It now "
+        "lives in the backend (the stack's `releases` output); the tool migrates this key once "
+        "and removes it.",
+    )
+    delivery: DeliverySettings = Field(
+        default_factory=DeliverySettings,
+        description="How `slipway deliver` ships to this stack: the stage before it, soak "
+        "time, parallel releases, lock wait, freeze windows.",
     )
 
     @model_validator(mode="after")

@@ -10,6 +10,9 @@ them. The definitions (docs/catalog-and-dora.md says the same in prose):
 - A change is *deployed* by the first successful update that gives it all the traffic:
   `promote`/`flip`, a release update whose outputs show the new version live (a canary
   whose first step is 100), or that other update itself.
+- `slipway deliver` also writes `roll` (a rolling service's new version: starts and deploys
+  it), `verify` (the judged roll-out, nothing new) and `supersede` (a release given up for a
+  newer version: that change is neither deployed nor failed, so it never counts as a failure).
 - A change *fails* when `slipway release rollback S ...` succeeds for it (before or after
   it was deployed), or when an update carrying it fails. It is *restored* by that rollback,
   or else by the next successful update of the stack that concerns S (a release of S, or any
@@ -48,6 +51,8 @@ class Change:
     deployed: Update | None = None
     failed: Update | None = None
     restored: Update | None = None
+    superseded: Update | None = None
+    """A newer version replaced it before it finished: neither deployed nor failed."""
 
     @property
     def finished(self) -> bool:
@@ -96,10 +101,16 @@ def changes(updates: list[Update]) -> list[Change]:
             if target is not None and target.restored is None and update.succeeded:
                 target.failed = target.failed or update
                 target.restored = update
+        elif release is not None and release.action == "supersede":
+            target = latest(release.service)
+            if target is not None and target.version == release.version and update.succeeded \
+                    and not target.finished:
+                target.superseded = update
         elif release is not None:
             change = latest(release.service)
-            if (release.action == "start" or change is None or change.version != release.version
-                    or change.restored is not None):
+            if (release.action in ("start", "roll") or change is None
+                    or change.version != release.version or change.restored is not None
+                    or change.superseded is not None):
                 change = Change(release.service, release.version, started=update)
                 found.append(change)
             # Outputs (when known) also tell when the version went live without a promote or
@@ -108,7 +119,7 @@ def changes(updates: list[Update]) -> list[Change]:
             went_live = (now is not None and now.version == release.version
                          and previous.get(release.service) != now)
             settle(change, update,
-                   deploys=release.action in ("promote", "flip") or went_live)
+                   deploys=release.action in ("promote", "flip", "roll") or went_live)
         elif update.services is not None:
             for name, now in sorted(update.services.items()):
                 if previous.get(name) != now:

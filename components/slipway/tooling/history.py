@@ -32,9 +32,11 @@ from pulumi import automation as auto
 from ..stack import automation_config, read_settings
 
 RELEASE = re.compile(
-    r"^slipway release (?P<action>start|step|promote|rollback|flip) (?P<service>[a-z0-9-]+) "
-    r"(?P<version>\S+)(?: weight=(?P<weight>\d+))?$")
-RELEASE_ACTIONS = ("start", "step", "promote", "rollback", "flip")
+    r"^slipway release (?P<action>start|step|promote|rollback|flip|roll|supersede|verify) "
+    r"(?P<service>[a-z0-9-]+) (?P<version>\S+)(?: weight=(?P<weight>\d+))?"
+    r"(?: commit=(?P<commit>[0-9a-f]{7,40}))?$")
+RELEASE_ACTIONS = ("start", "step", "promote", "rollback", "flip", "roll", "supersede",
+                   "verify")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class Release:
     service: str
     version: str
     weight: int | None = None
+    commit: str | None = None
+    """The commit `slipway deliver --commit` named for this step."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,8 @@ def parse_release(message: str) -> Release | None:
         return None
     weight = match.group("weight")
     return Release(action=match.group("action"), service=match.group("service"),
-                   version=match.group("version"), weight=int(weight) if weight else None)
+                   version=match.group("version"), weight=int(weight) if weight else None,
+                   commit=match.group("commit"))
 
 
 def services_from_outputs(outputs: dict[str, Any]) -> dict[str, ServiceVersion]:
@@ -121,28 +126,39 @@ def _author(environment: dict[str, str]) -> str | None:
 
 
 class GitCommits:
-    """Commit time and subject of a sha, from the git repository around the project."""
+    """Commit time, subject and author of a sha, from the git repository around the project."""
 
     def __init__(self, project_dir: Path) -> None:
         self.project_dir = project_dir
-        self._cache: dict[str, tuple[datetime, str] | None] = {}
+        self._cache: dict[str, tuple[datetime, str, str] | None] = {}
 
     def lookup(self, sha: str) -> tuple[datetime, str] | None:
+        """(commit time, subject), None when the repository does not have the commit."""
+        found = self.details(sha)
+        return (found[0], found[1]) if found else None
+
+    def author(self, sha: str) -> str | None:
+        """`Name <email>` of the commit's author."""
+        found = self.details(sha)
+        return found[2] if found else None
+
+    def details(self, sha: str) -> tuple[datetime, str, str] | None:
         if sha not in self._cache:
             self._cache[sha] = self._show(sha)
         return self._cache[sha]
 
-    def _show(self, sha: str) -> tuple[datetime, str] | None:
+    def _show(self, sha: str) -> tuple[datetime, str, str] | None:
         try:
             shown = subprocess.run(
-                ["git", "-C", str(self.project_dir), "show", "-s", "--format=%ct%x00%s", sha],
+                ["git", "-C", str(self.project_dir), "show", "-s",
+                 "--format=%ct%x00%an <%ae>%x00%s", sha],
                 capture_output=True, text=True, check=False, timeout=10)
         except (OSError, subprocess.TimeoutExpired):
             return None  # no git, or not a repository: the catalog says "unknown"
-        if shown.returncode != 0 or "\x00" not in shown.stdout:
+        if shown.returncode != 0 or shown.stdout.count("\x00") < 2:
             return None
-        seconds, subject = shown.stdout.strip().split("\x00", 1)
-        return datetime.fromtimestamp(int(seconds), UTC), subject
+        seconds, author, subject = shown.stdout.strip().split("\x00", 2)
+        return datetime.fromtimestamp(int(seconds), UTC), subject, author
 
 
 def checkpoint_outputs(backend_url: str, project: str,
@@ -196,8 +212,15 @@ def build_updates(summaries: list[auto.UpdateSummary],
     updates = []
     for version, summary in sorted(numbered, key=lambda pair: pair[0]):
         environment = dict(summary.environment or {})
-        sha = environment.get("git.head") or None
+        # `slipway deliver --commit` names the commit in the message (a CI checkout may be a
+        # merge or a shallow clone); else the HEAD the engine recorded.
+        named = parse_release(summary.message or "")
+        sha = (named.commit if named is not None and named.commit else None) or \
+            environment.get("git.head") or None
         known = commits.lookup(sha) if commits is not None and sha else None
+        author = _author(environment)
+        if named is not None and named.commit and commits is not None:
+            author = commits.author(named.commit) or author
         start = _aware(summary.start_time)
         assert start is not None
         updates.append(Update(
@@ -207,7 +230,7 @@ def build_updates(summaries: list[auto.UpdateSummary],
             message=summary.message or "",
             start=start,
             end=_aware(summary.end_time),
-            author=_author(environment),
+            author=author,
             commit=sha,
             commit_time=known[0] if known else None,
             commit_message=known[1] if known else None,

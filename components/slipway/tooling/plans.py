@@ -29,7 +29,7 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from . import stacks
+from . import progress, stacks
 from .previews import PolicyPack
 
 PLAN_FILE = "checked-plan.json"
@@ -128,6 +128,8 @@ def apply(name: str, project_dir: Path, plan_file: Path, policy: PolicyPack | No
     packs = [str(policy.path)] if policy else None
     configs = [str(policy.config)] if policy else None
     selected = stacks.stack(name, project_dir)
+    # The program reads the release progress recorded in the backend, as in the checked preview.
+    recorded = progress.hand_off(selected)
     recheck = plan_file.with_name(RECHECK_FILE)
     selected.preview(on_output=on_output, color="never", plan=str(recheck),
                      policy_packs=packs, policy_pack_configs=configs)
@@ -142,6 +144,7 @@ def apply(name: str, project_dir: Path, plan_file: Path, policy: PolicyPack | No
             raise PlanDriftError(name, sorted({line.strip() for line in str(err).splitlines()
                                           if VIOLATION in line})) from None
         raise
+    progress.finish_migration(selected, recorded, on_output)
     return stacks.StackRun(
         stack=name, operation="up",
         changes=stacks.operation_counts(result.summary.resource_changes),

@@ -24,7 +24,7 @@ from pulumi import automation as auto
 
 from ..stack import stack_file_settings
 from ..stack.review import review_stack_config
-from . import stacks
+from . import progress, stacks
 from .plan import Plan, collect
 
 PR_STACK = re.compile(r"^pr-([1-9][0-9]{0,6})$")
@@ -165,6 +165,7 @@ def plan(name: str, project_dir: Path, policy: PolicyPack | None,
     failed = False
     engine_errors: list[str] = []
     try:
+        progress.hand_off(selected)  # the program reconciles it with the service files
         selected.preview(on_output=on_output, on_event=events.append, color="never", diff=True,
                          plan=str(plan_file) if plan_file is not None else None,
                          policy_packs=[str(policy.path)] if policy else None,

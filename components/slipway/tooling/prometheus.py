@@ -63,12 +63,13 @@ def _label(value: str) -> str:
     return json.dumps(value)
 
 
-def selector(namespace: str, service: str, track: str) -> str:
-    return (f"namespace={_label(namespace)},service={_label(service)},"
-            f"track={_label(track)}")
+def selector(namespace: str, service: str, track: str | None) -> str:
+    """Labels of one track, or of every pod of the service when `track` is None (rolling)."""
+    labels = f"namespace={_label(namespace)},service={_label(service)}"
+    return labels if track is None else f"{labels},track={_label(track)}"
 
 
-def queries(namespace: str, service: str, track: str, window: str,
+def queries(namespace: str, service: str, track: str | None, window: str,
             percentile: float) -> dict[str, str]:
     """The three PromQL queries behind `track_health` (plain strings, for tests and logs)."""
     if not WINDOW.match(window):
@@ -126,20 +127,21 @@ class Prometheus:
             return None
         return float(result[0]["value"][1])  # "NaN", "+Inf" parse as floats
 
-    def track_health(self, namespace: str, service: str, track: str, window: str,
+    def track_health(self, namespace: str, service: str, track: str | None, window: str,
                      percentile: float) -> TrackHealth:
         promql = queries(namespace, service, track, window, percentile)
+        name = track if track is not None else service
         total = self.scalar(promql["total"]) or 0.0
         if math.isnan(total) or total <= 0:
             return TrackHealth(requests_per_second=0.0, error_rate=None, latency_ms=None,
-                               track=track)
+                               track=name)
         errors = self.scalar(promql["errors"]) or 0.0  # no 5xx series at all: no errors
         latency = self.scalar(promql["latency"])
         return TrackHealth(
             requests_per_second=total,
             error_rate=0.0 if math.isnan(errors) else errors / total,
             latency_ms=None if latency is None or math.isnan(latency) else latency,
-            track=track,
+            track=name,
         )
 
 

@@ -1,8 +1,9 @@
-"""Releases through the Automation API: each step writes `slipway:releases` and runs `up`.
+"""Releases through the Automation API: each step is one `up` that records its progress.
 
 A step is pure (`start`, `promote`, `rollback`: release state in, release state and update
-message out), then `apply` writes the new state into the stack's config and runs an ordinary
-`pulumi up` carrying the message `slipway release <action> <service> <version>`, so
+message out), then `apply` hands the new state to the program for that run (tooling/progress.py)
+and runs an ordinary `pulumi up`, which records it in the stack's `releases` output, carrying
+the message `slipway release <action> <service> <version>`, so
 `pulumi stack history` records every step. `run_auto` drives a canary through its steps,
 judging each against the service's SLO with Prometheus.
 
@@ -18,21 +19,22 @@ candidate still in preview.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pulumi import automation as auto
 
+from ..release_progress import reconcile
 from ..release_state import ReleaseRef, ReleaseState, other_slot
 from ..spec.catalog import load_catalog
+from ..spec.errors import SpecError
 from ..spec.service import ServiceSpec
-from ..stack import StackSettings, automation_config, key, read_settings
+from ..stack import StackSettings, automation_config, read_settings
 from ..strategies import stable_release
-from . import stacks
+from . import progress, stacks
 from .prometheus import (
     DEFAULT_MIN_REQUESTS_PER_SECOND,
     Prometheus,
@@ -41,8 +43,9 @@ from .prometheus import (
     judge,
 )
 
-RELEASES_KEY = key("releases")
-Action = Literal["start", "step", "promote", "rollback", "flip"]
+# roll: a rolling service's new version; supersede: a release given up for a newer one (not a
+# failure); verify: a judged roll-out recorded as delivered (deliver only).
+Action = Literal["start", "step", "promote", "rollback", "flip", "roll", "supersede", "verify"]
 
 
 class ReleaseError(ValueError):
@@ -58,11 +61,16 @@ class Step:
     state: ReleaseState
     version: str
     weight: int | None = None
+    commit: str | None = None
+    """The repository commit the step delivers (`--commit`), carried in the message so the
+    catalog and DORA name it whatever backend keeps the history."""
 
     @property
     def message(self) -> str:
         text = f"slipway release {self.action} {self.service} {self.version}"
-        return f"{text} weight={self.weight}" if self.action == "step" else text
+        if self.action == "step":
+            text += f" weight={self.weight}"
+        return f"{text} commit={self.commit}" if self.commit else text
 
 
 # -- pure transitions ------------------------------------------------------------------------
@@ -171,6 +179,8 @@ class ReleaseTarget:
     spec: ServiceSpec
     settings: StackSettings
     releases: dict[str, ReleaseState] = field(default_factory=dict)
+    """The recorded progress of every service (the stack's `releases` output)."""
+    recorded: progress.Recorded = field(default_factory=progress.Recorded)
 
     @property
     def state(self) -> ReleaseState | None:
@@ -197,30 +207,53 @@ def target(stack_name: str, project_dir: Path, service: str) -> ReleaseTarget:
     if service not in specs:
         raise ReleaseError(f"no service named {service!r} in {settings.catalog}/ (services: "
                            f"{', '.join(sorted(specs)) or 'none'})")
-    return ReleaseTarget(stack, stack_name, specs[service], settings, dict(settings.releases))
+    recorded = progress.recorded(stack)
+    return ReleaseTarget(stack, stack_name, specs[service], settings, dict(recorded.states),
+                         recorded)
 
 
-def write_releases(stack: auto.Stack, releases: Mapping[str, ReleaseState]) -> None:
-    """Replace `slipway:releases` with these states, as a typed object in the stack file."""
-    value = {name: state.model_dump(by_alias=True, exclude_none=True)
-             for name, state in sorted(releases.items())}
-    stack.set_all_config_json(json.dumps(
-        {RELEASES_KEY: {"value": json.dumps(value), "objectValue": value, "secret": False}}))
+def version_changes(stack_name: str, project_dir: Path) -> list[str]:
+    """What the next `up` does with each service whose file's version differs from what runs
+    (release_progress.reconcile): one sentence per service, for the command's summary."""
+    stack = stacks.stack(stack_name, project_dir)
+    try:
+        specs = load_specs(project_dir, stack_settings(stack, stack_name))
+    except SpecError:
+        return []  # the engine run reports the broken file, with its field
+    recorded = progress.recorded(stack)
+    notes = [reconcile(spec, recorded.states.get(name)).note
+             for name, spec in sorted(specs.items())]
+    return [note.replace("--stack STACK", f"--stack {stack_name}") for note in notes if note]
 
 
-def apply(release: ReleaseTarget, step: Step,
-          on_output: Callable[[str], None] | None = None) -> stacks.StackRun:
-    """Write the step's state and run `up` with its message; the target sees the new state."""
-    releases = {**release.releases, step.service: step.state}
-    write_releases(release.stack, releases)
-    release.releases = releases
-    result = release.stack.up(on_output=on_output, color="never", message=step.message)
-    return stacks.StackRun(
-        stack=release.stack_name,
+def run_step(stack: auto.Stack, stack_name: str, recorded: progress.Recorded, step: Step, *,
+             on_output: Callable[[str], None] | None = None,
+             policy: tuple[str, str] | None = None) -> stacks.StackRun:
+    """One `up` that applies the step's state for its service (every other service keeps its
+    recorded progress) and records the result in the backend."""
+    # Every other service keeps exactly its recorded progress: one step moves one service.
+    progress.hand_off(stack, recorded, {**recorded.states, step.service: step.state})
+    result = stack.up(on_output=on_output, color="never", message=step.message,
+                      policy_packs=[policy[0]] if policy else None,
+                      policy_pack_configs=[policy[1]] if policy else None)
+    progress.finish_migration(stack, recorded)
+    run = stacks.StackRun(
+        stack=stack_name,
         operation="up",
         changes=stacks.operation_counts(result.summary.resource_changes),
         outputs={key: value.value for key, value in result.outputs.items()},
     )
+    recorded.states = progress.exported(run.outputs)
+    return run
+
+
+def apply(release: ReleaseTarget, step: Step,
+          on_output: Callable[[str], None] | None = None) -> stacks.StackRun:
+    """Apply the step in one `up` with its message; the target sees the recorded result."""
+    run = run_step(release.stack, release.stack_name, release.recorded, step,
+                   on_output=on_output)
+    release.releases = dict(release.recorded.states)
+    return run
 
 
 def status(release: ReleaseTarget) -> dict[str, Any]:
@@ -240,8 +273,9 @@ def status(release: ReleaseTarget) -> dict[str, Any]:
         "stack": release.stack_name,
         "strategy": spec.release.strategy,
         "stable": {"version": stable.version, "image": stable.image,
-                   "source": "release state" if current.stable is not None
+                   "source": "recorded progress" if current.stable is not None
                    else "service file"},
+        "desired": {"version": spec.version, "image": spec.image},
         "candidate": ({"version": current.candidate.version, "image": current.candidate.image}
                       if current.candidate else None),
         "weight": current.candidate_weight,

@@ -15,6 +15,8 @@ from typing import Any
 
 from pulumi import automation as auto
 
+from . import progress
+
 
 @dataclass(frozen=True)
 class StackRun:
@@ -44,7 +46,10 @@ def pulumi_env() -> dict[str, str]:
 
 
 def stack(name: str, project_dir: Path) -> auto.Stack:
-    """Select the stack, creating it (passphrase secrets) when it does not exist yet."""
+    """Select the stack, creating it (passphrase secrets) when it does not exist yet.
+
+    An engine run of it needs the recorded release progress: `up`/`preview` here hand it over;
+    call `progress.hand_off(stack)` before running one yourself."""
     return auto.create_or_select_stack(
         stack_name=name,
         work_dir=str(project_dir),
@@ -56,9 +61,11 @@ def up(name: str, project_dir: Path,
        on_output: Callable[[str], None] | None = None,
        policy_packs: list[str] | None = None,
        policy_pack_configs: list[str] | None = None) -> StackRun:
-    result = stack(name, project_dir).up(on_output=on_output, color="never",
-                                         policy_packs=policy_packs,
-                                         policy_pack_configs=policy_pack_configs)
+    selected = stack(name, project_dir)
+    recorded = progress.hand_off(selected)
+    result = selected.up(on_output=on_output, color="never", policy_packs=policy_packs,
+                         policy_pack_configs=policy_pack_configs)
+    progress.finish_migration(selected, recorded, on_output)
     return StackRun(
         stack=name,
         operation="up",
@@ -69,7 +76,9 @@ def up(name: str, project_dir: Path,
 
 def preview(name: str, project_dir: Path,
             on_output: Callable[[str], None] | None = None) -> StackRun:
-    result = stack(name, project_dir).preview(on_output=on_output, color="never", diff=True)
+    selected = stack(name, project_dir)
+    progress.hand_off(selected)
+    result = selected.preview(on_output=on_output, color="never", diff=True)
     return StackRun(stack=name, operation="preview",
                     changes=operation_counts(result.change_summary))
 

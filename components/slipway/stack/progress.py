@@ -1,0 +1,126 @@
+"""How the program learns the recorded release progress, and what this update should do.
+
+The progress is a stack output (`releases`), so it lives with the stack's state in whatever
+backend holds it. A Pulumi program cannot read its own stack's outputs synchronously before it
+registers resources, so the `slipway` tool (Automation API) reads them and hands them to the
+program in the environment variable SLIPWAY_RELEASE_PROGRESS, for that one run:
+
+    {"recorded": {"orders": {...ReleaseState...}},   # as the backend has it
+     "intent":   {"orders": {...ReleaseState...}}}   # deliver/release: this step's state
+
+For every service without an intent the program reconciles the recorded progress with the
+service file (release_progress.reconcile), so `slipway up` never ignores a version change.
+The program exports the state it applied as `releases` again, and that export resolves only
+once every Deployment of the update exists: a failed update leaves the recorded progress as it
+was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..release_progress import Reconciled, desired, reconcile
+from ..release_state import ReleaseState
+from ..spec.catalog import Catalog
+from ..spec.errors import SpecError
+
+ENV = "SLIPWAY_RELEASE_PROGRESS"
+OUTPUT = "releases"
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """What the tool hands the program for one run."""
+
+    recorded: dict[str, ReleaseState] = field(default_factory=dict)
+    intent: dict[str, ReleaseState] = field(default_factory=dict)
+
+
+def dump(states: Mapping[str, ReleaseState]) -> dict[str, Any]:
+    """Plain JSON-able progress, as exported and handed off (camelCase, no empty keys)."""
+    return {name: state.model_dump(mode="json", by_alias=True, exclude_none=True,
+                                   exclude_defaults=True)
+            for name, state in sorted(states.items())}
+
+
+def parse(raw: Any, where: str) -> dict[str, ReleaseState]:
+    """Release progress from its plain form; a SpecError naming `where` when it is broken."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SpecError([f"{where}: must be a mapping of service name to release progress"])
+    found: dict[str, ReleaseState] = {}
+    problems = []
+    for name, value in sorted(raw.items()):
+        try:
+            found[str(name)] = ReleaseState.model_validate(value)
+        except ValidationError as err:
+            problems.append(f"{where}.{name}: {err.errors()[0]['msg']} "
+                            f"(at {'.'.join(str(p) for p in err.errors()[0]['loc'])})")
+    if problems:
+        raise SpecError(problems)
+    return found
+
+
+def encode(handoff: Handoff) -> str:
+    return json.dumps({"recorded": dump(handoff.recorded), "intent": dump(handoff.intent)})
+
+
+def decode(text: str | None) -> Handoff | None:
+    """The hand-off from its environment variable; None when the tool did not set one."""
+    if not text:
+        return None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise SpecError([f"{ENV}: not JSON ({err})"]) from None
+    if not isinstance(raw, dict):
+        raise SpecError([f"{ENV}: must be an object with recorded and intent"])
+    return Handoff(recorded=parse(raw.get("recorded"), f"{ENV}: recorded"),
+                   intent=parse(raw.get("intent"), f"{ENV}: intent"))
+
+
+def apply_to_catalog(catalog: Catalog, handoff: Handoff, *, gated_by: str | None = None,
+                     applying: bool = True, stack: str = "STACK",
+                     direct: bool = False) -> dict[str, Reconciled]:
+    """The release state of every service for this update: the intent where the tool gave one
+    (intents for services no longer in the catalog are dropped), else the recorded progress
+    reconciled with the service file.
+
+    `gated_by` names the stage before this stack (slipway:delivery.after): there a version
+    change only ever comes through `slipway deliver`, which checks that stage first, so an
+    update (not a preview) that would change a version is refused with that command.
+
+    `direct`: a review stack (pr-N) shows the PR's code as it is: every service runs its file's
+    version at once, no release steps (nobody serves users there)."""
+    result: dict[str, Reconciled] = {}
+    refused = []
+    for spec in catalog:
+        if spec.name in handoff.intent:
+            result[spec.name] = Reconciled(handoff.intent[spec.name], "none", "")
+            continue
+        if direct:
+            result[spec.name] = Reconciled(ReleaseState(stable=desired(spec)), "none", "")
+            continue
+        reconciled = reconcile(spec, handoff.recorded.get(spec.name))
+        if gated_by is not None and reconciled.change in ("rolled", "started", "superseded"):
+            if applying:
+                refused.append(
+                    f"{catalog.sources.get(spec.name, spec.name)}: version: {spec.version} is "
+                    f"delivered to {stack} by `slipway deliver --stack {stack}`, which first "
+                    f"checks that {gated_by} delivered and verified it; `up` changes no "
+                    "version here")
+                continue
+            reconciled = Reconciled(
+                reconciled.state, reconciled.change,
+                reconciled.note.replace("--stack STACK", f"--stack {stack}") +
+                f" (after {gated_by} has verified it)")
+        result[spec.name] = reconciled
+    if refused:
+        raise SpecError(refused)
+    return result

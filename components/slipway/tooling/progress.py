@@ -1,0 +1,115 @@
+"""Release progress in the backend, through the Automation API.
+
+`recorded` reads the stack output `releases` (slipway/stack/progress.py says why it is an output);
+`hand_off` puts it, and an optional intent, into the workspace environment so the next
+engine run of that stack (up or preview) sees it. Progress of a stack deployed before it was
+recorded comes from the old `slipway:releases` config key (migrated once, then removed from
+Pulumi.<stack>.yaml after the next successful update) or from what its `services` output says
+runs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from pulumi import automation as auto
+
+from ..release_state import ReleaseRef, ReleaseState
+from ..stack import key
+from ..stack.progress import ENV, OUTPUT, Handoff, encode, parse
+
+LEGACY_KEY = key("releases")
+
+
+@dataclass
+class Recorded:
+    """The progress the backend holds for one stack, and where it came from."""
+
+    states: dict[str, ReleaseState] = field(default_factory=dict)
+    migrated: list[str] = field(default_factory=list)
+    """Services whose progress came from the old `slipway:releases` config key."""
+    legacy_key: bool = False
+    """The old key is still in the stack file (removed after the next successful update)."""
+
+    @property
+    def migrating(self) -> bool:
+        return bool(self.migrated)
+
+
+def outputs(stack: auto.Stack) -> dict[str, object]:
+    """The stack's outputs as plain values ({} for a stack never updated)."""
+    try:
+        return {key: value.value for key, value in stack.outputs().items()}
+    except auto.errors.CommandError:
+        return {}
+
+
+def _from_services(raw: object) -> dict[str, ReleaseState]:
+    """What the `services` output says runs, for stacks updated before progress existed."""
+    found: dict[str, ReleaseState] = {}
+    if not isinstance(raw, dict):
+        return found
+    for name, value in raw.items():
+        if not isinstance(value, dict) or "version" not in value or "image" not in value:
+            continue
+        try:
+            found[name] = ReleaseState(stable=ReleaseRef(version=str(value["version"]),
+                                                         image=str(value["image"])))
+        except ValueError:
+            continue  # an output the model refuses is not progress to keep
+    return found
+
+
+def recorded(stack: auto.Stack) -> Recorded:
+    """The recorded progress: the `releases` output (else what the `services` output says runs),
+    with the legacy config key's services taken from that key while it is still there."""
+    found = outputs(stack)
+    result = Recorded()
+    if OUTPUT in found:
+        result.states = parse(found[OUTPUT], f"stack {stack.name}: output {OUTPUT}")
+    else:
+        result.states = _from_services(found.get("services"))
+    legacy = stack.get_all_config().get(LEGACY_KEY)
+    result.legacy_key = legacy is not None
+    if legacy is not None:
+        old = parse(json.loads(legacy.value), f"Pulumi.{stack.name}.yaml: {LEGACY_KEY}")
+        # The key is removed by the first successful update that records the progress, so
+        # while it is there it is the newest word on the services it names.
+        for name, state in old.items():
+            result.states[name] = state
+            result.migrated.append(name)
+    return result
+
+
+def hand_off(stack: auto.Stack, progress: Recorded | None = None,
+             intent: Mapping[str, ReleaseState] | None = None) -> Recorded:
+    """Give the stack's next engine run its recorded progress (read now unless given) and the
+    intent for this run; returns the recorded progress."""
+    known = progress if progress is not None else recorded(stack)
+    workspace = stack.workspace
+    assert isinstance(workspace, auto.LocalWorkspace)
+    env = dict(workspace.env_vars or {})
+    env[ENV] = encode(Handoff(recorded=dict(known.states), intent=dict(intent or {})))
+    workspace.env_vars = env
+    return known
+
+
+def finish_migration(stack: auto.Stack, progress: Recorded,
+                     say: Callable[[str], None] | None = None) -> None:
+    """After a successful update recorded the progress in the backend: drop the old key."""
+    if not progress.legacy_key:
+        return
+    stack.remove_config(LEGACY_KEY)
+    progress.legacy_key = False
+    if say is not None and progress.migrating:
+        say(f"migrated the release progress of {', '.join(sorted(progress.migrated))} from "
+            f"{LEGACY_KEY} in Pulumi.{stack.name}.yaml into the backend (stack output "
+            f"{OUTPUT}); the key is removed")
+    progress.migrated = []
+
+
+def exported(run_outputs: Mapping[str, object]) -> dict[str, ReleaseState]:
+    """The progress an update recorded, from its outputs."""
+    return parse(run_outputs.get(OUTPUT), f"output {OUTPUT}")
