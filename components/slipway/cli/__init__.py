@@ -5,6 +5,7 @@
     slipway preview --pr 42 --markdown summary.md   # a pull request's review stack
     slipway previews gc --older-than 7d
     slipway destroy --stack dev
+    slipway cluster up|status|down  # the local cluster the dev stack deploys to
 
 Every command takes `--json` for machines; the human output is one summary line. Each group
 of commands lives in its own module and is registered here.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from . import history, platform_commands, previews, release, stack_commands
+from . import cluster, history, platform_commands, previews, release, stack_commands
 
 app = typer.Typer(help="Ship microservices with Pulumi: stacks, previews, releases.",
                   no_args_is_help=True, add_completion=False)
@@ -27,3 +28,4 @@ app.command()(history.dora)
 app.command()(platform_commands.capacity)
 app.add_typer(previews.app, name="previews")
 app.add_typer(release.app, name="release")
+app.add_typer(cluster.app, name="cluster")

@@ -37,6 +37,9 @@ PolicyConfigOption = Annotated[Path | None, typer.Option(
     help="Pack config. Default <pack>/config/prod.json for prod, else dev.json.")]
 NoPolicyOption = Annotated[bool, typer.Option(
     "--no-policy", help="Run without the policy pack (refused for prod).")]
+RefreshOption = Annotated[bool, typer.Option(
+    "--refresh", help="Read every resource from the cluster first: changes made behind "
+    "Slipway's back (drift) show up in the plan, and `up --refresh` repairs them.")]
 ApproveOption = Annotated[bool, typer.Option(
     "--approve-disruption",
     help=f"Allow replacing/deleting Deployments, PDBs, NetworkPolicies or the Namespace in "
@@ -110,6 +113,7 @@ def preview(
     policy_config: PolicyConfigOption = None,
     no_policy: NoPolicyOption = False,
     approve_disruption: ApproveOption = False,
+    refresh: RefreshOption = False,
     json_output: JsonOption = False,
     project_dir: ProjectOption = Path("."),
 ) -> None:
@@ -139,7 +143,7 @@ def preview(
             raise fail(str(err)) from None
     environment = previews.stack_environment(project_dir, name)
     policy = resolve_policy(project_dir, environment, policy_pack, policy_config, no_policy)
-    plan = previews.plan(name, project_dir, policy, stream(json_output))
+    plan = previews.plan(name, project_dir, policy, stream(json_output), refresh=refresh)
     verdict = check_guard(plan, environment, approve_disruption)
     title = (f"Preview of pull request #{pr} (`{name}`, from `{base}`)" if pr is not None
              else None)
@@ -163,7 +167,7 @@ def preview(
         raise typer.Exit(code=GUARD_BLOCKED)
     if up:
         run = engine(previews.deploy, json_output, name=name, project_dir=project_dir,
-                     policy=policy)
+                     policy=policy, refresh=refresh)
         document["up"] = {"changes": run.changes, "renderDir": run.outputs.get("renderDir")}
         human += f"; up: {run.summary().split(': ', 1)[1]}"
     _emit(json_output, document, f"[green]{human}[/green]")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from .previews import (
     NoPolicyOption,
     PolicyConfigOption,
     PolicyPackOption,
+    RefreshOption,
     check_guard,
     resolve_policy,
 )
@@ -24,8 +26,12 @@ from .previews import (
 def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
        project_dir: ProjectOption = Path("."),
        policy_pack: PolicyPackOption = None, policy_config: PolicyConfigOption = None,
-       no_policy: NoPolicyOption = False, approve_disruption: ApproveOption = False) -> None:
+       no_policy: NoPolicyOption = False, approve_disruption: ApproveOption = False,
+       refresh: RefreshOption = False) -> None:
     """Deploy (or render) a stack with the real engine, then print a one-line summary.
+
+    Deploying to a cluster, the provider waits for what it creates (Deployments available,
+    migration Jobs complete), so the summary says the services are ready and how long it took.
 
     prod: the policy pack is mandatory and a plan that replaces or deletes a Deployment, PDB,
     NetworkPolicy or Namespace is refused (exit 3) unless approved.
@@ -44,14 +50,21 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
             raise typer.Exit(code=1)
         if check_guard(plan, environment, approve_disruption).blocked:
             raise typer.Exit(code=GUARD_BLOCKED)
+    started = time.monotonic()
     run = engine(previews.deploy, json_output, name=stack, project_dir=project_dir,
-                 policy=policy)
+                 policy=policy, refresh=refresh)
+    seconds = time.monotonic() - started
     render_dir = run.outputs.get("renderDir")
     files = stacks.rendered_files(project_dir / render_dir) if render_dir else []
     services = sorted(run.outputs.get("services", {}))
-    where = f"; {len(files)} manifests in {render_dir}/" if render_dir else ""
+    context = None if render_dir else previews.stack_kube_context(project_dir, stack)
+    if render_dir:
+        where = f"; {len(files)} manifests in {render_dir}/"
+    else:
+        where = f" ready in {seconds:.0f} s" + (f" on cluster {context}" if context else "")
     report(run, json_output,
-           {"renderDir": render_dir, "manifests": len(files), "services": services},
+           {"renderDir": render_dir, "manifests": len(files), "services": services,
+            "context": context, "seconds": round(seconds, 1)},
            f" ({len(services)} services{where})")
 
 

@@ -120,6 +120,12 @@ def stack_environment(project_dir: Path, name: str) -> str | None:
     return str(value) if value is not None else None
 
 
+def stack_kube_context(project_dir: Path, name: str) -> str | None:
+    """`slipway:kubernetes.context` from Pulumi.<name>.yaml (None when rendering or on AWS)."""
+    kube = (read_stack_file(project_dir, name).get("config") or {}).get("slipway:kubernetes")
+    return str(kube["context"]) if isinstance(kube, dict) and kube.get("context") else None
+
+
 def ensure_review_stack(project_dir: Path, pr: int, base: str = "dev",
                         ttl: timedelta | None = None,
                         now: datetime | None = None) -> auto.Stack:
@@ -163,7 +169,7 @@ class PolicyPack:
 
 
 def plan(name: str, project_dir: Path, policy: PolicyPack | None,
-         on_output: Callable[[str], None] | None = None) -> Plan:
+         on_output: Callable[[str], None] | None = None, refresh: bool = False) -> Plan:
     """Preview one stack, with the policy pack, and read what it would do from its events.
 
     An engine refusal (mandatory violation, program error) is part of the plan (`failed`),
@@ -175,6 +181,7 @@ def plan(name: str, project_dir: Path, policy: PolicyPack | None,
     engine_errors: list[str] = []
     try:
         selected.preview(on_output=on_output, on_event=events.append, color="never", diff=True,
+                         refresh=refresh or None,
                          policy_packs=[str(policy.path)] if policy else None,
                          policy_pack_configs=[str(policy.config)] if policy else None)
     except auto.errors.CommandError as err:
@@ -189,8 +196,9 @@ def plan(name: str, project_dir: Path, policy: PolicyPack | None,
 
 
 def deploy(name: str, project_dir: Path, policy: PolicyPack | None,
-           on_output: Callable[[str], None] | None = None) -> stacks.StackRun:
-    return stacks.up(name, project_dir, on_output=on_output,
+           on_output: Callable[[str], None] | None = None,
+           refresh: bool = False) -> stacks.StackRun:
+    return stacks.up(name, project_dir, on_output=on_output, refresh=refresh,
                      policy_packs=[str(policy.path)] if policy else None,
                      policy_pack_configs=[str(policy.config)] if policy else None)
 

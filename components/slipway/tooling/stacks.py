@@ -55,10 +55,14 @@ def stack(name: str, project_dir: Path) -> auto.Stack:
 def up(name: str, project_dir: Path,
        on_output: Callable[[str], None] | None = None,
        policy_packs: list[str] | None = None,
-       policy_pack_configs: list[str] | None = None) -> StackRun:
+       policy_pack_configs: list[str] | None = None, *,
+       refresh: bool = False) -> StackRun:
+    # refresh: read every resource from the cluster first, so drift (or a cluster rebuilt
+    # under the stack) is repaired instead of trusted away.
     result = stack(name, project_dir).up(on_output=on_output, color="never",
                                          policy_packs=policy_packs,
-                                         policy_pack_configs=policy_pack_configs)
+                                         policy_pack_configs=policy_pack_configs,
+                                         refresh=refresh or None)
     return StackRun(
         stack=name,
         operation="up",
