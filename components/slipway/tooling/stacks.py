@@ -8,12 +8,15 @@ file backend). New stacks use the passphrase secrets provider, so nothing needs 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
+
+from . import recovery
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,15 @@ def up(name: str, project_dir: Path,
        policy_pack_configs: list[str] | None = None, *,
        refresh: bool = False) -> StackRun:
     # refresh: read every resource from the cluster first, so drift (or a cluster rebuilt
-    # under the stack) is repaired instead of trusted away.
-    result = stack(name, project_dir).up(on_output=on_output, color="never",
-                                         policy_packs=policy_packs,
-                                         policy_pack_configs=policy_pack_configs,
-                                         refresh=refresh or None)
+    # under the stack) is repaired instead of trusted away. An interrupted earlier update is
+    # resolved first (recovery.py), and then always refreshes.
+    selected = stack(name, project_dir)
+    recovered = recovery.recover(selected, name)
+    for line in recovered.messages(name):
+        sys.stderr.write(f"{line}\n")
+    result = selected.up(on_output=on_output, color="never", policy_packs=policy_packs,
+                         policy_pack_configs=policy_pack_configs,
+                         refresh=(refresh or recovered.needs_refresh) or None)
     return StackRun(
         stack=name,
         operation="up",
