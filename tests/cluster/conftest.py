@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 from cluster.kube import Kube
-from integration.engine_project import ROOT, Project, copy_project
 
+from engine_project import ROOT, Project, copy_project
 from slipway.tooling.cluster import LocalCluster
 
 CLUSTER_NAME = "slipway-test"

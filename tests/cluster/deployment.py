@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from integration.engine_project import Project
 from pulumi import automation as auto
 from typer.testing import CliRunner
 
+from engine_project import Project
 from slipway.cli import app
 
 NAMESPACE = "slipway-dev"

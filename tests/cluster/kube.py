@@ -52,11 +52,11 @@ def ready(pod: dict[str, Any]) -> bool:
 def available(deployment: dict[str, Any]) -> bool:
     """Rolled out and available: what the provider's await waits for."""
     spec, status = deployment["spec"], deployment.get("status", {})
-    want = spec.get("replicas", 1)
-    return (status.get("observedGeneration", 0) >= deployment["metadata"]["generation"]
-            and status.get("updatedReplicas", 0) == want
-            and status.get("availableReplicas", 0) == want
-            and status.get("replicas", 0) == want)
+    want = int(spec.get("replicas", 1))
+    return bool(status.get("observedGeneration", 0) >= deployment["metadata"]["generation"]
+                and status.get("updatedReplicas", 0) == want
+                and status.get("availableReplicas", 0) == want
+                and status.get("replicas", 0) == want)
 
 
 def complete(job: dict[str, Any]) -> bool:

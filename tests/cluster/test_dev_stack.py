@@ -12,8 +12,8 @@ import pytest
 import yaml
 from cluster.deployment import NAMESPACE, Deployed, counts, deploy, slipway
 from cluster.kube import Kube, available, complete, ready
-from integration.engine_project import Project, copy_project, render_prod_without_aws
 
+from engine_project import Project, copy_project, render_prod_without_aws
 from slipway.tooling import stacks
 
 

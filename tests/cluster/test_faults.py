@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from cluster.deployment import NAMESPACE, Deployed, replace_digest, slipway
 from cluster.kube import Kube, available
-from integration.engine_project import Project
 
+from engine_project import Project
 from slipway.tooling.cluster import LocalCluster
 
 SLIPWAY = Path(sys.executable).with_name("slipway")

@@ -15,8 +15,9 @@ import pytest
 import yaml
 from cluster.deployment import NAMESPACE, Deployed, edited, replace_digest, slipway
 from cluster.kube import Kube, available, complete, ready
-from integration.engine_project import Project
 from pulumi import automation as auto
+
+from engine_project import Project
 
 NEW = "e" * 64
 STOREFRONT_IMAGE = f"registry.example.com/shop/storefront@sha256:{NEW}"

@@ -181,9 +181,9 @@ class LocalCluster:
 
     # ---- commands ---------------------------------------------------------------------------
     def _run(self, argv: list[str], what: str, timeout: float = 300,
-             stdin: str | None = None) -> str:
+             stdin: str | None = None, env: dict[str, str] | None = None) -> str:
         try:
-            result = subprocess.run(argv, env=self._env(), input=stdin, capture_output=True,
+            result = subprocess.run(argv, env={**self._env(), **(env or {})}, input=stdin, capture_output=True,
                                     text=True, timeout=timeout, check=False,
                                     start_new_session=True)
         except subprocess.TimeoutExpired:
@@ -201,7 +201,9 @@ class LocalCluster:
                           "--context", self.context, *args], what, timeout, stdin)
 
     def _kwokctl(self, bin_dir: Path, *args: str, what: str, timeout: float = 300) -> str:
-        return self._run([str(bin_dir / "kwokctl"), "--name", self.name, *args], what, timeout)
+        # kwokctl must never download a binary: every one it may need is ours.
+        return self._run([str(bin_dir / "kwokctl"), "--name", self.name, *args], what, timeout,
+                         env={"KWOK_KUBECTL_BINARY": str(bin_dir / "kubectl")})
 
     # ---- state ------------------------------------------------------------------------------
     def _read_state(self) -> dict[str, Any]:
