@@ -120,7 +120,8 @@ build "kwok v$KWOK_VERSION" kwok "-s -w" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/k
 # Sanity checks, then publish atomically.
 got="$("$tmp/bin/kubectl" version --client -o json | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p' | head -1)"
 [[ "$got" == "v$KUBERNETES_VERSION" ]] || die "built kubectl reports '$got', expected v$KUBERNETES_VERSION"
-"$tmp/bin/etcd" --version | grep -q "etcd Version: $ETCD_VERSION" || die "built etcd does not report $ETCD_VERSION"
+got="$("$tmp/bin/etcd" --version)" # captured first: grep -q would close the pipe early
+[[ "$got" == *"etcd Version: $ETCD_VERSION"* ]] || die "built etcd reports '$got', expected $ETCD_VERSION"
 {
 	echo "key=$key"
 	echo "built_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)"

@@ -36,7 +36,7 @@ def up(json_output: JsonOption = False, project_dir: ProjectOption = Path(".")) 
         print(json.dumps(status.to_json()))
         return
     verb = {"none": "already running", "created": "created",
-            "restarted": "restarted"}[status.action]
+            "restarted": "restarted", "finished": "set up"}[status.action]
     console.print(f"[green]cluster {status.name}: {verb}[/green] in {status.seconds:.1f} s; "
                   f"{status.nodes_ready} nodes ready; api server {status.server}; "
                   f"kubeconfig {status.kubeconfig} (context {status.context})")

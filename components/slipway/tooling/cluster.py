@@ -72,7 +72,7 @@ class ClusterStatus:
     processes: tuple[Process, ...] = ()
     nodes_ready: int = 0
     seconds: float = 0.0
-    action: str = "none"  # what `up` did: none | created | restarted
+    action: str = "none"  # what `up` did: none | created | restarted | finished (set-up)
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -222,13 +222,15 @@ class LocalCluster:
                 pid = int(pid_file.read_text().strip())
             except (OSError, ValueError):
                 continue
-            binary = str(self.cluster_dir / "bin" / component)
+            # kwokctl links bin/<component> to our binary; the kernel reports the target.
+            binary = os.path.realpath(self.cluster_dir / "bin" / component)
             found.append(Process(component, pid, binary))
         return found
 
-    def _write_state(self, bin_dir: Path, processes: list[Process], server: str) -> None:
+    def _write_state(self, bin_dir: Path, processes: list[Process], server: str,
+                     ready: bool) -> None:
         self.state_file.write_text(json.dumps({
-            "name": self.name, "server": server, "binDir": str(bin_dir),
+            "name": self.name, "server": server, "binDir": str(bin_dir), "ready": ready,
             "kubeconfig": str(self.kubeconfig), "context": self.context,
             "processes": [{"component": p.component, "pid": p.pid, "binary": p.binary}
                           for p in processes],
@@ -272,12 +274,15 @@ class LocalCluster:
         """Start the cluster unless it runs; idempotent. Returns its status and the time taken."""
         start = time.monotonic()
         current = self.status()
-        if current.running:
+        if current.running and self._read_state().get("ready"):
             nodes = self._nodes_ready(Path(self._read_state()["binDir"]))
             return _with(current, seconds=time.monotonic() - start, nodes_ready=nodes)
         bin_dir = build_binaries(self.project_dir, log)
         self.root.mkdir(parents=True, exist_ok=True)
-        if (self.cluster_dir / "kwok.yaml").is_file():
+        if current.running:
+            log(f"cluster {self.name}: running; finishing its set-up")
+            action = "finished"
+        elif (self.cluster_dir / "kwok.yaml").is_file():
             # Stopped (reboot, a killed process): restart every component on the same data, so
             # what the stacks deployed is still there.
             log(f"cluster {self.name}: {current.state}; restarting it on its data")
@@ -294,8 +299,9 @@ class LocalCluster:
             action = "created"
         processes = self._pids_from_kwokctl(bin_dir)
         server = self._server()
-        self._write_state(bin_dir, processes, server)
+        self._write_state(bin_dir, processes, server, ready=False)  # down finds them even now
         self._install(bin_dir, log)
+        self._write_state(bin_dir, processes, server, ready=True)
         nodes = self._nodes_ready(bin_dir)
         status = self.status()
         if not status.running:

@@ -2,9 +2,11 @@
 `slipway/platform/crds/<source>/` (Gateway API, Prometheus operator, Istio, External Secrets,
 cert-manager; each folder's README gives the source module and the files' sha256).
 
-A cluster gets them as upstream wrote them except for metadata a cluster fills in or that only
-means something to Helm: `status`, `creationTimestamp`, labels and annotations (cert-manager's
-files are chart templates whose label values are Helm directives).
+A cluster gets them as upstream wrote them except for what a cluster fills in (`status`,
+`creationTimestamp`) and labels or annotations whose value is a Helm directive (cert-manager's
+files are chart templates: `app: '{{ template "cert-manager.name" . }}'`), which no API server
+would accept. Annotations stay otherwise: Gateway API's `api-approved.kubernetes.io` is required
+for its protected group.
 """
 
 from __future__ import annotations
@@ -38,8 +40,14 @@ def vendored_crds() -> list[dict[str, Any]]:
                     continue
                 document.pop("status", None)
                 metadata = document["metadata"]
-                for key in ("creationTimestamp", "labels", "annotations"):
-                    metadata.pop(key, None)
+                metadata.pop("creationTimestamp", None)
+                for key in ("labels", "annotations"):
+                    kept = {k: v for k, v in (metadata.get(key) or {}).items()
+                            if "{{" not in str(v)}
+                    if kept:
+                        metadata[key] = kept
+                    else:
+                        metadata.pop(key, None)
                 documents.append(document)
     return documents
 
