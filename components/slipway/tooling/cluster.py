@@ -291,6 +291,10 @@ class LocalCluster:
             self._kwokctl(bin_dir, "start", "cluster", "--timeout", f"{READY_TIMEOUT_S}s",
                           "--wait", f"{READY_TIMEOUT_S}s", what="kwokctl start cluster",
                           timeout=READY_TIMEOUT_S + 30)
+            # The node leases still name the kwok that ran before; the new one would manage
+            # no pod until they expire (minutes). It makes fresh ones.
+            self._kubectl(bin_dir, "delete", "leases", "--all", "-n", "kube-node-lease",
+                          what="releasing the old node leases", timeout=60)
             action = "restarted"
         else:
             log(f"cluster {self.name}: creating it (control plane on 127.0.0.1, "
