@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cluster.deployment import Deployed, deploy
 from cluster.kube import Kube
 
 from engine_project import ROOT, Project, copy_project
@@ -69,3 +70,9 @@ def project(local_cluster: LocalCluster,
         copy = copy_project(tmp_path_factory.mktemp("engine"), patch, render=False)
         target_cluster(copy, local_cluster)
         yield copy
+
+
+@pytest.fixture(scope="session")
+def deployed(project: Project) -> Deployed:
+    """The dev stack's first up into the cluster (shared: the slow part of the session)."""
+    return deploy(project)

@@ -10,16 +10,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cluster.deployment import NAMESPACE, Deployed, counts, deploy, slipway
+from cluster.deployment import NAMESPACE, Deployed, counts, slipway
 from cluster.kube import Kube, available, complete, ready
 
 from engine_project import Project, copy_project, render_prod_without_aws
 from slipway.tooling import stacks
-
-
-@pytest.fixture(scope="session")
-def deployed(project: Project) -> Deployed:
-    return deploy(project)
 
 
 def test_dev_stack_comes_up_with_every_deployment_available_and_jobs_complete(
