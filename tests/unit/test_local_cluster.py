@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import subprocess
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -114,3 +115,19 @@ def test_only_locks_of_dead_processes_on_this_host_are_stale(tmp_path: Path) -> 
     (locks / "elsewhere.json").write_text(json.dumps({"pid": dead.pid, "hostname": "other"}))
     assert [p.name for p in recovery.stale_locks(tmp_path, "dev")] == ["dead.json"]
     assert recovery.stale_locks(tmp_path, "prod") == []
+
+
+def test_a_killed_but_unreaped_process_does_not_hold_its_lock(tmp_path: Path) -> None:
+    zombie = subprocess.Popen(["true"])
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{zombie.pid}/stat").read_text().split(") ")[1][0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    locks = tmp_path / ".pulumi" / "locks" / "organization" / "slipway" / "dev"
+    locks.mkdir(parents=True)
+    (locks / "z.json").write_text(json.dumps({"pid": zombie.pid,
+                                              "hostname": socket.gethostname()}))
+    try:
+        assert [p.name for p in recovery.stale_locks(tmp_path, "dev")] == ["z.json"]
+    finally:
+        zombie.wait()

@@ -46,13 +46,18 @@ class Recovery:
 
 
 def _process_alive(pid: int) -> bool:
+    """Running (a zombie, killed but not yet reaped by its new parent, is not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
 
 
 def backend_dir(env: dict[str, str] | None = None) -> Path | None:
