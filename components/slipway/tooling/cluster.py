@@ -183,9 +183,9 @@ class LocalCluster:
     def _run(self, argv: list[str], what: str, timeout: float = 300,
              stdin: str | None = None, env: dict[str, str] | None = None) -> str:
         try:
-            result = subprocess.run(argv, env={**self._env(), **(env or {})}, input=stdin, capture_output=True,
-                                    text=True, timeout=timeout, check=False,
-                                    start_new_session=True)
+            result = subprocess.run(argv, env={**self._env(), **(env or {})}, input=stdin,
+                                    capture_output=True, text=True, timeout=timeout,
+                                    check=False, start_new_session=True)
         except subprocess.TimeoutExpired:
             raise ClusterError(f"{what}: no answer after {timeout:.0f} s "
                                f"(logs: {self.cluster_dir / 'logs'})") from None

@@ -68,11 +68,15 @@ def backend_dir(env: dict[str, str] | None = None) -> Path | None:
     return Path(urlparse(url).path or url.removeprefix("file://")).expanduser()
 
 
+def lock_files(backend: Path, stack: str) -> list[Path]:
+    return sorted(backend.glob(f".pulumi/locks/**/{stack}/*.json"))
+
+
 def stale_locks(backend: Path, stack: str) -> list[Path]:
     """Lock files of `stack` held by a process of this host that no longer runs."""
     stale = []
     host = socket.gethostname()
-    for lock in backend.glob(f".pulumi/locks/**/{stack}/*.json"):
+    for lock in lock_files(backend, stack):
         try:
             holder = json.loads(lock.read_text())
             pid = int(holder.get("pid", 0))
@@ -96,6 +100,10 @@ def recover(selected: auto.Stack, stack: str) -> Recovery:
         for lock in stale_locks(backend, stack):
             lock.unlink(missing_ok=True)
             removed.append(lock.name)
+        if lock_files(backend, stack):
+            # A live update holds the stack: its pending operations are its own business, and
+            # the update about to start is refused by its lock.
+            return Recovery(removed_locks=tuple(removed))
     pending = pending_operations(selected)
     described = []
     if pending:
