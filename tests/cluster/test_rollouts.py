@@ -30,13 +30,14 @@ def release(project: Project, *args: str) -> dict[str, Any]:
     return out
 
 
-def reset_releases(project: Project) -> None:
-    """Back to the service files' versions: no release state, converged."""
+def reset_releases(project: Project, converge: bool = True) -> None:
+    """Back to the service files' versions: no release state (converged unless told)."""
     stack_file = project.path / "Pulumi.dev.yaml"
     document = yaml.safe_load(stack_file.read_text())
     document["config"].pop("slipway:releases", None)
     stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
-    project.up()
+    if converge:
+        project.up()
 
 
 def server_pods(kube: Kube, service: str) -> list[dict[str, Any]]:
@@ -115,6 +116,7 @@ def test_canary_steps_and_rollback_move_replica_sets_and_route_weights(
     stable = deployments_of(kube, "storefront")["storefront"]
     assert route_weights(kube) == [("storefront-stable", 100)]
     try:
+        # 1 -> 5 -> 25 -> 100: real pods of the candidate serve each step's share.
         release(project, "start", "storefront", "--version", "2.5.0",
                 "--image", STOREFRONT_IMAGE)
         assert route_weights(kube) == [("storefront-stable", 99), ("storefront-canary", 1)]
@@ -122,28 +124,32 @@ def test_canary_steps_and_rollback_move_replica_sets_and_route_weights(
                                                       "storefront-canary": STOREFRONT_IMAGE}
         canary_sets = [rs for rs, (image, ready_) in replica_sets(kube, "storefront").items()
                        if image == STOREFRONT_IMAGE and ready_ >= 1]
-        assert len(canary_sets) == 1  # real pods of the candidate serve the 1%
+        assert len(canary_sets) == 1
         for weight in (5, 25):
             assert release(project, "promote", "storefront")["weight"] == weight
             assert route_weights(kube) == [("storefront-stable", 100 - weight),
                                            ("storefront-canary", weight)]
+        out = release(project, "promote", "storefront")
+        assert out["candidate"] is None
+        assert route_weights(kube) == [("storefront-stable", 100)]
+        # At 100 the stable Deployment rolled to the candidate; the canary track is gone.
+        assert deployments_of(kube, "storefront") == {"storefront": STOREFRONT_IMAGE}
+        kube.wait_until("only the new version's pods", lambda: {
+            p["spec"]["containers"][0]["image"] for p in server_pods(kube, "storefront")
+        } == {STOREFRONT_IMAGE})
+        assert {image for image, n in replica_sets(kube, "storefront").values() if n} == {
+            STOREFRONT_IMAGE}
+
+        # A rollback: the next candidate's canary ReplicaSet goes, the weights return to 100.
+        third = STOREFRONT_IMAGE.replace(NEW, "c" * 64)
+        release(project, "start", "storefront", "--version", "2.6.0", "--image", third)
+        assert route_weights(kube) == [("storefront-stable", 99), ("storefront-canary", 1)]
         release(project, "rollback", "storefront")
         assert route_weights(kube) == [("storefront-stable", 100)]
         kube.wait_until("the canary's pods gone", lambda: not any(
-            p["spec"]["containers"][0]["image"] == STOREFRONT_IMAGE
+            p["spec"]["containers"][0]["image"] == third
             for p in server_pods(kube, "storefront")))
-        assert deployments_of(kube, "storefront") == {"storefront": stable}
-
-        # Again, to the end: at 100 the stable Deployment runs the candidate's image.
-        release(project, "start", "storefront", "--version", "2.5.0",
-                "--image", STOREFRONT_IMAGE)
-        for _ in range(3):
-            out = release(project, "promote", "storefront")
-        assert out["candidate"] is None
-        assert route_weights(kube) == [("storefront-stable", 100)]
         assert deployments_of(kube, "storefront") == {"storefront": STOREFRONT_IMAGE}
-        ready_sets = {image for image, n in replica_sets(kube, "storefront").values() if n}
-        assert ready_sets == {STOREFRONT_IMAGE}
     finally:
         reset_releases(project)
 
@@ -181,7 +187,7 @@ def test_blue_green_flip_and_flip_back_change_only_service_selectors(
             back, back_templates = selectors_and_templates(kube, "payments")
             assert back == services and back_templates == templates
         finally:
-            reset_releases(project)
+            reset_releases(project, converge=False)  # `edited` converges on the way out
 
 
 def test_migration_job_completes_before_the_new_version_rolls_out(

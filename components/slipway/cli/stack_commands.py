@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..tooling import guard, previews, stacks
+from ..tooling import api_watch, guard, previews, stacks
 from .common import JsonOption, ProjectOption, StackOption, console, engine, report, stream
 from .previews import (
     GUARD_BLOCKED,
@@ -51,13 +52,21 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
         if check_guard(plan, environment, approve_disruption).blocked:
             raise typer.Exit(code=GUARD_BLOCKED)
     started = time.monotonic()
-    run = engine(previews.deploy, json_output, name=stack, project_dir=project_dir,
-                 policy=policy, refresh=refresh)
+    context = previews.stack_kube_context(project_dir, stack)
+    server = api_watch.server_of(previews.stack_kubeconfig(project_dir, stack), context)
+    watch = api_watch.ApiServerWatch(server) if context and server else None
+    try:
+        with watch or contextlib.nullcontext():
+            run = engine(previews.deploy, json_output, name=stack, project_dir=project_dir,
+                         policy=policy, refresh=refresh)
+    except typer.Exit:
+        if watch is not None and watch.fired:
+            console.print(f"[red]{watch.message(context)}[/red]", highlight=False)
+        raise
     seconds = time.monotonic() - started
     render_dir = run.outputs.get("renderDir")
     files = stacks.rendered_files(project_dir / render_dir) if render_dir else []
     services = sorted(run.outputs.get("services", {}))
-    context = None if render_dir else previews.stack_kube_context(project_dir, stack)
     if render_dir:
         where = f"; {len(files)} manifests in {render_dir}/"
     else:

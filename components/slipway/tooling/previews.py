@@ -11,6 +11,7 @@ also stack tags, so `previews gc` can read them from the backend on a fresh chec
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import shutil
 from collections.abc import Callable, Mapping
@@ -124,6 +125,16 @@ def stack_kube_context(project_dir: Path, name: str) -> str | None:
     """`slipway:kubernetes.context` from Pulumi.<name>.yaml (None when rendering or on AWS)."""
     kube = (read_stack_file(project_dir, name).get("config") or {}).get("slipway:kubernetes")
     return str(kube["context"]) if isinstance(kube, dict) and kube.get("context") else None
+
+
+def stack_kubeconfig(project_dir: Path, name: str) -> Path:
+    """The kubeconfig file the stack deploys with (`slipway:kubernetes.kubeconfig`, relative
+    to the project, else $KUBECONFIG or ~/.kube/config)."""
+    kube = (read_stack_file(project_dir, name).get("config") or {}).get("slipway:kubernetes")
+    path = kube.get("kubeconfig") if isinstance(kube, dict) else None
+    if path:
+        return project_dir / str(path)
+    return Path(os.environ.get("KUBECONFIG", "~/.kube/config").split(":")[0]).expanduser()
 
 
 def ensure_review_stack(project_dir: Path, pr: int, base: str = "dev",
