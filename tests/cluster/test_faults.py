@@ -168,9 +168,12 @@ def test_drift_is_reported_by_preview_refresh_and_repaired_by_up_refresh(
     drifted = before["payments"].rsplit(":", 1)[0] + ":" + "d" * 64
     kube.run("scale", "deployment/recommendations", "--replicas=3", "-n", NAMESPACE)
     kube.run("set", "image", "deployment/payments", f"payments={drifted}", "-n", NAMESPACE)
+    for name in ("recommendations", "payments"):  # the drift has settled, as it would have
+        kube.run("rollout", "status", f"deployment/{name}", "-n", NAMESPACE, "--timeout=60s",
+                 timeout=90)
 
     code, out, err = slipway(project, "preview", "--stack", "dev", "--refresh")
-    assert code == 0, err[-3000:]
+    assert code == 0, (out.get("plan", {}).get("errors"), err[-3000:])
     updates = sorted(s["service"] for s in out["plan"]["steps"] if s["op"] == "update")
     assert updates == ["payments", "recommendations"], out["plan"]["steps"]
 
