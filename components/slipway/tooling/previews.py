@@ -187,7 +187,7 @@ def plan(name: str, project_dir: Path, policy: PolicyPack | None,
     not an exception: the summary must still say why.
     """
     events: list[auto.EngineEvent] = []
-    selected = stacks.stack(name, project_dir)
+    selected = stacks.stack(name, project_dir, take_ownership=refresh)
     failed = False
     engine_errors: list[str] = []
     try:

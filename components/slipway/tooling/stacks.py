@@ -46,12 +46,18 @@ def pulumi_env() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key.startswith("PULUMI_")}
 
 
-def stack(name: str, project_dir: Path) -> auto.Stack:
+# Server-side apply refuses to change a field another manager (kubectl scale, kubectl edit)
+# changed last. When Slipway is asked to repair drift (--refresh), what the stack declares wins.
+FORCE_OWNERSHIP = {"PULUMI_K8S_ENABLE_PATCH_FORCE": "true"}
+
+
+def stack(name: str, project_dir: Path, *, take_ownership: bool = False) -> auto.Stack:
     """Select the stack, creating it (passphrase secrets) when it does not exist yet."""
+    env = {**pulumi_env(), **(FORCE_OWNERSHIP if take_ownership else {})}
     return auto.create_or_select_stack(
         stack_name=name,
         work_dir=str(project_dir),
-        opts=auto.LocalWorkspaceOptions(secrets_provider="passphrase", env_vars=pulumi_env()),
+        opts=auto.LocalWorkspaceOptions(secrets_provider="passphrase", env_vars=env),
     )
 
 
@@ -67,9 +73,12 @@ def up(name: str, project_dir: Path,
     recovered = recovery.recover(selected, name)
     for line in recovered.messages(name):
         sys.stderr.write(f"{line}\n")
+    refresh = refresh or recovered.needs_refresh
+    if refresh:
+        selected = stack(name, project_dir, take_ownership=True)
     result = selected.up(on_output=on_output, color="never", policy_packs=policy_packs,
                          policy_pack_configs=policy_pack_configs,
-                         refresh=(refresh or recovered.needs_refresh) or None)
+                         refresh=refresh or None)
     return StackRun(
         stack=name,
         operation="up",
