@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
 .PHONY: venv toolchain cluster-binaries cluster cluster-down checkov actionlint up down test unit \
-	integration cluster-test lint workflows schema bench clean
+	integration cluster-test lint workflows schema snapshots bench clean
 
 venv: $(STAMP)
 
@@ -71,6 +71,11 @@ lint: venv
 
 schema: venv
 	@$(PY) -m slipway.spec.schema services/schema.json
+
+# Reviewed snapshots of what the example catalog registers per service and environment, and its
+# URNs (tests/snapshots/). Refuses URNs that change without an alias (ACCEPT_URN_CHANGES=1).
+snapshots: venv
+	@PYTHONPATH=tests:policy $(PY) tests/catalog_snapshots.py
 
 bench: venv
 	@$(PY) bench/program_overhead.py

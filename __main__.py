@@ -1,7 +1,8 @@
 """Slipway program: stack settings -> platform -> namespace -> one Microservice per service.
 
-Thin on purpose: every decision lives in the library (components/slipway), which tests import
-without running this file.
+Thin on purpose: settings are read and checked by the program layer (`slipway.stack`) and
+every resource comes from the components (`slipway`), which tests import without running
+this file.
 """
 
 from pathlib import Path
@@ -10,20 +11,25 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from slipway import ServiceNamespace, ServiceNamespaceArgs, deploy_catalog, load_catalog
-from slipway.catalog_deployment import check_releases, check_secret_values
-from slipway.platform import KubernetesPlatform, build_platform, platform_outputs, public_hosts
-from slipway.settings import CONFIG_NAMESPACE, SECRET_VALUES_KEY, StackSettings, secret_inputs
-from slipway.stack_config import read_namespace
+from slipway.platform import KubernetesPlatform, platform_outputs, public_hosts
+from slipway.stack import (
+    build_platform,
+    check_releases,
+    check_secret_values,
+    program_config,
+    read_secret_values,
+    read_settings,
+)
 
 stack_file = f"Pulumi.{pulumi.get_stack()}.yaml"
-raw = read_namespace(CONFIG_NAMESPACE)
-settings = StackSettings.parse(raw, stack_file)
+config = program_config()
+settings = read_settings(config, stack_file)
 environment = settings.to_environment()
 
 # Everything is validated before the first resource is registered: a bad catalog, a missing
 # secret or bad platform settings create nothing.
 catalog = load_catalog(Path(settings.catalog), environment.name)
-secret_values = secret_inputs(raw.get(SECRET_VALUES_KEY), stack_file)
+secret_values = read_secret_values(config, stack_file)
 store = settings.secret_store_ref()
 check_secret_values(catalog, secret_values, stack_file, store)
 check_releases(catalog, settings.releases, stack_file)

@@ -9,6 +9,7 @@ check that a value travelled as a secret (`is_secret`) and read it with `unwrap`
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,9 @@ class Registered:
     urn: str = ""
     parent: str = ""
     dependencies: list[str] = field(default_factory=list)
+    aliases: list[dict[str, Any]] = field(default_factory=list)
+    """The resource's `aliases` as sent to the engine: {"urn": ...} or an alias spec
+    ({"name", "type", "parentUrn", "noParent"}, empty meaning "as now")."""
 
     @property
     def inputs(self) -> dict[str, Any]:
@@ -62,6 +66,8 @@ class Registered:
 class Registry(pulumi.runtime.Mocks):
     resources: list[Registered] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    stack: str = "dev"
+    project: str = "slipway"
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         return f"{args.name}-id", dict(args.inputs)
@@ -91,6 +97,14 @@ class Registry(pulumi.runtime.Mocks):
         return [r for r in self.resources if r.parent == parent.urn]
 
 
+def _alias(alias: Any) -> dict[str, Any]:
+    if alias.WhichOneof("alias") == "urn":
+        return {"urn": alias.urn}
+    spec = alias.spec
+    return {"name": spec.name, "type": spec.type, "parentUrn": spec.parentUrn,
+            "noParent": spec.noParent}
+
+
 def run_under_mocks(fn: Callable[[], Any], *, stack: str = "dev",
                     config: Mapping[str, Any] | None = None,
                     preview: bool = False, registry: Registry | None = None) -> Registry:
@@ -99,11 +113,11 @@ def run_under_mocks(fn: Callable[[], Any], *, stack: str = "dev",
     Pass your own `registry` to inspect what was registered even when `fn` raises.
     """
     registry = registry if registry is not None else Registry()
-    pulumi.runtime.set_mocks(registry, project="slipway", stack=stack, preview=preview)
-    pulumi.runtime.set_all_config({
-        key: value if isinstance(value, str) else json.dumps(value)
-        for key, value in (config or {}).items()
-    })
+    registry.stack, registry.project = stack, "slipway"
+    pulumi.runtime.set_mocks(registry, project=registry.project, stack=stack, preview=preview)
+    as_strings = {key: value if isinstance(value, str) else json.dumps(value)
+                  for key, value in (config or {}).items()}
+    pulumi.runtime.set_all_config(as_strings)
     monitor: Any = runtime_settings.get_monitor()
     register_resource = monitor.RegisterResource
 
@@ -117,6 +131,7 @@ def run_under_mocks(fn: Callable[[], Any], *, stack: str = "dev",
                 urn=response.urn,
                 parent=request.parent,
                 dependencies=list(request.dependencies),
+                aliases=[_alias(alias) for alias in request.aliases],
             ))
         return response
 
@@ -130,5 +145,15 @@ def run_under_mocks(fn: Callable[[], Any], *, stack: str = "dev",
         exported = pulumi.Output.from_input(dict(root.outputs) if root else {})
         return exported.apply(registry.outputs.update)
 
-    body()
+    # The language host hands a program its config in PULUMI_CONFIG as well; the program reads
+    # every key it does not know from there (to refuse misspelt settings).
+    saved = os.environ.get("PULUMI_CONFIG")
+    os.environ["PULUMI_CONFIG"] = json.dumps(as_strings)
+    try:
+        body()
+    finally:
+        if saved is None:
+            del os.environ["PULUMI_CONFIG"]
+        else:
+            os.environ["PULUMI_CONFIG"] = saved
     return registry

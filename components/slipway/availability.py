@@ -7,7 +7,8 @@ from typing import Any
 
 from . import labels
 from .environment import Environment
-from .spec.model import Metric, ServiceSpec
+from .spec.scaling import Metric
+from .spec.service import ServiceSpec
 
 SCALE_DOWN_WINDOW_SECONDS = 300
 

@@ -16,47 +16,6 @@ from .microservice import Microservice, MicroserviceArgs
 from .network_policy import Peer
 from .release_state import ReleaseState
 from .spec.catalog import Catalog
-from .spec.errors import SpecError
-
-
-def check_secret_values(catalog: Catalog, secret_values: Mapping[str, Mapping[str, object]],
-                        source: str, store: SecretStoreRef | None) -> None:
-    """Every declared secret has a value (unless a store provides them); no stray values."""
-    problems = []
-    for service in sorted(secret_values):
-        if service not in catalog.services:
-            problems.append(
-                f"{source}: slipway:secretValues.{service}: no service named {service!r} in "
-                "the catalog"
-            )
-    for spec in catalog:
-        given = secret_values.get(spec.name, {})
-        for name in sorted(set(given) - set(spec.secrets)):
-            problems.append(
-                f"{source}: slipway:secretValues.{spec.name}.{name}: {catalog.sources[spec.name]}"
-                f" declares no secret {name!r} (declared: {', '.join(spec.secrets) or 'none'})"
-            )
-        if store is None:
-            for name in spec.secrets:
-                if name not in given:
-                    problems.append(
-                        f"{source}: slipway:secretValues.{spec.name}.{name}: is not set; run "
-                        f"`pulumi config set --secret --path 'secretValues.{spec.name}.{name}' "
-                        "<value>` or configure slipway:secretStore"
-                    )
-    if problems:
-        raise SpecError(problems)
-
-
-def check_releases(catalog: Catalog, releases: Mapping[str, ReleaseState], source: str) -> None:
-    """Release state only for services of the catalog (a removed service leaves none behind)."""
-    problems = [
-        f"{source}: slipway:releases.{service}: no service named {service!r} in the catalog; "
-        f"remove it with `pulumi config rm --path 'releases.{service}'`"
-        for service in sorted(releases) if service not in catalog.services
-    ]
-    if problems:
-        raise SpecError(problems)
 
 
 def deploy_catalog(catalog: Catalog, environment: Environment, namespace: pulumi.Input[str],

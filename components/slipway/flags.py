@@ -12,7 +12,7 @@ from typing import Any
 
 import pulumi
 
-from .spec.model import ServiceSpec
+from .spec.service import ServiceSpec
 
 VOLUME = "flags"
 MOUNT_PATH = "/etc/slipway/flags"

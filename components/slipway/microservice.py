@@ -32,7 +32,7 @@ from . import (
 from .environment import Environment, SecretStoreRef
 from .network_policy import Peer
 from .release_state import ReleaseRef, ReleaseState
-from .spec.model import ServiceSpec
+from .spec.service import ServiceSpec
 from .strategies import ReleasePlan, ServicePlan, WorkloadPlan
 
 TYPE_TOKEN = "slipway:index:Microservice"
@@ -168,11 +168,13 @@ class Microservice(pulumi.ComponentResource):
             self._disruption_budget(namespace, deployments[plan.key], plan)
         self._routes(namespace, release_plan, services)
         self._network_policy(namespace)
-        self.resource_names.update(
-            service_monitoring.create(self, spec, env, namespace, resource_name=name))
+        # One version label on every object of the service: the released stable version.
+        stable_version = release_plan.stable.version
+        self.resource_names.update(service_monitoring.create(
+            self, spec, env, namespace, resource_name=name, version=stable_version))
         self.resource_names.update(service_mesh.create(
             self, spec, env, namespace, args.callers, resource_name=name,
-            hosts=[plan.name for plan in release_plan.services]))
+            hosts=[plan.name for plan in release_plan.services], version=stable_version))
 
         primary = release_plan.primary
         self.deployment_name = deployments[primary.key].metadata.apply(lambda m: m["name"])

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import labels
 from .environment import Environment, PeerSelector
-from .spec.model import ServiceSpec
+from .spec.service import ServiceSpec
 
 NAMESPACE_NAME = "kubernetes.io/metadata.name"
 

@@ -20,7 +20,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .spec.model import SEMVER, ImageSignature, SpecModel, _check_image
+from .spec.signature import ImageSignature
+from .spec.validation import SEMVER, SpecModel, check_image
 
 Slot = Literal["blue", "green"]
 SLOTS: tuple[Slot, Slot] = ("blue", "green")
@@ -42,7 +43,7 @@ class ReleaseRef(SpecModel):
     @field_validator("image")
     @classmethod
     def _image(cls, value: str) -> str:
-        return _check_image(value)
+        return check_image(value)
 
 
 class ReleaseState(SpecModel):

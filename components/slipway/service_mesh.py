@@ -23,7 +23,8 @@ import pulumi_kubernetes as k8s
 
 from . import labels
 from .environment import Environment, PeerSelector
-from .spec.model import MeshPolicy, ServiceSpec
+from .spec.mesh import MeshPolicy
+from .spec.service import ServiceSpec
 
 NETWORKING_API = "networking.istio.io/v1"
 SECURITY_API = "security.istio.io/v1"
@@ -123,18 +124,20 @@ def istiod_egress_spec(spec: ServiceSpec, env: Environment,
 
 def create(component: pulumi.Resource, spec: ServiceSpec, env: Environment,
            namespace: pulumi.Input[str], callers: Sequence[str], *,
-           resource_name: str | None = None, hosts: Sequence[str] = ()) -> dict[str, str]:
+           resource_name: str | None = None, hosts: Sequence[str] = (),
+           version: str | None = None) -> dict[str, str]:
     """Create the mesh children of `component`; returns {kind: name} for its outputs.
 
     `hosts` are the service's Kubernetes Services besides `<name>` (canary tracks, the
     blue-green preview): each gets the same circuit breaker, since routes send traffic to them
-    by their own host names."""
+    by their own host names. `version` is the version label of every object (default the
+    spec's version); a Microservice passes its released stable version."""
     if not env.mesh:
         return {}
     prefix = resource_name if resource_name is not None else spec.name
     opts = pulumi.ResourceOptions(parent=component)
-    metadata_labels = labels.standard_labels(spec.name, env.name, spec.version, labels.SERVER,
-                                             spec.team)
+    metadata_labels = labels.standard_labels(spec.name, env.name, version or spec.version,
+                                             labels.SERVER, spec.team)
 
     def metadata(name: str) -> dict[str, Any]:
         return {"name": name, "namespace": namespace, "labels": dict(metadata_labels)}

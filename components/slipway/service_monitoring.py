@@ -16,7 +16,7 @@ import pulumi_kubernetes as k8s
 
 from . import labels, slo_alerts
 from .environment import Environment
-from .spec.model import ServiceSpec
+from .spec.service import ServiceSpec
 
 MONITORING_API = "monitoring.coreos.com/v1"
 TRACK_LABEL = "slipway.dev/track"
@@ -119,17 +119,20 @@ def dashboard(spec: ServiceSpec, env: Environment) -> dict[str, Any]:
 
 
 def create(component: pulumi.Resource, spec: ServiceSpec, env: Environment,
-           namespace: pulumi.Input[str], *, resource_name: str | None = None) -> dict[str, str]:
+           namespace: pulumi.Input[str], *, resource_name: str | None = None,
+           version: str | None = None) -> dict[str, str]:
     """Create the monitoring children of `component`; returns {kind: name} for its outputs.
 
     `resource_name` prefixes the Pulumi names (default the service name, as the catalog uses).
+    `version` is the version label of every object (default the spec's version); a
+    Microservice passes its released stable version, like its other objects carry.
     """
     if not env.observability:
         return {}
     prefix = resource_name if resource_name is not None else spec.name
     opts = pulumi.ResourceOptions(parent=component)
-    metadata_labels = labels.standard_labels(spec.name, env.name, spec.version, labels.SERVER,
-                                             spec.team)
+    metadata_labels = labels.standard_labels(spec.name, env.name, version or spec.version,
+                                             labels.SERVER, spec.team)
 
     def metadata(name: str, extra: dict[str, str] | None = None) -> dict[str, Any]:
         return {"name": name, "namespace": namespace,

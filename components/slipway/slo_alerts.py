@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .spec.model import Slo
+from .spec.slo import Slo
 
 Severity = Literal["page", "ticket"]
 Objective = Literal["availability", "latency"]

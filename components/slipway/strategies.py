@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from . import labels
 from .release_state import ReleaseRef, ReleaseState, Slot, other_slot
-from .spec.model import ServiceSpec
+from .spec.service import ServiceSpec
 
 STABLE = "stable"
 CANARY = "canary"

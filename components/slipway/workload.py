@@ -15,7 +15,9 @@ import pulumi
 
 from . import labels
 from .environment import Environment
-from .spec.model import ImageSignature, Probe, ServiceSpec
+from .spec.probes import Probe
+from .spec.service import ServiceSpec
+from .spec.signature import ImageSignature
 
 CONFIG_HASH_ANNOTATION = "slipway.dev/config-hash"
 # Read by the policy pack's image-signature rule: one per container (policy/README.md).

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from prometheus_server import MetricsExporter, PrometheusServer, TrafficProfile
-from slipway.spec.model import Slo
+from slipway.spec.slo import Slo
 from slipway.tooling.prometheus import Prometheus, PrometheusUnavailable, TrackHealth, judge
 
 NAMESPACE = "shop"

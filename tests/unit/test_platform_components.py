@@ -6,6 +6,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from stack_fixtures import settings_from
 
 from aws_mocks import AwsMocks, policy_document
 from microservice_fixtures import SERVICE_ACCOUNT, render, spec
@@ -17,13 +18,17 @@ from slipway.platform import (
     Network,
     NetworkArgs,
     NodeGroupSpec,
+    PlatformArgs,
     SecretsStore,
     SecretsStoreArgs,
     ServiceRole,
     ServiceRoleArgs,
     ServiceRolePlan,
 )
-from slipway.settings import StackSettings
+from slipway.spec.catalog import Catalog
+from slipway.stack import StackSettings
+from slipway.stack.defaults import default_of
+from slipway.stack.program import platform_args
 
 ZONES = ("eu-west-1a", "eu-west-1b", "eu-west-1c")
 GROUP = NodeGroupSpec(name="general", instance_type="m6i.large", min_size=1, max_size=3,
@@ -196,18 +201,45 @@ GROUPS = [{"name": "general", "instanceType": "m6i.large", "minSize": 1, "maxSiz
 
 
 def parse_aws(**aws: Any) -> StackSettings:
-    return StackSettings.parse({
+    return settings_from({
         "environment": "prod", "secretStore": {"name": "aws"},
         "aws": {"region": "eu-west-1", "nodeGroups": GROUPS, **aws},
     }, "Pulumi.prod.yaml")
 
 
-def test_aws_settings_defaults() -> None:
-    aws = parse_aws().aws
-    assert aws is not None
-    assert (aws.vpc_cidr, aws.service_cidr, aws.nat, aws.cluster_version, aws.zones) == (
-        "10.0.0.0/16", "172.20.0.0/16", "per-zone", "1.33", None)
-    assert aws.endpoint.public is False and aws.flow_logs.destination == "cloudwatch"
+FALLS_THROUGH = ("vpc_cidr", "service_cidr", "nat", "cluster_version", "endpoint_public",
+                 "public_access_cidrs", "allow_world", "admin_principals", "flow_logs",
+                 "flow_log_retention_days")
+
+
+def aws_platform_args(**aws: Any) -> PlatformArgs:
+    settings = parse_aws(**aws)
+    assert settings.aws is not None
+    return platform_args(settings.aws, list(ZONES), Catalog({}), settings.to_environment(), None)
+
+
+def test_aws_settings_left_out_fall_through_to_the_platform_args_defaults() -> None:
+    args = aws_platform_args()
+    for name in FALLS_THROUGH:
+        assert getattr(args, name) == default_of(PlatformArgs, name), name
+    group = args.node_groups[0]
+    assert (group.capacity_type, group.disk_size_gib) == (
+        default_of(NodeGroupSpec, "capacity_type"), default_of(NodeGroupSpec, "disk_size_gib"))
+
+
+def test_aws_settings_that_are_set_reach_the_platform_args() -> None:
+    args = aws_platform_args(vpcCidr="10.8.0.0/16", clusterVersion="1.32", nat="single",
+                             flowLogs={"retentionDays": 30},
+                             endpoint={"public": True, "publicCidrs": ["203.0.113.0/24"]})
+    assert (args.vpc_cidr, args.cluster_version, args.nat, args.flow_log_retention_days) == (
+        "10.8.0.0/16", "1.32", "single", 30)
+    assert (args.endpoint_public, args.public_access_cidrs) == (True, ("203.0.113.0/24",))
+
+
+def test_the_service_cidr_is_checked_against_the_default_vpc_block() -> None:
+    with pytest.raises(SpecError, match=r"slipway:aws.serviceCidr: 10.0.0.0/20 overlaps vpcCidr "
+                       r"10.0.0.0/16"):
+        parse_aws(serviceCidr="10.0.0.0/20")
 
 
 @pytest.mark.parametrize(("aws", "message"), [

@@ -31,7 +31,7 @@ from slipway.platform import (
 )
 from slipway.platform.gateway import rate_limit_spec, vendored_crds
 from slipway.spec.catalog import Catalog
-from slipway.spec.model import ServiceSpec
+from slipway.spec.service import ServiceSpec
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 NAMESPACE = "kubernetes:core/v1:Namespace"

@@ -11,11 +11,12 @@ import pytest
 
 from microservice_fixtures import spec
 from slipway import Catalog, Environment, SpecError
-from slipway.platform import capacity, iam_policies
-from slipway.platform.capacity import NodePool, allocatable, capacity_report, check_capacity
-from slipway.platform.checks import check_platform, check_public_subnets, check_role_trust
+from slipway.platform import iam_policies
 from slipway.platform.service_roles import ServiceRolePlan, plan_service_roles
 from slipway.platform.subnets import check_subnets, plan_subnets, subnet_tags
+from slipway.stack import capacity
+from slipway.stack.capacity import NodePool, allocatable, capacity_report, check_capacity
+from slipway.stack.checks import check_platform, check_public_subnets, check_role_trust
 
 ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 PROD = Environment(name="prod", namespace="slipway-prod", max_surge="25%")
@@ -164,11 +165,11 @@ def test_capacity_refuses_unknown_instance_types_listing_the_known_ones() -> Non
     assert caught.value.problems == [
         "P.yaml: slipway:aws.nodeGroups.odd.instanceType: instance type 'm6i.24xlarge' is not "
         "in the capacity table; known sizes: m6i.2xlarge, m6i.4xlarge, m6i.8xlarge, "
-        "m6i.large, m6i.xlarge (add it to slipway.platform.capacity.INSTANCE_TYPES with its "
+        "m6i.large, m6i.xlarge (add it to slipway.stack.capacity.INSTANCE_TYPES with its "
         "vCPU, memory and max pods)",
         "P.yaml: slipway:aws.nodeGroups.new.instanceType: instance type 'z9q.large' is not in "
         "the capacity table; known families: c5, c6a, c6i, c7g, m5, m6a, m6i, m7g, m7i, r5, "
-        "r6i, r7g, t3 (add it to slipway.platform.capacity.INSTANCE_TYPES with its vCPU, "
+        "r6i, r7g, t3 (add it to slipway.stack.capacity.INSTANCE_TYPES with its vCPU, "
         "memory and max pods)",
     ]
 

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stack_fixtures import settings_from
 
 from mocking import Registry, run_under_mocks
 from slipway import SpecError
-from slipway.platform import PlatformSettings, PublicHost
-from slipway.settings import StackSettings
+from slipway.platform import PublicHost
+from slipway.stack import PlatformSettings, StackSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = "Pulumi.prod.yaml"
@@ -29,7 +30,7 @@ def parse(platform: dict[str, Any] | None, **more: Any) -> StackSettings:
     values = {**BASE, **more}
     if platform is not None:
         values["platform"] = platform
-    return StackSettings.parse(values, SOURCE)
+    return settings_from(values, SOURCE)
 
 
 def problems(platform: dict[str, Any], **more: Any) -> list[str]:

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 from pulumi import automation as auto
+from stack_fixtures import settings_from
 from typer.testing import CliRunner
 
 from slipway.cli import app
-from slipway.settings import StackSettings
 from slipway.spec.errors import SpecError
+from slipway.stack import StackSettings, read_settings
 from slipway.tooling import guard, previews, summary
 from slipway.tooling.durations import parse_duration
 from slipway.tooling.plan import STACK_SCOPE, Plan, Step, Violation, collect
@@ -265,8 +266,7 @@ def test_derived_config_is_the_base_in_its_own_namespace_and_render_dir() -> Non
         "slipway:preview": {"pr": 42, "created": "2026-11-23T12:00:00Z",
                             "expires": "2026-11-30T12:00:00Z"},
     }
-    settings = StackSettings.parse({k.removeprefix("slipway:"): v for k, v in config.items()},
-                                   "Pulumi.pr-42.yaml")
+    settings = read_settings(config, "Pulumi.pr-42.yaml")
     assert settings.namespace_labels() == {"slipway.dev/pr": "42",
                                            "slipway.dev/expires": "2026-11-30"}
     assert BASE["slipway:environment"] == "dev"  # the base is not modified
@@ -282,7 +282,7 @@ def test_derived_config_keeps_a_cluster_context() -> None:
 
 
 def settings(environment: str, preview: dict[str, Any]) -> StackSettings:
-    return StackSettings.parse({"environment": environment,
+    return settings_from({"environment": environment,
                                 "kubernetes": {"context": "kind"}, "preview": preview},
                                f"Pulumi.{environment}.yaml")
 
@@ -305,7 +305,7 @@ def test_preview_setting_must_match_the_stack_and_expire_after_creation() -> Non
 
 
 def test_no_preview_setting_means_no_extra_namespace_labels() -> None:
-    plain = StackSettings.parse({"environment": "dev", "kubernetes": {"context": "kind"}},
+    plain = settings_from({"environment": "dev", "kubernetes": {"context": "kind"}},
                                 "Pulumi.dev.yaml")
     assert plain.namespace_labels() == {}
 

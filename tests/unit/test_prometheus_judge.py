@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from slipway.spec.model import Slo
+from slipway.spec.slo import Slo
 from slipway.tooling.prometheus import TrackHealth, judge, percent, queries
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any, cast
 
 import pytest
+from stack_fixtures import settings_from
 
 from microservice_fixtures import IMAGE, spec
-from slipway.catalog_deployment import check_releases
 from slipway.release_state import ReleaseRef, ReleaseState
-from slipway.settings import StackSettings
 from slipway.spec import SpecError
 from slipway.spec.catalog import Catalog
+from slipway.stack import check_releases
 from slipway.tooling import releases
 from slipway.tooling.prometheus import Prometheus, PrometheusUnavailable, TrackHealth
 from slipway.tooling.releases import (
@@ -121,7 +121,7 @@ def test_fails_to_start_with_a_contract_migration() -> None:
 
 
 def test_stack_settings_read_the_release_state() -> None:
-    settings = StackSettings.parse({
+    settings = settings_from({
         "environment": "dev", "kubernetes": {"renderDir": "out"},
         "secretStore": {"name": "s"},
         "releases": {"api": {"stable": {"version": "1.3.0", "image": NEW.image},
@@ -132,7 +132,7 @@ def test_stack_settings_read_the_release_state() -> None:
 
 def test_stack_settings_refuse_a_bad_weight() -> None:
     with pytest.raises(SpecError) as caught:
-        StackSettings.parse({
+        settings_from({
             "environment": "dev", "kubernetes": {"renderDir": "out"},
             "secretStore": {"name": "s"}, "releases": {"api": {"weight": 150}},
         }, STACK)
@@ -179,7 +179,7 @@ def auto_target(monkeypatch: pytest.MonkeyPatch) -> tuple[ReleaseTarget, list[st
         return StackRun(stack="dev", operation="up")
 
     monkeypatch.setattr(releases, "apply", fake_apply)
-    settings = StackSettings.parse({"environment": "dev", "kubernetes": {"renderDir": "out"},
+    settings = settings_from({"environment": "dev", "kubernetes": {"renderDir": "out"},
                                     "secretStore": {"name": "s"}}, STACK)
     state = start(CANARY, None, NEW).state
     return ReleaseTarget(cast(Any, None), "dev", CANARY, settings, {"api": state}), applied

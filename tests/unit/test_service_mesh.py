@@ -10,7 +10,7 @@ from microservice_fixtures import COMPONENT, NETWORK_POLICY, render, spec
 from slipway import Environment, PeerSelector, SpecError
 from slipway.service_mesh import destination_rule_spec, http_resilience, seconds
 from slipway.spec.loader import load_file
-from slipway.spec.model import MeshPolicy
+from slipway.spec.mesh import MeshPolicy
 
 DESTINATION_RULE = "kubernetes:networking.istio.io/v1:DestinationRule"
 AUTHORIZATION_POLICY = "kubernetes:security.istio.io/v1:AuthorizationPolicy"

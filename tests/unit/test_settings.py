@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from stack_fixtures import settings_from
 
 from slipway import SpecError
-from slipway.settings import StackSettings, secret_inputs
-from slipway.stack_config import decode
+from slipway.stack import StackSettings, read_secret_values, read_settings
+from slipway.stack.config import slipway_values
 
 RENDER = {"renderDir": "out/dev"}
 
 
 def parse(**values: object) -> StackSettings:
-    return StackSettings.parse({"environment": "dev", "kubernetes": {"context": "kind"},
+    return settings_from({"environment": "dev", "kubernetes": {"context": "kind"},
                                 **values}, "Pulumi.dev.yaml")
 
 
@@ -71,23 +72,34 @@ def test_fails_on_bad_revision_history_limit() -> None:
         parse(revisionHistoryLimit=500)
 
 
-def test_secret_inputs_wrap_every_value() -> None:
-    values = secret_inputs({"orders": {"DB_PASSWORD": "x"}}, "Pulumi.dev.yaml")
+def test_secret_values_are_wrapped_one_by_one() -> None:
+    values = read_secret_values({"slipway:secretValues": {"orders": {"DB_PASSWORD": "x"}}},
+                                "Pulumi.dev.yaml")
     assert list(values) == ["orders"]
     assert list(values["orders"]) == ["DB_PASSWORD"]
 
 
 def test_secret_inputs_refuse_bad_shapes_without_echoing_values() -> None:
     with pytest.raises(SpecError) as caught:
-        secret_inputs({"orders": {"DB_PASSWORD": ["sekrit-list"]}, "x": "sekrit"}, "P.yaml")
+        read_secret_values({"slipway:secretValues": {"orders": {"DB_PASSWORD": ["sekrit-list"]},
+                                                     "x": "sekrit"}}, "P.yaml")
     text = str(caught.value)
     assert "P.yaml: slipway:secretValues.orders.DB_PASSWORD: must be a string value" in text
     assert "P.yaml: slipway:secretValues.x: must be a mapping of secret name to value" in text
     assert "sekrit" not in text
 
 
-def test_decode_reads_json_objects_and_keeps_plain_strings() -> None:
-    assert decode('{"a": 1}') == {"a": 1}
-    assert decode("[1, 2]") == [1, 2]
-    assert decode("dev") == "dev"
-    assert decode("{not json") == "{not json"
+def test_config_values_read_json_objects_and_keep_plain_strings() -> None:
+    values = slipway_values({"slipway:a": '{"a": 1}', "slipway:b": "[1, 2]", "slipway:c": "dev",
+                             "slipway:d": "{not json", "kubernetes:context": "kind"})
+    assert values == {"a": {"a": 1}, "b": [1, 2], "c": "dev", "d": "{not json"}
+
+
+def test_settings_read_the_same_from_a_stack_file_and_from_json_strings() -> None:
+    as_objects = read_settings({"slipway:environment": "dev",
+                                "slipway:kubernetes": {"context": "kind"},
+                                "slipway:revisionHistoryLimit": 3}, "Pulumi.dev.yaml")
+    as_strings = read_settings({"slipway:environment": "dev",
+                                "slipway:kubernetes": '{"context": "kind"}',
+                                "slipway:revisionHistoryLimit": "3"}, "Pulumi.dev.yaml")
+    assert as_objects == as_strings

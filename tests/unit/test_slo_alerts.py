@@ -7,7 +7,7 @@ import re
 import pytest
 
 from slipway import slo_alerts
-from slipway.spec.model import Slo
+from slipway.spec.slo import Slo
 
 NS, SVC = "slipway-prod", "orders"
 

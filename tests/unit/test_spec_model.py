@@ -16,9 +16,10 @@ import yaml
 from pydantic import ValidationError
 
 from slipway.spec import ServiceSpec, SpecError, load_file, quantity, validate
+from slipway.spec.disruption import Disruption
 from slipway.spec.errors import field_path
 from slipway.spec.loader import merge, read_document
-from slipway.spec.model import Disruption, Probe
+from slipway.spec.probes import Probe
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 IMAGE = f"registry.example.com/shop/api@{DIGEST}"

@@ -12,13 +12,25 @@ import typer
 from pulumi import automation as auto
 from rich.console import Console
 
-from ..tooling import stacks
+from ..spec.errors import SpecError
+from ..tooling import previews, stacks
 
 console = Console(stderr=True, soft_wrap=True)  # one summary line, never re-wrapped
 
 StackOption = Annotated[str, typer.Option("--stack", "-s", help="Stack: dev, prod or pr-N.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON result on stdout.")]
 ProjectOption = Annotated[Path, typer.Option("--project-dir", help="Slipway project directory.")]
+
+
+def stack_environment(project_dir: Path, stack: str) -> str | None:
+    """The stack's environment from its validated settings; bad settings print their
+    `Pulumi.<stack>.yaml: slipway:<key>: ...` lines and exit 1 before the engine starts."""
+    try:
+        return previews.stack_environment(project_dir, stack)
+    except SpecError as err:
+        for line in err.problems:
+            console.print(line, markup=False, highlight=False)
+        raise typer.Exit(code=1) from None
 
 
 def stream(quiet: bool) -> Callable[[str], None] | None:

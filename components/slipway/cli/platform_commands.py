@@ -9,36 +9,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import typer
-import yaml
 
-from ..platform.capacity import NodePool, capacity_report, cores, gib
-from ..settings import CONFIG_NAMESPACE, StackSettings
 from ..spec import SpecError, load_catalog
+from ..stack import NodePool, capacity_report, stack_file_settings
+from ..stack.capacity import cores, gib
 from .common import JsonOption, ProjectOption, StackOption, console
-
-
-def stack_settings(project_dir: Path, stack: str) -> tuple[StackSettings, str]:
-    source = f"Pulumi.{stack}.yaml"
-    path = project_dir / source
-    if not path.is_file():
-        raise SpecError([f"{source}: no such stack file in {project_dir}"])
-    config: dict[str, Any] = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
-    prefix = f"{CONFIG_NAMESPACE}:"
-    values = {key.removeprefix(prefix): value for key, value in config.items()
-              if key.startswith(prefix)}
-    return StackSettings.parse(values, source), source
 
 
 def capacity(stack: StackOption = "prod", json_output: JsonOption = False,
              project_dir: ProjectOption = Path(".")) -> None:
     """Print the capacity table for a stack with `slipway:aws` node groups."""
     try:
-        settings, source = stack_settings(project_dir, stack)
+        settings = stack_file_settings(project_dir, stack)
         if settings.aws is None:
-            raise SpecError([f"{source}: slipway:aws: not set, so the stack has no node "
+            raise SpecError([f"Pulumi.{stack}.yaml: slipway:aws: not set, so the stack has no node "
                              "groups to check"])
         catalog = load_catalog(project_dir / settings.catalog, settings.environment)
         pools = [NodePool(g.name, g.instance_type, g.max_size) for g in settings.aws.node_groups]

@@ -24,7 +24,7 @@ import typer
 from ..tooling import guard, previews, summary
 from ..tooling.durations import parse_duration
 from ..tooling.plan import Plan
-from .common import JsonOption, ProjectOption, console, engine, stream
+from .common import JsonOption, ProjectOption, console, engine, stack_environment, stream
 
 GUARD_BLOCKED = 3
 
@@ -141,7 +141,7 @@ def preview(
             previews.ensure_review_stack(project_dir, pr, base=base, ttl=lifetime)
         except ValueError as err:
             raise fail(str(err)) from None
-    environment = previews.stack_environment(project_dir, name)
+    environment = stack_environment(project_dir, name)
     policy = resolve_policy(project_dir, environment, policy_pack, policy_config, no_policy)
     plan = previews.plan(name, project_dir, policy, stream(json_output), refresh=refresh)
     verdict = check_guard(plan, environment, approve_disruption)

@@ -23,7 +23,7 @@ from pulumi import automation as auto
 
 from ..release_state import ReleaseRef
 from ..spec.errors import SpecError
-from ..spec.model import ImageSignature
+from ..spec.signature import ImageSignature
 from ..tooling import releases
 from ..tooling.prometheus import Prometheus
 from .common import JsonOption, ProjectOption, StackOption, console, stream

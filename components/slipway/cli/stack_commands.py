@@ -11,7 +11,16 @@ from typing import Annotated
 import typer
 
 from ..tooling import api_watch, guard, previews, stacks
-from .common import JsonOption, ProjectOption, StackOption, console, engine, report, stream
+from .common import (
+    JsonOption,
+    ProjectOption,
+    StackOption,
+    console,
+    engine,
+    report,
+    stack_environment,
+    stream,
+)
 from .previews import (
     GUARD_BLOCKED,
     ApproveOption,
@@ -37,7 +46,7 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
     prod: the policy pack is mandatory and a plan that replaces or deletes a Deployment, PDB,
     NetworkPolicy or Namespace is refused (exit 3) unless approved.
     """
-    environment = previews.stack_environment(project_dir, stack)
+    environment = stack_environment(project_dir, stack)
     policy = None
     if environment in guard.GUARDED_ENVIRONMENTS or policy_pack or policy_config:
         policy = resolve_policy(project_dir, environment, policy_pack, policy_config, no_policy)

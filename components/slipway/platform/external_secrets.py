@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..spec.model import DNS_LABEL
+from ..spec.validation import DNS_LABEL
 from . import charts as helm
 from .charts import ChartMode
 from .namespaces import platform_namespace

@@ -27,11 +27,13 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from ..environment import Environment
 from ..spec.catalog import Catalog
 from ..spec.errors import SpecError
-from ..spec.model import DNS_LABEL, HOST_NAME
+from ..spec.validation import DNS_LABEL, HOST_NAME
 from . import charts as helm
 from .charts import ChartMode
+from .mesh import INGRESS_GATEWAY_LABELS, MeshArgs
 from .namespaces import platform_namespace
 
 TYPE_TOKEN = "slipway:platform:Gateway"
@@ -127,11 +129,12 @@ class GatewayArgs:
     route_namespaces: Sequence[str] = ()
     """Namespaces whose HTTPRoutes may attach to the HTTPS listeners (the services'). Default
     none: only routes in the gateway's own namespace."""
-    name: str = "slipway"
-    """Gateway name (the Environment's `gateway_name`). Default slipway."""
-    namespace: str = "istio-ingress"
+    name: str = Environment.gateway_name
+    """Gateway name (the Environment's `gateway_name`). Default: Environment.gateway_name."""
+    namespace: str = MeshArgs.gateway_namespace
     """Namespace of the Gateway, its certificates and rate limits (the Environment's
-    `gateway.namespace`). Default istio-ingress."""
+    `gateway.namespace`). Default: the mesh's ingress gateway namespace,
+    MeshArgs.gateway_namespace."""
     gateway_class: str = "istio"
     """GatewayClass that implements it. Default istio."""
     address: str | None = None
@@ -139,7 +142,7 @@ class GatewayArgs:
     istio-ingressgateway.istio-ingress.svc.cluster.local). Default None: the implementation
     deploys one."""
     gateway_labels: Mapping[str, str] = field(
-        default_factory=lambda: {"istio": "ingressgateway"})
+        default_factory=lambda: dict(INGRESS_GATEWAY_LABELS))
     """Pod labels of the gateway Deployment, which the rate-limit EnvoyFilter selects."""
     issuer: IssuerRef = field(default_factory=IssuerRef)
     """Who signs the certificates. Default ClusterIssuer letsencrypt."""

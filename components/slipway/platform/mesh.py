@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..spec.model import DNS_LABEL
+from ..spec.validation import DNS_LABEL
 from . import charts as helm
 from .charts import ChartMode
 from .namespaces import platform_namespace
@@ -35,6 +35,8 @@ AWS_NLB_ANNOTATIONS: Mapping[str, str] = {
     "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
 }
 
+# Istio's own labels on its ingress gateway pods (the gateway chart's defaults).
+INGRESS_GATEWAY_LABELS = {"istio": "ingressgateway"}
 
 @dataclass(frozen=True)
 class MeshArgs:
@@ -49,9 +51,9 @@ class MeshArgs:
     gateway_namespace: str = "istio-ingress"
     """Namespace of the ingress gateway (the Environment's `gateway.namespace`)."""
     gateway_labels: Mapping[str, str] = field(
-        default_factory=lambda: {"istio": "ingressgateway"})
+        default_factory=lambda: dict(INGRESS_GATEWAY_LABELS))
     """Pod labels of the ingress gateway (the Environment's `gateway.pod_labels`), which
-    NetworkPolicies and rate limits select. Default istio: ingressgateway."""
+    NetworkPolicies and rate limits select. Default INGRESS_GATEWAY_LABELS."""
     gateway_replicas: int = 2
     """Minimum ingress gateway replicas (it autoscales above). Default 2: survive a node."""
     load_balancer_annotations: Mapping[str, str] = field(

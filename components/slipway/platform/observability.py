@@ -25,7 +25,7 @@ import pulumi_kubernetes as k8s
 
 from ..environment import SecretStoreRef
 from ..service_monitoring import ISTIO_CERTS
-from ..spec.model import DNS_LABEL
+from ..spec.validation import DNS_LABEL
 from . import charts as helm
 from .charts import ChartMode
 from .namespaces import platform_namespace

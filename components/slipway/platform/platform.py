@@ -34,26 +34,28 @@ class PlatformArgs:
     """EKS cluster name."""
     node_groups: Sequence[NodeGroupSpec]
     """Managed node groups; at least one."""
-    vpc_cidr: str = "10.0.0.0/16"
-    """VPC block, /16 to /20. Default 10.0.0.0/16."""
-    nat: Literal["per-zone", "single"] = "per-zone"
-    """NAT gateway per zone (default) or one shared."""
-    cluster_version: str = "1.33"
-    """Kubernetes version. Default 1.33."""
-    endpoint_public: bool = False
-    """Public API endpoint as well as the private one. Default False."""
-    public_access_cidrs: Sequence[str] = ()
+    # The network and cluster defaults are declared (and documented) once, in NetworkArgs and
+    # ClusterArgs; these fields take them over.
+    vpc_cidr: str = NetworkArgs.cidr
+    """VPC block, /16 to /20. Default: NetworkArgs.cidr."""
+    nat: Literal["per-zone", "single"] = NetworkArgs.nat
+    """NAT gateway per zone or one shared. Default: NetworkArgs.nat."""
+    cluster_version: str = ClusterArgs.version
+    """Kubernetes version. Default: ClusterArgs.version."""
+    endpoint_public: bool = ClusterArgs.endpoint_public
+    """Public API endpoint as well as the private one. Default: ClusterArgs.endpoint_public."""
+    public_access_cidrs: Sequence[str] = ClusterArgs.public_access_cidrs
     """Networks allowed to the public endpoint; required when endpoint_public."""
-    allow_world: bool = False
-    """Permit 0.0.0.0/0 for the public endpoint. Default False."""
-    service_cidr: str = "172.20.0.0/16"
-    """Kubernetes Service block. Default 172.20.0.0/16."""
-    admin_principals: Sequence[str] = ()
-    """IAM ARNs with cluster-admin access entries. Default none."""
-    flow_logs: Literal["cloudwatch", "s3"] = "cloudwatch"
-    """VPC flow log destination. Default cloudwatch."""
-    flow_log_retention_days: int = 90
-    """CloudWatch retention for flow logs. Default 90."""
+    allow_world: bool = ClusterArgs.allow_world
+    """Permit 0.0.0.0/0 for the public endpoint. Default: ClusterArgs.allow_world."""
+    service_cidr: str = ClusterArgs.service_cidr
+    """Kubernetes Service block. Default: ClusterArgs.service_cidr."""
+    admin_principals: Sequence[str] = ClusterArgs.admin_principals
+    """IAM ARNs with cluster-admin access entries. Default: ClusterArgs.admin_principals."""
+    flow_logs: Literal["cloudwatch", "s3"] = NetworkArgs.flow_logs
+    """VPC flow log destination. Default: NetworkArgs.flow_logs."""
+    flow_log_retention_days: int = NetworkArgs.flow_log_retention_days
+    """CloudWatch retention for flow logs. Default: NetworkArgs.flow_log_retention_days."""
     flow_log_bucket_arn: str | None = None
     """S3 bucket when flow_logs is s3."""
     service_roles: Mapping[str, ServiceRolePlan] = field(default_factory=dict)

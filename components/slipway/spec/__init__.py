@@ -3,6 +3,6 @@
 from .catalog import Catalog, load_catalog
 from .errors import SpecError
 from .loader import load_file, validate
-from .model import ServiceSpec
+from .service import ServiceSpec
 
 __all__ = ["Catalog", "ServiceSpec", "SpecError", "load_catalog", "load_file", "validate"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..environment import ENVIRONMENT_NAME
 from .errors import SpecError
 from .loader import display_path, load_file
-from .model import ServiceSpec
+from .service import ServiceSpec
 
 SCHEMA_FILE = "schema.json"
 

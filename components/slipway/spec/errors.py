@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .model import PATTERN_HELP, FieldError
+from .validation import PATTERN_HELP, FieldError
 
 
 class SpecError(ValueError):

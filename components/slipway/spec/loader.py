@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from ..environment import ENVIRONMENT_NAME
 from .errors import SpecError, field_path, format_validation_error
-from .model import ServiceSpec
+from .service import ServiceSpec
 
 
 def display_path(path: Path) -> str:

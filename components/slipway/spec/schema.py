@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .model import ServiceSpec
+from .service import ServiceSpec
 
 
 def service_schema() -> dict[str, Any]:

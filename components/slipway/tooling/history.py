@@ -29,6 +29,8 @@ from urllib.parse import unquote, urlparse
 import yaml
 from pulumi import automation as auto
 
+from ..stack import automation_config, read_settings
+
 RELEASE = re.compile(
     r"^slipway release (?P<action>start|step|promote|rollback|flip) (?P<service>[a-z0-9-]+) "
     r"(?P<version>\S+)(?: weight=(?P<weight>\d+))?$")
@@ -246,9 +248,9 @@ def source_commits(services_dir: Path,
 
 
 def catalog_dir(stack: auto.Stack, project_dir: Path) -> Path:
-    """The service catalog directory of the stack (`slipway:catalog`, default services)."""
-    setting = stack.get_all_config().get("slipway:catalog")
-    return project_dir / (setting.value if setting is not None else "services")
+    """The service catalog directory of the stack (its `catalog` setting)."""
+    settings = read_settings(automation_config(stack), f"Pulumi.{stack.name}.yaml")
+    return project_dir / settings.catalog
 
 
 def load(stack: auto.Stack, project_dir: Path) -> list[Update]:

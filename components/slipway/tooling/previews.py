@@ -23,13 +23,14 @@ from typing import Any
 import yaml
 from pulumi import automation as auto
 
+from ..stack import stack_file_settings
+from ..stack.review import review_stack_config
 from . import stacks
 from .plan import Plan, collect
 
 PR_STACK = re.compile(r"^pr-([1-9][0-9]{0,6})$")
 DEFAULT_TTL = timedelta(days=7)
 TAG_PR, TAG_CREATED, TAG_EXPIRES = "slipway:pr", "slipway:created", "slipway:expires"
-_SMALLEST_HISTORY = "1"
 
 
 def stack_name(pr: int) -> str:
@@ -71,24 +72,9 @@ class Lifetime:
 
 
 def derive_config(base: dict[str, Any], pr: int, lifetime: Lifetime) -> dict[str, Any]:
-    """A review stack's config from the base stack's config (keys as in Pulumi.<stack>.yaml).
-
-    Secure values are left out: they are encrypted for the base stack's key only.
-    """
-    name = stack_name(pr)
-    config = {key: value for key, value in base.items()
-              if not (isinstance(value, dict) and "secure" in value)
-              and key not in ("slipway:secretValues", "slipway:preview")}
-    config["slipway:environment"] = name
-    config["slipway:namespace"] = name
-    kubernetes = dict(config.get("slipway:kubernetes") or {})
-    if kubernetes.get("renderDir"):
-        kubernetes["renderDir"] = f"out/{name}"
-    config["slipway:kubernetes"] = kubernetes
-    config["slipway:revisionHistoryLimit"] = _SMALLEST_HISTORY
-    config["slipway:preview"] = {"pr": pr, "created": timestamp(lifetime.created),
-                                 "expires": timestamp(lifetime.expires)}
-    return config
+    """A review stack's config from the base stack's config (keys as in Pulumi.<stack>.yaml)."""
+    return review_stack_config(base, pr, created=timestamp(lifetime.created),
+                               expires=timestamp(lifetime.expires))
 
 
 def workspace(project_dir: Path) -> auto.LocalWorkspace:
@@ -116,9 +102,11 @@ def read_stack_file(project_dir: Path, name: str) -> dict[str, Any]:
 
 
 def stack_environment(project_dir: Path, name: str) -> str | None:
-    """`slipway:environment` from Pulumi.<name>.yaml, read without the engine."""
-    value = (read_stack_file(project_dir, name).get("config") or {}).get("slipway:environment")
-    return str(value) if value is not None else None
+    """The stack's environment from its validated settings (Pulumi.<name>.yaml), read without
+    the engine; None when the stack has no file (the engine then says what is missing)."""
+    if not config_file(project_dir, name).is_file():
+        return None
+    return stack_file_settings(project_dir, name).environment
 
 
 def stack_kube_context(project_dir: Path, name: str) -> str | None:

@@ -22,7 +22,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from ..spec.model import Slo
+from ..spec.slo import Slo
 
 REQUESTS = "http_requests_total"
 DURATION_BUCKETS = "http_request_duration_seconds_bucket"

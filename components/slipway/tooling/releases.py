@@ -28,10 +28,9 @@ from typing import Any, Literal
 from pulumi import automation as auto
 
 from ..release_state import ReleaseRef, ReleaseState, other_slot
-from ..settings import CONFIG_NAMESPACE, StackSettings
 from ..spec.catalog import load_catalog
-from ..spec.model import ServiceSpec
-from ..stack_config import decode
+from ..spec.service import ServiceSpec
+from ..stack import StackSettings, automation_config, key, read_settings
 from ..strategies import stable_release
 from . import stacks
 from .prometheus import (
@@ -42,7 +41,7 @@ from .prometheus import (
     judge,
 )
 
-RELEASES_KEY = f"{CONFIG_NAMESPACE}:releases"
+RELEASES_KEY = key("releases")
 Action = Literal["start", "step", "promote", "rollback", "flip"]
 
 
@@ -183,12 +182,7 @@ class ReleaseTarget:
 
 
 def stack_settings(stack: auto.Stack, stack_name: str) -> StackSettings:
-    values = {
-        key.removeprefix(f"{CONFIG_NAMESPACE}:"): decode(value.value)
-        for key, value in stack.get_all_config().items()
-        if key.startswith(f"{CONFIG_NAMESPACE}:") and not value.secret
-    }
-    return StackSettings.parse(values, f"Pulumi.{stack_name}.yaml")
+    return read_settings(automation_config(stack), f"Pulumi.{stack_name}.yaml")
 
 
 def load_specs(project_dir: Path, settings: StackSettings) -> dict[str, ServiceSpec]:

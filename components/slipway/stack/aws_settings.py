@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ..spec.model import DNS_LABEL, FieldError, SpecModel
+from ..platform.cluster import NodeGroupSpec
+from ..platform.platform import PlatformArgs
+from ..spec.validation import DNS_LABEL, FieldError, SpecModel
+from .defaults import default_of, left_out
 
 REGION = r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$"
 # family+generation[+attributes].size: m6i.large, c7g.2xlarge, r6a.metal.
@@ -42,39 +45,43 @@ def _network(value: str) -> ipaddress.IPv4Network:
 class EndpointSettings(SpecModel):
     """Who may reach the Kubernetes API. The private endpoint is always on."""
 
-    public: bool = Field(
-        default=False, description="Also expose a public endpoint. Default false: private only."
+    public: bool | None = Field(
+        default=None, description="Also expose a public endpoint (the private one is always "
+        "on). " + left_out(PlatformArgs, "endpoint_public"),
     )
-    public_cidrs: list[str] = Field(
-        default_factory=list,
+    public_cidrs: list[str] | None = Field(
+        default=None,
         description="Networks allowed to reach the public endpoint; required when public.",
     )
-    allow_world: bool = Field(
-        default=False,
-        description="Permit 0.0.0.0/0 in publicCidrs. Default false: the API is never open "
-        "to the whole internet by accident.",
+    allow_world: bool | None = Field(
+        default=None,
+        description="Permit 0.0.0.0/0 in publicCidrs, so the API is never open to the whole "
+        "internet by accident. " + left_out(PlatformArgs, "allow_world"),
     )
 
     @field_validator("public_cidrs")
     @classmethod
-    def _cidrs(cls, values: list[str]) -> list[str]:
-        for value in values:
+    def _cidrs(cls, values: list[str] | None) -> list[str] | None:
+        for value in values or ():
             _network(value)
         return values
 
     @model_validator(mode="after")
     def _restricted(self) -> EndpointSettings:
-        if self.public and not self.public_cidrs:
+        public = _or_default(self.public, "endpoint_public")
+        allow_world = _or_default(self.allow_world, "allow_world")
+        cidrs = self.public_cidrs or []
+        if public and not cidrs:
             raise FieldError(
                 "publicCidrs",
                 "is required when public is true: list the networks allowed to reach the "
                 "API, e.g. [203.0.113.0/24]",
             )
-        if not self.public and self.public_cidrs:
+        if not public and cidrs:
             raise FieldError("public", "is false, so publicCidrs would be ignored: set "
                              "public: true or drop publicCidrs")
-        open_to_world = [c for c in self.public_cidrs if c in WORLD]
-        if open_to_world and not self.allow_world:
+        open_to_world = [c for c in cidrs if c in WORLD]
+        if open_to_world and not allow_world:
             raise FieldError(
                 "publicCidrs",
                 f"{open_to_world[0]} opens the Kubernetes API to the whole internet; list "
@@ -88,13 +95,16 @@ class NodeGroupSettings(SpecModel):
 
     name: str = Field(pattern=DNS_LABEL, max_length=40, description="Node group name.")
     instance_type: str = Field(description="EC2 instance type such as m6i.large.")
-    capacity_type: Literal["ON_DEMAND", "SPOT"] = Field(
-        default="ON_DEMAND", description="ON_DEMAND (default) or SPOT."
+    capacity_type: Literal["ON_DEMAND", "SPOT"] | None = Field(
+        default=None, description="ON_DEMAND or SPOT. " + left_out(NodeGroupSpec, "capacity_type")
     )
     min_size: int = Field(ge=0, le=1000, description="Fewest nodes.")
     max_size: int = Field(ge=1, le=1000, description="Most nodes (at least 1).")
     desired_size: int = Field(ge=0, le=1000, description="Nodes to start with.")
-    disk_size_gib: int = Field(default=50, ge=20, le=16384, description="Root volume, GiB.")
+    disk_size_gib: int | None = Field(
+        default=None, ge=20, le=16384,
+        description="Root volume, GiB. " + left_out(NodeGroupSpec, "disk_size_gib"),
+    )
 
     @field_validator("instance_type")
     @classmethod
@@ -120,11 +130,13 @@ class NodeGroupSettings(SpecModel):
 class FlowLogSettings(SpecModel):
     """VPC flow logs: every accepted and rejected connection, for audits and incidents."""
 
-    destination: Literal["cloudwatch", "s3"] = Field(
-        default="cloudwatch", description="cloudwatch (default: a log group) or s3."
+    destination: Literal["cloudwatch", "s3"] | None = Field(
+        default=None, description="cloudwatch (a log group) or s3. "
+        + left_out(PlatformArgs, "flow_logs"),
     )
-    retention_days: int = Field(
-        default=90, description="CloudWatch retention in days. Default 90."
+    retention_days: int | None = Field(
+        default=None, description="CloudWatch retention in days. "
+        + left_out(PlatformArgs, "flow_log_retention_days"),
     )
     bucket_arn: str | None = Field(
         default=None, pattern=r"^arn:aws(-[a-z]+)*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$",
@@ -133,8 +145,8 @@ class FlowLogSettings(SpecModel):
 
     @field_validator("retention_days")
     @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
+    def _retention(cls, value: int | None) -> int | None:
+        if value is not None and value not in LOG_RETENTION_DAYS:
             raise ValueError(
                 f"must be a CloudWatch retention period (got {value}); one of "
                 + ", ".join(str(d) for d in LOG_RETENTION_DAYS)
@@ -143,9 +155,10 @@ class FlowLogSettings(SpecModel):
 
     @model_validator(mode="after")
     def _bucket(self) -> FlowLogSettings:
-        if self.destination == "s3" and self.bucket_arn is None:
+        destination = _or_default(self.destination, "flow_logs")
+        if destination == "s3" and self.bucket_arn is None:
             raise FieldError("bucketArn", "is required when destination is s3")
-        if self.destination == "cloudwatch" and self.bucket_arn is not None:
+        if destination == "cloudwatch" and self.bucket_arn is not None:
             raise FieldError("destination", "is cloudwatch, so bucketArn would be ignored")
         return self
 
@@ -154,43 +167,48 @@ class AwsSettings(SpecModel):
     """The AWS platform: VPC across three zones, EKS, node groups, admins."""
 
     region: str = Field(pattern=REGION, description="AWS region, e.g. eu-west-1.")
-    vpc_cidr: str = Field(
-        default="10.0.0.0/16",
+    vpc_cidr: str | None = Field(
+        default=None,
         description="VPC block, /16 to /20 in private address space; subnets are cut from "
-        "it. Default 10.0.0.0/16.",
+        "it. " + left_out(PlatformArgs, "vpc_cidr"),
     )
-    service_cidr: str = Field(
-        default="172.20.0.0/16",
-        description="Kubernetes Service addresses; must not overlap vpcCidr. Default "
-        "172.20.0.0/16.",
+    service_cidr: str | None = Field(
+        default=None,
+        description="Kubernetes Service addresses; must not overlap vpcCidr. "
+        + left_out(PlatformArgs, "service_cidr"),
     )
     zones: list[str] | None = Field(
         default=None,
         description="Exactly three availability zones in the region. Left out: the first "
         "three available zones the account sees.",
     )
-    nat: Literal["per-zone", "single"] = Field(
-        default="per-zone",
-        description="per-zone (default): a NAT gateway in each zone, so losing a zone keeps "
-        "egress; single: one shared gateway, cheaper.",
+    nat: Literal["per-zone", "single"] | None = Field(
+        default=None,
+        description="per-zone: a NAT gateway in each zone, so losing a zone keeps egress; "
+        "single: one shared gateway, cheaper. " + left_out(PlatformArgs, "nat"),
     )
     cluster_name: str = Field(default="slipway", pattern=DNS_LABEL, max_length=40,
                               description="EKS cluster name. Default slipway.")
-    cluster_version: str = Field(default="1.33", pattern=r"^1\.[0-9]{2}$",
-                                 description="Kubernetes version, e.g. 1.33.")
+    cluster_version: str | None = Field(
+        default=None, pattern=r"^1\.[0-9]{2}$",
+        description="Kubernetes version, e.g. 1.33. " + left_out(PlatformArgs, "cluster_version"),
+    )
     endpoint: EndpointSettings = Field(default_factory=EndpointSettings)
     node_groups: list[NodeGroupSettings] = Field(
         min_length=1, description="Managed node groups (on-demand and spot)."
     )
-    admin_principals: list[str] = Field(
-        default_factory=list,
-        description="IAM role or user ARNs given cluster-admin through access entries.",
+    admin_principals: list[str] | None = Field(
+        default=None,
+        description="IAM role or user ARNs given cluster-admin through access entries. "
+        + left_out(PlatformArgs, "admin_principals"),
     )
     flow_logs: FlowLogSettings = Field(default_factory=FlowLogSettings)
 
     @field_validator("vpc_cidr")
     @classmethod
-    def _vpc(cls, value: str) -> str:
+    def _vpc(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         network = _network(value)
         if not network.is_private:
             raise ValueError(f"must be in private address space such as 10.0.0.0/16 "
@@ -204,7 +222,9 @@ class AwsSettings(SpecModel):
 
     @field_validator("service_cidr")
     @classmethod
-    def _service(cls, value: str) -> str:
+    def _service(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         network = _network(value)
         if not 12 <= network.prefixlen <= 24:
             raise ValueError(f"must be a /12 to /24, as EKS requires (got /{network.prefixlen})")
@@ -212,8 +232,8 @@ class AwsSettings(SpecModel):
 
     @field_validator("admin_principals")
     @classmethod
-    def _principals(cls, values: list[str]) -> list[str]:
-        for value in values:
+    def _principals(cls, values: list[str] | None) -> list[str] | None:
+        for value in values or ():
             if not IAM_PRINCIPAL.match(value):
                 raise ValueError(
                     f"{value!r} is not an IAM role or user ARN, e.g. "
@@ -223,10 +243,12 @@ class AwsSettings(SpecModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> AwsSettings:
-        if ipaddress.IPv4Network(self.vpc_cidr).overlaps(ipaddress.IPv4Network(self.service_cidr)):
+        vpc_cidr = self.effective_vpc_cidr
+        service_cidr = _or_default(self.service_cidr, "service_cidr")
+        if ipaddress.IPv4Network(vpc_cidr).overlaps(ipaddress.IPv4Network(service_cidr)):
             raise FieldError(
                 "serviceCidr",
-                f"{self.service_cidr} overlaps vpcCidr {self.vpc_cidr}: pods could not tell a "
+                f"{service_cidr} overlaps vpcCidr {vpc_cidr}: pods could not tell a "
                 "Service address from a VPC address; pick a block outside it, e.g. "
                 "172.20.0.0/16",
             )
@@ -255,3 +277,13 @@ class AwsSettings(SpecModel):
                 "one on-demand group minSize >= 1 so system pods always have a node",
             )
         return self
+
+    @property
+    def effective_vpc_cidr(self) -> str:
+        """The VPC block the platform will use: this setting, or the component's default."""
+        return str(_or_default(self.vpc_cidr, "vpc_cidr"))
+
+
+def _or_default(value: Any, name: str) -> Any:
+    """A setting's value, or the PlatformArgs default it falls through to when left out."""
+    return value if value is not None else default_of(PlatformArgs, name)

@@ -1,29 +1,23 @@
-"""Stack settings: the `slipway:*` keys of Pulumi.<stack>.yaml, validated once, typed.
+"""Stack settings: the `slipway:*` keys of Pulumi.<stack>.yaml as one typed, validated model.
 
-Only the program reads Pulumi config; it hands the raw values to `StackSettings.parse`, which
-refuses unknown keys and bad values with `Pulumi.<stack>.yaml: slipway:<key>.<field>: ...`.
+`config.read_settings` is the only way in (it refuses unknown keys and bad values with
+`Pulumi.<stack>.yaml: slipway:<key>.<field>: ...`); `to_environment` and `secret_store_ref`
+turn the settings into the components' plain arguments.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-import pulumi
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from .environment import Environment, PeerSelector, SecretStoreRef
-from .platform.aws_settings import AwsSettings
-from .platform.kubernetes_settings import PlatformSettings
-from .release_state import ReleaseState
-from .spec.errors import SpecError, format_validation_error
-from .spec.model import DNS_LABEL, FieldError, IntOrPercent, SpecModel
-
-CONFIG_NAMESPACE = "slipway"
-SECRET_VALUES_KEY = "secretValues"
+from ..environment import Environment, PeerSelector, SecretStoreRef, Spread
+from ..release_state import ReleaseState
+from ..spec.validation import DNS_LABEL, FieldError, IntOrPercent, SpecModel
+from .aws_settings import AwsSettings
+from .defaults import given, left_out
+from .platform_settings import PlatformSettings
 
 
 class KubernetesSettings(SpecModel):
@@ -44,13 +38,19 @@ class KubernetesSettings(SpecModel):
 
 
 class RolloutSettings(SpecModel):
-    max_surge: IntOrPercent = "25%"
-    max_unavailable: IntOrPercent = 0
+    max_surge: IntOrPercent | None = Field(
+        default=None, description="Extra pods during a rolling update. "
+        + left_out(Environment, "max_surge"))
+    max_unavailable: IntOrPercent | None = Field(
+        default=None, description="Pods that may be missing during a rolling update. "
+        + left_out(Environment, "max_unavailable"))
 
 
 class SpreadSettings(SpecModel):
-    zone: Literal["DoNotSchedule", "ScheduleAnyway"] = "ScheduleAnyway"
-    host: Literal["DoNotSchedule", "ScheduleAnyway"] = "ScheduleAnyway"
+    zone: Spread | None = Field(default=None, description="Spreading across zones. "
+                                + left_out(Environment, "zone_spread"))
+    host: Spread | None = Field(default=None, description="Spreading across nodes. "
+                                + left_out(Environment, "host_spread"))
 
 
 class PeerSettings(SpecModel):
@@ -63,9 +63,12 @@ class PeerSettings(SpecModel):
 
 class SecretStoreSettings(SpecModel):
     name: str = Field(pattern=DNS_LABEL)
-    kind: Literal["ClusterSecretStore", "SecretStore"] = "ClusterSecretStore"
-    key_prefix: str = "slipway"
-    refresh_interval: str = Field(default="1h", pattern=r"^[0-9]+(s|m|h)$")
+    kind: Literal["ClusterSecretStore", "SecretStore"] | None = Field(
+        default=None, description=left_out(SecretStoreRef, "kind"))
+    key_prefix: str | None = Field(default=None, description=left_out(SecretStoreRef,
+                                                                      "key_prefix"))
+    refresh_interval: str | None = Field(default=None, pattern=r"^[0-9]+(s|m|h)$",
+                                         description=left_out(SecretStoreRef, "refresh_interval"))
 
 
 class PreviewSettings(SpecModel):
@@ -95,11 +98,16 @@ class StackSettings(SpecModel):
         "unless aws is set (then the EKS cluster is the target).",
     )
     rollout: RolloutSettings = Field(default_factory=RolloutSettings)
-    revision_history_limit: int = Field(default=5, ge=1, le=50)
+    revision_history_limit: int | None = Field(
+        default=None, ge=1, le=50,
+        description="Old ReplicaSets kept. " + left_out(Environment, "revision_history_limit"))
     spread: SpreadSettings = Field(default_factory=SpreadSettings)
-    gateway: PeerSettings = Field(default_factory=lambda: PeerSettings(
-        namespace="gateway", pod_labels={"app.kubernetes.io/name": "gateway"}))
-    monitoring: PeerSettings = Field(default_factory=lambda: PeerSettings(namespace="monitoring"))
+    gateway: PeerSettings | None = Field(
+        default=None, description="Ingress gateway pods that may reach public services. "
+        "Left out: Environment.gateway.")
+    monitoring: PeerSettings | None = Field(
+        default=None, description="Pods that may scrape every service. "
+        "Left out: Environment.monitoring.")
     secret_store: SecretStoreSettings | None = Field(
         default=None,
         description="Read secret values through External Secrets from this store instead of "
@@ -145,10 +153,10 @@ class StackSettings(SpecModel):
     def _store_is_the_platform_s(self) -> StackSettings:
         external = self.platform.external_secrets if self.platform is not None else None
         if external is not None and external.enabled and self.secret_store is not None and \
-                self.secret_store.name != external.store_name:
+                self.secret_store.name != external.effective_store_name:
             raise FieldError(
                 "secretStore.name",
-                f"must be the platform's store {external.store_name!r} "
+                f"must be the platform's store {external.effective_store_name!r} "
                 f"(platform.externalSecrets.storeName) or services read from a store that "
                 f"does not exist (got {self.secret_store.name!r})",
             )
@@ -198,79 +206,29 @@ class StackSettings(SpecModel):
         return labels
 
     def to_environment(self) -> Environment:
-        environment = Environment(
+        """The components' Environment; settings left out keep its defaults."""
+        platform = self.platform
+        return Environment(
             name=self.environment,
             namespace=self.namespace_name,
-            max_surge=self.rollout.max_surge,
-            max_unavailable=self.rollout.max_unavailable,
-            revision_history_limit=self.revision_history_limit,
-            zone_spread=self.spread.zone,
-            host_spread=self.spread.host,
-            gateway=self.gateway.selector(),
-            monitoring=self.monitoring.selector(),
+            **given(
+                max_surge=self.rollout.max_surge,
+                max_unavailable=self.rollout.max_unavailable,
+                revision_history_limit=self.revision_history_limit,
+                zone_spread=self.spread.zone,
+                host_spread=self.spread.host,
+                gateway=self.gateway.selector() if self.gateway is not None else None,
+                monitoring=self.monitoring.selector() if self.monitoring is not None else None,
+                # Without platform settings nothing is installed: the Environment's defaults.
+                mesh=platform.mesh.enabled if platform is not None else None,
+                observability=platform.observability.enabled if platform is not None else None,
+            ),
         )
-        if self.platform is None:
-            return environment
-        return dataclasses.replace(environment, mesh=self.platform.mesh.enabled,
-                                   observability=self.platform.observability.enabled)
 
     def secret_store_ref(self) -> SecretStoreRef | None:
         store = self.secret_store
         if store is None:
             return None
-        return SecretStoreRef(name=store.name, kind=store.kind, key_prefix=store.key_prefix,
-                              refresh_interval=store.refresh_interval)
-
-    @classmethod
-    def parse(cls, values: Mapping[str, Any], source: str) -> StackSettings:
-        """Validate raw `slipway:*` config values (keys without the namespace)."""
-        valid = [field.alias or name for name, field in cls.model_fields.items()]
-        valid.append(SECRET_VALUES_KEY)
-        problems = []
-        for key in sorted(values):
-            if key not in valid:
-                close = difflib.get_close_matches(key, valid, n=1)
-                hint = f" (did you mean {CONFIG_NAMESPACE}:{close[0]}?)" if close else ""
-                problems.append(
-                    f"{source}: {CONFIG_NAMESPACE}:{key}: unknown setting{hint}; valid: "
-                    + ", ".join(valid)
-                )
-        if problems:
-            raise SpecError(problems)
-        try:
-            return cls.model_validate({k: v for k, v in values.items() if k != SECRET_VALUES_KEY})
-        except ValidationError as err:
-            lines = format_validation_error(source, err, cls)
-            # Config keys are namespaced in the stack file: say `slipway:key` as written there.
-            prefix = f"{source}: "
-            raise SpecError([
-                prefix + CONFIG_NAMESPACE + ":" + line.removeprefix(prefix) for line in lines
-            ]) from None
-
-
-def secret_inputs(raw: Any, source: str) -> dict[str, dict[str, pulumi.Output[str]]]:
-    """`slipway:secretValues` as {service: {NAME: secret Output}}.
-
-    Kept out of StackSettings on purpose: a validation message must never echo a value, so
-    only the shape is checked here and every value is wrapped as a secret at once.
-    """
-    if raw is None:
-        return {}
-    where = f"{source}: {CONFIG_NAMESPACE}:{SECRET_VALUES_KEY}"
-    if not isinstance(raw, dict):
-        raise SpecError([f"{where}: must be a mapping of service name to {{NAME: value}}"])
-    result: dict[str, dict[str, pulumi.Output[str]]] = {}
-    problems = []
-    for service, values in raw.items():
-        if not isinstance(values, dict):
-            problems.append(f"{where}.{service}: must be a mapping of secret name to value")
-            continue
-        result[service] = {}
-        for name, value in values.items():
-            if not isinstance(value, str):
-                problems.append(f"{where}.{service}.{name}: must be a string value")
-                continue
-            result[service][name] = pulumi.Output.secret(value)
-    if problems:
-        raise SpecError(problems)
-    return result
+        return SecretStoreRef(name=store.name, **given(
+            kind=store.kind, key_prefix=store.key_prefix,
+            refresh_interval=store.refresh_interval))

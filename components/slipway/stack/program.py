@@ -11,22 +11,23 @@ import pulumi
 import pulumi_aws as aws
 
 from ..environment import Environment, SecretStoreRef
+from ..platform.cluster import NodeGroupSpec
+from ..platform.network import availability_zones
+from ..platform.platform import Platform, PlatformArgs
+from ..platform.service_roles import plan_service_roles
+from ..platform.subnets import plan_subnets
 from ..spec.catalog import Catalog
 from .aws_settings import AwsSettings
 from .capacity import CapacityReport, NodePool
 from .checks import check_platform
-from .cluster import NodeGroupSpec
-from .network import availability_zones
-from .platform import Platform, PlatformArgs
-from .service_roles import plan_service_roles
-from .subnets import plan_subnets
+from .defaults import given
 
 
 def node_groups(settings: AwsSettings) -> list[NodeGroupSpec]:
     return [
         NodeGroupSpec(name=g.name, instance_type=g.instance_type, min_size=g.min_size,
                       max_size=g.max_size, desired_size=g.desired_size,
-                      capacity_type=g.capacity_type, disk_size_gib=g.disk_size_gib)
+                      **given(capacity_type=g.capacity_type, disk_size_gib=g.disk_size_gib))
         for g in settings.node_groups
     ]
 
@@ -36,26 +37,34 @@ def platform_args(settings: AwsSettings, zones: list[str], catalog: Catalog,
     """The Platform's arguments from settings and the catalog (pure)."""
     flow = settings.flow_logs
     endpoint = settings.endpoint
+    # Settings left out (None) are not passed: PlatformArgs' own defaults apply.
     return PlatformArgs(
         region=settings.region, zones=zones, cluster_name=settings.cluster_name,
-        node_groups=node_groups(settings), vpc_cidr=settings.vpc_cidr, nat=settings.nat,
-        cluster_version=settings.cluster_version, endpoint_public=endpoint.public,
-        public_access_cidrs=tuple(endpoint.public_cidrs), allow_world=endpoint.allow_world,
-        service_cidr=settings.service_cidr, admin_principals=tuple(settings.admin_principals),
-        flow_logs=flow.destination, flow_log_retention_days=flow.retention_days,
-        flow_log_bucket_arn=flow.bucket_arn,
+        node_groups=node_groups(settings),
         service_roles=plan_service_roles(catalog, environment.namespace),
         secret_key_prefix=store.key_prefix if store is not None else None,
         secret_services=tuple(spec.name for spec in catalog if spec.secrets),
         tags={"slipway.dev/environment": environment.name},
+        **given(
+            vpc_cidr=settings.vpc_cidr, nat=settings.nat,
+            cluster_version=settings.cluster_version, endpoint_public=endpoint.public,
+            public_access_cidrs=_tuple(endpoint.public_cidrs), allow_world=endpoint.allow_world,
+            service_cidr=settings.service_cidr, admin_principals=_tuple(settings.admin_principals),
+            flow_logs=flow.destination, flow_log_retention_days=flow.retention_days,
+            flow_log_bucket_arn=flow.bucket_arn,
+        ),
     )
+
+
+def _tuple(values: list[str] | None) -> tuple[str, ...] | None:
+    return tuple(values) if values is not None else None
 
 
 def check(settings: AwsSettings, zones: list[str], catalog: Catalog, environment: Environment,
           source: str) -> CapacityReport:
     """Every cross-layer check (raises SpecError); returns the capacity report."""
     return check_platform(
-        catalog, environment, plan=plan_subnets(settings.vpc_cidr, zones),
+        catalog, environment, plan=plan_subnets(settings.effective_vpc_cidr, zones),
         cluster_name=settings.cluster_name,
         roles=plan_service_roles(catalog, environment.namespace),
         pools=[NodePool(g.name, g.instance_type, g.max_size) for g in settings.node_groups],

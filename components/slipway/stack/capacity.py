@@ -29,7 +29,7 @@ from ..environment import Environment
 from ..spec import quantity
 from ..spec.catalog import Catalog
 from ..spec.errors import SpecError
-from ..spec.model import ServiceSpec
+from ..spec.service import ServiceSpec
 
 MI = 2**20
 GI = 2**30
@@ -92,7 +92,7 @@ def instance(name: str) -> InstanceType:
         raise ValueError(
             f"instance type {name!r} is not in the capacity table; known "
             f"{'sizes' if sizes else 'families'}: {', '.join(known)} "
-            "(add it to slipway.platform.capacity.INSTANCE_TYPES with its vCPU, memory and "
+            "(add it to slipway.stack.capacity.INSTANCE_TYPES with its vCPU, memory and "
             "max pods)"
         ) from None
 
