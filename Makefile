@@ -7,7 +7,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: venv dist toolchain yaml-host checkov actionlint up test unit integration lint workflows schema snapshots bench clean
+.PHONY: venv dist toolchain yaml-host cluster-binaries cluster cluster-down checkov actionlint \
+	up down test unit integration cluster-test lint workflows schema snapshots bench clean
 
 venv: $(STAMP)
 
@@ -31,20 +32,47 @@ toolchain:
 yaml-host:
 	@bash toolchain/install-yaml.sh >/dev/null
 
-# The main job: the dev stack with the real engine, manifests rendered into out/dev.
-up: venv
-	@source toolchain/env.sh && $(VENV)/bin/slipway up --stack dev
+# etcd, kube-apiserver, controller-manager, scheduler, kubectl and kwok, built from Go modules
+# and cached outside the repo like the toolchain (toolchain/cluster/build.sh).
+cluster-binaries:
+	@bash toolchain/cluster/build.sh >/dev/null
 
-# Every test: unit (mocks), policy, integration (real engine). CI runs exactly this.
+# The local cluster on loopback the dev stack deploys to (docs/local-cluster.md).
+cluster: venv cluster-binaries
+	@$(VENV)/bin/slipway cluster up
+
+cluster-down: venv
+	@$(VENV)/bin/slipway cluster down
+
+# The main job: start the local cluster unless it runs, then deploy the dev stack into it with
+# the provider's awaits (every Deployment available, every migration Job complete). --refresh
+# reads the cluster first, so a cluster rebuilt under the stack is deployed again, not trusted.
+up: venv toolchain cluster
+	@source toolchain/env.sh && $(VENV)/bin/slipway up --stack dev --refresh
+
+# Destroy the dev stack, then stop the cluster (exactly the processes it started).
+down: venv toolchain
+	@if [ -f .slipway/cluster/state.json ]; then \
+		$(VENV)/bin/slipway cluster up && \
+		source toolchain/env.sh && $(VENV)/bin/slipway destroy --stack dev; \
+	else echo "no local cluster: nothing deployed to destroy"; fi
+	@$(VENV)/bin/slipway cluster down
+
+# Every test: unit (mocks), policy, integration (real engine), cluster (a real API server on
+# loopback, started and stopped by the tests). CI runs exactly this.
 # Tests run on every core (pytest-xdist); a test file stays on one worker so its fixtures are
 # built once. PYTEST_WORKERS=0 runs them in one process.
 PYTEST_WORKERS ?= auto
-test: venv toolchain yaml-host checkov actionlint
+test: venv toolchain yaml-host cluster-binaries checkov actionlint
 	@source toolchain/env.sh && $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # Policy pack and integration tests only (real engine).
 integration: venv toolchain yaml-host checkov
 	@source toolchain/env.sh && $(PY) -m pytest tests/policy tests/integration
+
+# Cluster tests only: their own cluster (not the one `make up` uses), one per session.
+cluster-test: venv toolchain cluster-binaries
+	@source toolchain/env.sh && $(PY) -m pytest tests/cluster
 
 # Unit tests only: no engine needed, seconds.
 unit: venv

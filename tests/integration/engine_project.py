@@ -97,8 +97,10 @@ def require_toolchain() -> None:
     assert version.stdout.strip().startswith("v3."), version.stdout
 
 
-def copy_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    """A fresh copy of the project, its own file backend, the dev stack not yet created."""
+def copy_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                 render: bool = True) -> Project:
+    """A fresh copy of the project, its own file backend, the dev stack not yet created;
+    dev renders into out/dev unless `render` is False."""
     require_toolchain()
     copy = tmp_path / "slipway"
     copy.mkdir()
@@ -117,6 +119,8 @@ def copy_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
         lines = stack_file.read_text().splitlines(keepends=True)
         stack_file.write_text("".join(line for line in lines
                                       if not line.startswith("encryptionsalt:")))
+    if render:
+        render_dev(copy)
     return Project(path=copy, backend=backend)
 
 
@@ -131,6 +135,15 @@ def trust_example_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.write_text(pem)
     monkeypatch.setenv("SLIPWAY_TRUSTED_KEYS", str(path))
     return path
+
+
+def render_dev(copy: Path, render_dir: str = "out/dev") -> None:
+    """dev in render mode (no cluster): what these tests check is the rendered manifests.
+    The committed Pulumi.dev.yaml deploys to the local cluster (tests/cluster covers that)."""
+    stack_file = copy / "Pulumi.dev.yaml"
+    document = yaml.safe_load(stack_file.read_text())
+    document["config"]["slipway:kubernetes"] = {"renderDir": render_dir}
+    stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
 
 
 def render_prod_without_aws(project: Project) -> None:

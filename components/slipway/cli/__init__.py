@@ -6,6 +6,7 @@
     slipway previews gc --older-than 7d
     slipway deliver --stack dev --prometheus-url http://prometheus:9090   # ship merged bumps
     slipway destroy --stack dev
+    slipway cluster up|status|down  # the local cluster the dev stack deploys to
 
 Every command takes `--json` for machines; the human output is one summary line. Each group
 of commands lives in its own module and is registered here.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import typer
 
-from . import deliver, history, platform_commands, previews, release, stack_commands
+from . import cluster, deliver, history, platform_commands, previews, release, stack_commands
 
 app = typer.Typer(help="Ship microservices with Pulumi: stacks, previews, releases.",
                   no_args_is_help=True, add_completion=False)
@@ -29,3 +30,4 @@ app.command()(history.dora)
 app.command()(platform_commands.capacity)
 app.add_typer(previews.app, name="previews")
 app.add_typer(release.app, name="release")
+app.add_typer(cluster.app, name="cluster")

@@ -52,6 +52,11 @@ def engine(operation: Callable[..., stacks.StackRun], json_output: bool,
         # When streaming, the engine already printed the program's error (file:field lines).
         if json_output:
             sys.stderr.write(f"{err}\n")
+        elif isinstance(err, auto.errors.ConcurrentUpdateError):
+            # Refused before the engine streamed anything: say by whom.
+            for line in str(err).splitlines():
+                if "locked" in line or "created by" in line:
+                    sys.stderr.write(f"{line.strip()}\n")
         console.print(f"[red]slipway: the Pulumi engine failed[/red] ({type(err).__name__})")
         raise typer.Exit(code=1) from None
 

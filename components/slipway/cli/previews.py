@@ -39,6 +39,9 @@ PolicyConfigOption = Annotated[Path | None, typer.Option(
     help="Pack config. Default <pack>/config/prod.json for prod, else dev.json.")]
 NoPolicyOption = Annotated[bool, typer.Option(
     "--no-policy", help="Run without the policy pack (refused for prod).")]
+RefreshOption = Annotated[bool, typer.Option(
+    "--refresh", help="Read every resource from the cluster first: changes made behind "
+    "Slipway's back (drift) show up in the plan, and `up --refresh` repairs them.")]
 ApproveOption = Annotated[bool, typer.Option(
     "--approve-disruption",
     help=f"Allow replacing/deleting Deployments, PDBs, NetworkPolicies or the Namespace in "
@@ -116,6 +119,7 @@ def preview(
         "--long-lived", help="With --pr: the stacks whose effect leads the summary (per "
         "service the version change and how it will be delivered, replacements, violations); "
         "comma-separated, empty for none.")] = "dev,prod",
+    refresh: RefreshOption = False,
     json_output: JsonOption = False,
     project_dir: ProjectOption = Path("."),
 ) -> None:
@@ -149,7 +153,7 @@ def preview(
     with plans.plan_directory() as directory:
         plan_file = directory / plans.PLAN_FILE if up else None
         plan = previews.plan(name, project_dir, policy, stream(json_output),
-                             plan_file=plan_file)
+                             plan_file=plan_file, refresh=refresh)
         verdict = check_guard(plan, environment, approve_disruption)
         title = (f"Preview of pull request #{pr} (`{name}`, from `{base}`)" if pr is not None
                  else None)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..tooling import guard, plans, previews, releases, stacks
+from ..tooling import api_watch, guard, plans, previews, releases, stacks
 from .common import (
     JsonOption,
     ProjectOption,
@@ -25,6 +27,7 @@ from .previews import (
     NoPolicyOption,
     PolicyConfigOption,
     PolicyPackOption,
+    RefreshOption,
     check_guard,
     resolve_policy,
 )
@@ -33,12 +36,16 @@ from .previews import (
 def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
        project_dir: ProjectOption = Path("."),
        policy_pack: PolicyPackOption = None, policy_config: PolicyConfigOption = None,
-       no_policy: NoPolicyOption = False, approve_disruption: ApproveOption = False) -> None:
+       no_policy: NoPolicyOption = False, approve_disruption: ApproveOption = False,
+       refresh: RefreshOption = False) -> None:
     """Deploy (or render) a stack with the real engine, then print a one-line summary.
 
     A service whose file asks for another version than runs: rolling rolls it out; canary and
     blue-green start the release at its first step (`slipway deliver` carries it to the end).
     The summary says which.
+
+    Deploying to a cluster, the provider waits for what it creates (Deployments available,
+    migration Jobs complete), so the summary says the services are ready and how long it took.
 
     prod: the policy pack is mandatory and a plan that replaces or deletes a Deployment, PDB,
     NetworkPolicy or Namespace is refused (exit 3) unless approved; the update applies exactly
@@ -50,6 +57,8 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
         policy = resolve_policy(project_dir, environment, policy_pack, policy_config, no_policy)
     # Said before the run: a version change is never applied silently (or ignored).
     changes = releases.version_changes(stack, project_dir)
+    started = time.monotonic()
+    context = previews.stack_kube_context(project_dir, stack)
     if environment in guard.GUARDED_ENVIRONMENTS:
         # Only the checked plan is applied (cli/planned.py); it lives in a temporary directory.
         with plans.plan_directory() as directory:
@@ -65,15 +74,27 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
                 raise typer.Exit(code=GUARD_BLOCKED)
             run = apply_checked(stack, project_dir, policy, plan_file, json_output)
     else:
-        run = engine(previews.deploy, json_output, name=stack, project_dir=project_dir,
-                     policy=policy)
+        server = api_watch.server_of(previews.stack_kubeconfig(project_dir, stack), context)
+        watch = api_watch.ApiServerWatch(server) if context and server else None
+        try:
+            with watch or contextlib.nullcontext():
+                run = engine(previews.deploy, json_output, name=stack, project_dir=project_dir,
+                             policy=policy, refresh=refresh)
+        except typer.Exit:
+            if watch is not None and watch.fired:
+                console.print(f"[red]{watch.message(context)}[/red]", highlight=False)
+            raise
+    seconds = time.monotonic() - started
     render_dir = run.outputs.get("renderDir")
     files = stacks.rendered_files(project_dir / render_dir) if render_dir else []
     services = sorted(run.outputs.get("services", {}))
-    where = f"; {len(files)} manifests in {render_dir}/" if render_dir else ""
+    if render_dir:
+        where = f"; {len(files)} manifests in {render_dir}/"
+    else:
+        where = f" ready in {seconds:.0f} s" + (f" on cluster {context}" if context else "")
     report(run, json_output,
            {"renderDir": render_dir, "manifests": len(files), "services": services,
-            "versionChanges": changes},
+            "versionChanges": changes, "context": context, "seconds": round(seconds, 1)},
            f" ({len(services)} services{where})")
     if not json_output:
         for line in changes:

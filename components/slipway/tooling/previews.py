@@ -11,6 +11,7 @@ also stack tags, so `previews gc` can read them from the backend on a fresh chec
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import shutil
 from collections.abc import Callable, Mapping
@@ -108,6 +109,22 @@ def stack_environment(project_dir: Path, name: str) -> str | None:
     return stack_file_settings(project_dir, name).environment
 
 
+def stack_kube_context(project_dir: Path, name: str) -> str | None:
+    """`slipway:kubernetes.context` from Pulumi.<name>.yaml (None when rendering or on AWS)."""
+    kube = (read_stack_file(project_dir, name).get("config") or {}).get("slipway:kubernetes")
+    return str(kube["context"]) if isinstance(kube, dict) and kube.get("context") else None
+
+
+def stack_kubeconfig(project_dir: Path, name: str) -> Path:
+    """The kubeconfig file the stack deploys with (`slipway:kubernetes.kubeconfig`, relative
+    to the project, else $KUBECONFIG or ~/.kube/config)."""
+    kube = (read_stack_file(project_dir, name).get("config") or {}).get("slipway:kubernetes")
+    path = kube.get("kubeconfig") if isinstance(kube, dict) else None
+    if path:
+        return project_dir / str(path)
+    return Path(os.environ.get("KUBECONFIG", "~/.kube/config").split(":")[0]).expanduser()
+
+
 def ensure_review_stack(project_dir: Path, pr: int, base: str = "dev",
                         ttl: timedelta | None = None,
                         now: datetime | None = None) -> auto.Stack:
@@ -151,7 +168,8 @@ class PolicyPack:
 
 
 def plan(name: str, project_dir: Path, policy: PolicyPack | None,
-         on_output: Callable[[str], None] | None = None, plan_file: Path | None = None) -> Plan:
+         on_output: Callable[[str], None] | None = None, *, plan_file: Path | None = None,
+         refresh: bool = False) -> Plan:
     """Preview one stack, with the policy pack, and read what it would do from its events.
 
     With `plan_file`, the engine also saves its update plan there, for `plans.apply` to apply
@@ -161,13 +179,14 @@ def plan(name: str, project_dir: Path, policy: PolicyPack | None,
     not an exception: the summary must still say why.
     """
     events: list[auto.EngineEvent] = []
-    selected = stacks.stack(name, project_dir)
+    selected = stacks.stack(name, project_dir, take_ownership=refresh)
     failed = False
     engine_errors: list[str] = []
     try:
         progress.hand_off(selected)  # the program reconciles it with the service files
         selected.preview(on_output=on_output, on_event=events.append, color="never", diff=True,
                          plan=str(plan_file) if plan_file is not None else None,
+                         refresh=refresh or None,
                          policy_packs=[str(policy.path)] if policy else None,
                          policy_pack_configs=[str(policy.config)] if policy else None)
     except auto.errors.CommandError as err:
@@ -182,8 +201,9 @@ def plan(name: str, project_dir: Path, policy: PolicyPack | None,
 
 
 def deploy(name: str, project_dir: Path, policy: PolicyPack | None,
-           on_output: Callable[[str], None] | None = None) -> stacks.StackRun:
-    return stacks.up(name, project_dir, on_output=on_output,
+           on_output: Callable[[str], None] | None = None,
+           refresh: bool = False) -> stacks.StackRun:
+    return stacks.up(name, project_dir, on_output=on_output, refresh=refresh,
                      policy_packs=[str(policy.path)] if policy else None,
                      policy_pack_configs=[str(policy.config)] if policy else None)
 

@@ -8,6 +8,7 @@ file backend). New stacks use the passphrase secrets provider, so nothing needs 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from . import progress
+from . import progress, recovery
 
 
 @dataclass(frozen=True)
@@ -45,26 +46,43 @@ def pulumi_env() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key.startswith("PULUMI_")}
 
 
-def stack(name: str, project_dir: Path) -> auto.Stack:
+# Server-side apply refuses to change a field another manager (kubectl scale, kubectl edit)
+# changed last. When Slipway is asked to repair drift (--refresh), what the stack declares wins.
+FORCE_OWNERSHIP = {"PULUMI_K8S_ENABLE_PATCH_FORCE": "true"}
+
+
+def stack(name: str, project_dir: Path, *, take_ownership: bool = False) -> auto.Stack:
     """Select the stack, creating it (passphrase secrets) when it does not exist yet.
 
     An engine run of it needs the recorded release progress: `up`/`preview` here hand it over;
     call `progress.hand_off(stack)` before running one yourself."""
+    env = {**pulumi_env(), **(FORCE_OWNERSHIP if take_ownership else {})}
     return auto.create_or_select_stack(
         stack_name=name,
         work_dir=str(project_dir),
-        opts=auto.LocalWorkspaceOptions(secrets_provider="passphrase", env_vars=pulumi_env()),
+        opts=auto.LocalWorkspaceOptions(secrets_provider="passphrase", env_vars=env),
     )
 
 
 def up(name: str, project_dir: Path,
        on_output: Callable[[str], None] | None = None,
        policy_packs: list[str] | None = None,
-       policy_pack_configs: list[str] | None = None) -> StackRun:
+       policy_pack_configs: list[str] | None = None, *,
+       refresh: bool = False) -> StackRun:
+    # refresh: read every resource from the cluster first, so drift (or a cluster rebuilt
+    # under the stack) is repaired instead of trusted away. An interrupted earlier update is
+    # resolved first (recovery.py), and then always refreshes.
     selected = stack(name, project_dir)
+    recovered = recovery.recover(selected, name)
+    for line in recovered.messages(name):
+        sys.stderr.write(f"{line}\n")
+    refresh = refresh or recovered.needs_refresh
+    if refresh:
+        selected = stack(name, project_dir, take_ownership=True)
     recorded = progress.hand_off(selected)
     result = selected.up(on_output=on_output, color="never", policy_packs=policy_packs,
-                         policy_pack_configs=policy_pack_configs)
+                         policy_pack_configs=policy_pack_configs,
+                         refresh=refresh or None)
     progress.finish_migration(selected, recorded, on_output)
     return StackRun(
         stack=name,

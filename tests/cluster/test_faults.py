@@ -1,0 +1,186 @@
+"""Faults during an update, against the real cluster: a runner killed midway, two updates at
+once, the API server going away; and drift made behind Slipway's back."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cluster.deployment import NAMESPACE, Deployed, replace_digest, slipway
+from cluster.kube import Kube, available
+
+from engine_project import Project
+from slipway.tooling.cluster import LocalCluster
+
+SLIPWAY = Path(sys.executable).with_name("slipway")
+CHANGED = ("inventory", "recommendations", "fulfillment-worker")
+
+
+def start_up(project: Project, *extra: str) -> subprocess.Popen[str]:
+    """`slipway up` as its own process group (so a test can kill the whole runner)."""
+    return subprocess.Popen([str(SLIPWAY), "up", "--stack", "dev", "--project-dir",
+                             str(project.path), *extra], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def locks(project: Project) -> list[Path]:
+    return list(project.backend.glob(".pulumi/locks/**/dev/*.json"))
+
+
+def images(kube: Kube) -> dict[str, str]:
+    return {d["metadata"]["name"]: d["spec"]["template"]["spec"]["containers"][0]["image"]
+            for d in kube.items("deployments", NAMESPACE)}
+
+
+def new_replica_set_exists(kube: Kube, digest: str) -> bool:
+    return any(rs["spec"]["template"]["spec"]["containers"][0]["image"].endswith(digest)
+               for rs in kube.items("replicasets", NAMESPACE))
+
+
+@pytest.fixture
+def catalog_restored(project: Project) -> Iterator[dict[str, str]]:
+    """The service files as they were; put back (and converged) after the test."""
+    originals = {name: (project.services / f"{name}.yaml").read_text() for name in CHANGED}
+    yield originals
+    for name, text in originals.items():
+        (project.services / f"{name}.yaml").write_text(text)
+    code, _, err = slipway(project, "up", "--stack", "dev")
+    assert code == 0, err[-3000:]
+
+
+def change_images(project: Project, originals: dict[str, str], digest: str) -> None:
+    for name, text in originals.items():
+        (project.services / f"{name}.yaml").write_text(replace_digest(text, name, digest))
+
+
+def stack_objects(project: Project) -> set[tuple[str, str]]:
+    return {(r["outputs"]["kind"], r["outputs"]["metadata"]["name"])
+            for r in project.resources() if r["type"].startswith("kubernetes:")
+            and r.get("outputs", {}).get("metadata", {}).get("namespace") == NAMESPACE}
+
+
+KINDS = {"deployments": "Deployment", "services": "Service", "configmaps": "ConfigMap",
+         "jobs": "Job", "serviceaccounts": "ServiceAccount",
+         "poddisruptionbudgets": "PodDisruptionBudget",
+         "horizontalpodautoscalers": "HorizontalPodAutoscaler",
+         "networkpolicies": "NetworkPolicy"}
+
+
+def cluster_objects(kube: Kube) -> set[tuple[str, str]]:
+    """What Slipway made in the namespace (objects of KINDS no controller owns)."""
+    found = set()
+    for plural, kind in KINDS.items():
+        for item in kube.items(plural, NAMESPACE):
+            if item["metadata"].get("ownerReferences"):
+                continue  # made by a controller, not by Slipway
+            if kind == "ConfigMap" and item["metadata"]["name"] == "kube-root-ca.crt":
+                continue
+            if kind == "ServiceAccount" and item["metadata"]["name"] == "default":
+                continue
+            found.add((kind, item["metadata"]["name"]))
+    return found
+
+
+def test_killed_update_converges_on_the_next_up_without_a_manual_step(
+        deployed: Deployed, project: Project, kube: Kube,
+        catalog_restored: dict[str, str]) -> None:
+    digest = "1" * 64
+    change_images(project, catalog_restored, digest)
+    runner = start_up(project)
+    kube.wait_until("the update under way", lambda: new_replica_set_exists(kube, digest),
+                    timeout=120, every=0.1)
+    os.killpg(runner.pid, signal.SIGKILL)
+    runner.wait()
+    assert locks(project), "a killed update leaves its lock behind"
+
+    code, out, err = slipway(project, "up", "--stack", "dev")
+    assert code == 0, err[-3000:]
+    assert "removed the lock of an interrupted update of dev" in err
+    for name in CHANGED:
+        assert images(kube)[name].endswith(digest)
+        assert available(kube.get("deployment", name, "-n", NAMESPACE))
+    # No duplicate and no orphan: the cluster holds exactly what the state records.
+    in_state = {o for o in stack_objects(project) if o[0] in KINDS.values()}
+    assert cluster_objects(kube) == in_state
+    code, out, err = slipway(project, "up", "--stack", "dev")
+    assert code == 0 and set(out["changes"]) == {"same"}, (out, err[-2000:])
+
+
+def test_a_second_concurrent_up_is_refused_by_the_lock(
+        deployed: Deployed, project: Project, kube: Kube,
+        catalog_restored: dict[str, str]) -> None:
+    change_images(project, catalog_restored, "2" * 64)
+    first = start_up(project)
+    deadline = time.monotonic() + 60
+    while not locks(project) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert locks(project)
+    second = start_up(project)
+    _, second_err = second.communicate(timeout=120)
+    assert second.returncode == 1
+    assert "locked" in second_err
+    _, first_err = first.communicate(timeout=300)
+    assert first.returncode == 0, first_err[-3000:]
+    code, out, err = slipway(project, "up", "--stack", "dev")
+    assert code == 0 and set(out["changes"]) == {"same"}, (out, err[-2000:])
+
+
+def test_api_server_stopped_midway_gives_a_clear_error_and_the_next_up_converges(
+        deployed: Deployed, project: Project, kube: Kube, local_cluster: LocalCluster,
+        catalog_restored: dict[str, str]) -> None:
+    digest = "3" * 64
+    change_images(project, catalog_restored, digest)
+    runner = start_up(project)
+    kube.wait_until("the update under way", lambda: new_replica_set_exists(kube, digest),
+                    timeout=120, every=0.1)
+    apiserver = next(p for p in local_cluster.status().processes
+                     if p.component == "kube-apiserver")
+    os.kill(apiserver.pid, signal.SIGKILL)
+    killed = time.monotonic()
+    _, err = runner.communicate(timeout=300)
+    assert runner.returncode == 1
+    # Said plainly, and soon: not after every resource's ten-minute await.
+    assert f"the Kubernetes API server {local_cluster.status().server}" in err, err[-3000:]
+    assert "stopped answering during the update" in err
+    assert time.monotonic() - killed < 120
+    assert local_cluster.status().state == "degraded"
+
+    restarted = local_cluster.up()
+    assert restarted.action == "restarted" and restarted.running
+    code, out, err = slipway(project, "up", "--stack", "dev")
+    assert code == 0, err[-3000:]
+    for name in CHANGED:
+        assert images(kube)[name].endswith(digest)
+    code, out, err = slipway(project, "up", "--stack", "dev")
+    assert code == 0 and set(out["changes"]) == {"same"}, (out, err[-2000:])
+
+
+def test_drift_is_reported_by_preview_refresh_and_repaired_by_up_refresh(
+        deployed: Deployed, project: Project, kube: Kube) -> None:
+    before = images(kube)
+    drifted = before["payments"].rsplit(":", 1)[0] + ":" + "d" * 64
+    kube.run("scale", "deployment/recommendations", "--replicas=3", "-n", NAMESPACE)
+    kube.run("set", "image", "deployment/payments", f"payments={drifted}", "-n", NAMESPACE)
+    for name in ("recommendations", "payments"):  # the drift has settled, as it would have
+        kube.run("rollout", "status", f"deployment/{name}", "-n", NAMESPACE, "--timeout=60s",
+                 timeout=90)
+
+    code, out, err = slipway(project, "preview", "--stack", "dev", "--refresh")
+    assert code == 0, (out.get("plan", {}).get("errors"), err[-3000:])
+    updates = sorted(s["service"] for s in out["plan"]["steps"] if s["op"] == "update")
+    assert updates == ["payments", "recommendations"], out["plan"]["steps"]
+
+    code, out, err = slipway(project, "up", "--stack", "dev", "--refresh")
+    assert code == 0, err[-3000:]
+    repaired: dict[str, Any] = kube.get("deployment", "recommendations", "-n", NAMESPACE)
+    assert repaired["spec"]["replicas"] == 1
+    assert images(kube)["payments"] == before["payments"]
+    code, out, err = slipway(project, "preview", "--stack", "dev", "--refresh")
+    assert code == 0 and set(out["changes"]) == {"same"}, out["changes"]
