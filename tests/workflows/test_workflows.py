@@ -111,6 +111,19 @@ def test_merged_bumps_are_delivered_to_dev_then_prod_behind_an_environment() -> 
     assert "SLIPWAY_APPROVE_DISRUPTION" not in yaml.safe_dump(jobs["prod"])
 
 
+def test_every_prod_job_provides_the_trusted_signing_keys_before_the_engine_runs() -> None:
+    # policy/config/prod.json trusts no key of its own: without SLIPWAY_TRUSTED_KEYS every prod
+    # preview fails on the image-signature rule.
+    jobs = load("deploy.yml")["jobs"]
+    for name in ("prod-plan", "prod", "prod-disruptive"):
+        steps = jobs[name]["steps"]
+        provides = [i for i, step in enumerate(steps)
+                    if "SLIPWAY_TRUSTED_KEYS=" in step.get("run", "")]
+        engine = [i for i, step in enumerate(steps) if "slipway " in step.get("run", "")]
+        assert provides, f"{name} never sets SLIPWAY_TRUSTED_KEYS"
+        assert provides[0] < engine[0], f"{name} runs slipway before the keys are set"
+
+
 def test_ci_runs_lint_unit_and_integration() -> None:
     steps = run_steps(load("ci.yml"))
     for target in ("make lint", "make unit", "make integration", "make workflows"):
