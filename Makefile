@@ -61,10 +61,11 @@ down: venv toolchain
 # Every test: unit (mocks), policy, integration (real engine), cluster (a real API server on
 # loopback, started and stopped by the tests). CI runs exactly this.
 # Tests run on every core (pytest-xdist); a test file stays on one worker so its fixtures are
-# built once. PYTEST_WORKERS=0 runs them in one process.
+# built once, and the cluster tests share one worker (tests/conftest.py). PYTEST_WORKERS=0 runs
+# them in one process.
 PYTEST_WORKERS ?= auto
 test: venv toolchain yaml-host cluster-binaries checkov actionlint
-	@source toolchain/env.sh && $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+	@source toolchain/env.sh && $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # Policy pack and integration tests only (real engine).
 integration: venv toolchain yaml-host checkov

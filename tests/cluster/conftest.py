@@ -35,16 +35,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def local_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
-    # Under pytest-xdist every worker shares one cluster: the first starts it, the lock keeps
-    # the others waiting, and `up` is instant for them; nobody stops it while tests run there.
+    # One cluster per test session. Under pytest-xdist every cluster test runs on one worker
+    # (the `cluster` xdist group, tests/conftest.py), so this worker starts it and stops it;
+    # the lock only guards a run that spreads them anyway.
     shared = tmp_path_factory.getbasetemp().parent if os.environ.get(
         "PYTEST_XDIST_WORKER") else tmp_path_factory.getbasetemp()
     local = LocalCluster(ROOT, name=CLUSTER_NAME, root=shared / "slipway-test-cluster")
     with open(shared / "slipway-test-cluster.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         local.up()
-    yield local
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
+    try:
+        yield local
+    finally:
         local.down()
 
 
