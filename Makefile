@@ -60,12 +60,14 @@ down: venv toolchain
 
 # Every test: unit (mocks), policy, integration (real engine), cluster (a real API server on
 # loopback, started and stopped by the tests). CI runs exactly this.
-# Tests run on every core (pytest-xdist); a test file stays on one worker so its fixtures are
-# built once, and the cluster tests share one worker (tests/conftest.py). PYTEST_WORKERS=0 runs
-# them in one process.
+# The cluster tests share one cluster and one deployed dev stack, so they run in one process
+# first; every other test then runs on every core (pytest-xdist), a test file on one worker so
+# its fixtures are built once. PYTEST_WORKERS=0 runs those in one process.
 PYTEST_WORKERS ?= auto
 test: venv toolchain yaml-host cluster-binaries checkov actionlint
-	@source toolchain/env.sh && $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	@source toolchain/env.sh && $(PY) -m pytest tests/cluster
+	@source toolchain/env.sh && $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
+		--ignore=tests/cluster
 
 # Policy pack and integration tests only (real engine).
 integration: venv toolchain yaml-host checkov

@@ -35,9 +35,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def local_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
-    # One cluster per test session. Under pytest-xdist every cluster test runs on one worker
-    # (the `cluster` xdist group, tests/conftest.py), so this worker starts it and stops it;
-    # the lock only guards a run that spreads them anyway.
+    # One cluster per test session, started and stopped here. `make test` runs the cluster
+    # tests in one process (they share the cluster and one deployed stack); the lock only
+    # guards a run that spreads them over pytest-xdist workers anyway.
     shared = tmp_path_factory.getbasetemp().parent if os.environ.get(
         "PYTEST_XDIST_WORKER") else tmp_path_factory.getbasetemp()
     local = LocalCluster(ROOT, name=CLUSTER_NAME, root=shared / "slipway-test-cluster")
