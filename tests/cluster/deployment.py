@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from engine_project import Project
 from slipway.cli import app
+from slipway.tooling import progress
 
 NAMESPACE = "slipway-dev"
 
@@ -62,4 +63,13 @@ def edited(project: Project, service: str, new_text: str) -> Iterator[Path]:
         yield path
     finally:
         path.write_text(original)
-        project.up()
+        up_from_files(project)
+
+
+def up_from_files(project: Project) -> None:
+    """An up as if nothing had been released: the recorded release progress (the backend's
+    `releases` output) is not handed over, so every service runs its file's version again."""
+    stack = project.stack()
+    progress.hand_off(stack, progress.Recorded(), {})
+    project.events.clear()
+    stack.up(on_output=project.log.append, on_event=project.events.append, color="never")

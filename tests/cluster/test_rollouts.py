@@ -12,8 +12,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import yaml
-from cluster.deployment import NAMESPACE, Deployed, edited, replace_digest, slipway
+from cluster.deployment import (
+    NAMESPACE,
+    Deployed,
+    edited,
+    replace_digest,
+    slipway,
+    up_from_files,
+)
 from cluster.kube import Kube, available, complete, ready
 from pulumi import automation as auto
 
@@ -31,13 +37,10 @@ def release(project: Project, *args: str) -> dict[str, Any]:
 
 
 def reset_releases(project: Project, converge: bool = True) -> None:
-    """Back to the service files' versions: no release state (converged unless told)."""
-    stack_file = project.path / "Pulumi.dev.yaml"
-    document = yaml.safe_load(stack_file.read_text())
-    document["config"].pop("slipway:releases", None)
-    stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
+    """Back to the service files' versions: the recorded release progress is dropped
+    (converged now unless told; `edited` converges on its way out)."""
     if converge:
-        project.up()
+        up_from_files(project)
 
 
 def server_pods(kube: Kube, service: str) -> list[dict[str, Any]]:
