@@ -118,15 +118,19 @@ def test_a_second_concurrent_up_is_refused_by_the_lock(
         catalog_restored: dict[str, str]) -> None:
     change_images(project, catalog_restored, "2" * 64)
     first = start_up(project)
-    deadline = time.monotonic() + 60
-    while not locks(project) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert locks(project)
-    second = start_up(project)
-    _, second_err = second.communicate(timeout=120)
-    assert second.returncode == 1
-    assert "locked" in second_err
-    _, first_err = first.communicate(timeout=300)
+    try:
+        deadline = time.monotonic() + 60
+        while not locks(project) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert locks(project)
+        second = start_up(project)
+        _, second_err = second.communicate(timeout=120)
+        assert second.returncode == 1, second_err[-3000:]
+        assert "the stack is currently locked by 1 lock(s)" in second_err, second_err[-3000:]
+        assert "ConcurrentUpdateError" in second_err
+    finally:
+        # However the second ended, the first finishes before anything else touches the stack.
+        _, first_err = first.communicate(timeout=300)
     assert first.returncode == 0, first_err[-3000:]
     code, out, err = slipway(project, "up", "--stack", "dev")
     assert code == 0 and set(out["changes"]) == {"same"}, (out, err[-2000:])

@@ -43,20 +43,28 @@ def stream(quiet: bool) -> Callable[[str], None] | None:
     return None if quiet else write
 
 
+def engine_errors(err: auto.errors.CommandError) -> list[str]:
+    """The CLI's own `error:` lines (and who holds a lock): they go to the CLI's stderr, which
+    the Automation API keeps in the exception instead of streaming."""
+    text = str(err)
+    stderr = text.split("stderr:", 1)[1] if "stderr:" in text else ""
+    return [line.strip() for line in stderr.splitlines()
+            if line.strip().startswith("error:") or "created by" in line]
+
+
 def engine(operation: Callable[..., stacks.StackRun], json_output: bool,
            **kwargs: Any) -> stacks.StackRun:
     """Run one stack operation; on an engine failure, show why and exit 1."""
     try:
         return operation(on_output=stream(json_output), **kwargs)
     except auto.errors.CommandError as err:
-        # When streaming, the engine already printed the program's error (file:field lines).
         if json_output:
             sys.stderr.write(f"{err}\n")
-        elif isinstance(err, auto.errors.ConcurrentUpdateError):
-            # Refused before the engine streamed anything: say by whom.
-            for line in str(err).splitlines():
-                if "locked" in line or "created by" in line:
-                    sys.stderr.write(f"{line.strip()}\n")
+        else:
+            # The program's own errors (file:field lines) were streamed already; the CLI's
+            # (a held lock, a backend it cannot read) were not.
+            for line in engine_errors(err):
+                sys.stderr.write(f"{line}\n")
         console.print(f"[red]slipway: the Pulumi engine failed[/red] ({type(err).__name__})")
         raise typer.Exit(code=1) from None
 
