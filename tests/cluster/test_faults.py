@@ -118,17 +118,24 @@ def test_a_second_concurrent_up_is_refused_by_the_lock(
         catalog_restored: dict[str, str]) -> None:
     change_images(project, catalog_restored, "2" * 64)
     first = start_up(project)
+    paused = False
     try:
         deadline = time.monotonic() + 60
         while not locks(project) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert locks(project)
+        # Hold the first update (a slow one) while the second starts: otherwise, on a busy
+        # machine, the first can finish before the second asks for the lock.
+        os.killpg(first.pid, signal.SIGSTOP)
+        paused = True
+        assert locks(project), "the first update holds the lock"
         second = start_up(project)
         _, second_err = second.communicate(timeout=120)
         assert second.returncode == 1, second_err[-3000:]
         assert "the stack is currently locked by 1 lock(s)" in second_err, second_err[-3000:]
         assert "ConcurrentUpdateError" in second_err
     finally:
+        if paused:
+            os.killpg(first.pid, signal.SIGCONT)
         # However the second ended, the first finishes before anything else touches the stack.
         _, first_err = first.communicate(timeout=300)
     assert first.returncode == 0, first_err[-3000:]
