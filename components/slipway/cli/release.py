@@ -6,10 +6,11 @@
     slipway release status orders
     slipway release start orders --version 1.9.0 --image ... --auto --prometheus-url http://prom:9090
 
-Each step writes `slipway:releases` in the stack config and runs an ordinary `up` whose
-update message is `slipway release <action> <service> <version>`. Exit codes: 0 done,
-1 failed (engine error, refused step, or an SLO breach rolled back), 3 held (Prometheus could
-not judge the canary: nothing promoted, nothing rolled back).
+Each step is one ordinary `up` whose update message is `slipway release <action> <service>
+<version>`; it records the progress in the stack's `releases` output. A step the engine fails
+is undone (the stack and the recorded progress put back as they were, tooling/releases.py).
+Exit codes: 0 done, 1 failed (engine error, refused step, or an SLO breach rolled back),
+3 held (Prometheus could not judge the candidate: nothing promoted, nothing rolled back).
 """
 
 from __future__ import annotations
@@ -65,11 +66,10 @@ def _apply(target: releases.ReleaseTarget, step: releases.Step,
            json_output: bool) -> dict[str, Any]:
     try:
         run = releases.apply(target, step, stream(json_output))
-    except auto.errors.CommandError as err:
-        raise _fail(f"the Pulumi engine failed on `{step.message}`; the release state is "
-                    f"written, run `slipway release status {step.service}` and `slipway up` "
-                    f"or `slipway release rollback {step.service}`: {err}",
-                    json_output) from None
+    except releases.StepFailedError as failed:
+        raise _fail(str(failed), json_output) from None
+    except auto.errors.CommandError as err:  # another update holds the stack: nothing ran
+        raise _fail(f"`{step.message}` was not applied: {err}", json_output) from None
     if not json_output:
         console.print(f"[green]{step.message}[/green] ({run.summary()})", highlight=False)
     return {"message": step.message, "action": step.action, "changes": run.changes}
@@ -88,7 +88,7 @@ def _auto(target: releases.ReleaseTarget, json_output: bool, prometheus_url: str
     try:
         result = releases.run_auto(target, Prometheus(prometheus_url), bake_seconds=bake_seconds,
                                    window=window, on_output=stream(json_output), on_event=say)
-    except releases.ReleaseError as err:
+    except (releases.ReleaseError, releases.StepFailedError) as err:
         raise _fail(str(err), json_output) from None
     except auto.errors.CommandError as err:
         raise _fail(f"the Pulumi engine failed during --auto: {err}", json_output) from None

@@ -226,16 +226,69 @@ def version_changes(stack_name: str, project_dir: Path) -> list[str]:
     return [note.replace("--stack STACK", f"--stack {stack_name}") for note in notes if note]
 
 
+class StepFailedError(RuntimeError):
+    """The engine failed a release step; `restored` says whether the stack and its recorded
+    progress were put back exactly as they were before the step."""
+
+    def __init__(self, step: Step, failure: auto.errors.CommandError,
+                 restore_failure: auto.errors.CommandError | None = None) -> None:
+        self.step = step
+        self.failure = failure
+        self.restore_failure = restore_failure
+        reason = _last_line(failure)
+        if restore_failure is None:
+            text = (f"the Pulumi engine failed on `{step.message}` ({reason}); the stack and its "
+                    "recorded release progress were restored to what they were before the "
+                    "step, so nothing changed: fix the cause and run the step again")
+        else:
+            text = (f"the Pulumi engine failed on `{step.message}` ({reason}) and restoring the "
+                    f"stack failed too ({_last_line(restore_failure)}): the stack may be partly "
+                    f"changed and its recorded progress may already hold the failed step; run "
+                    f"`slipway release status {step.service}`, then `slipway up` once the "
+                    "engine works again")
+        super().__init__(text)
+
+    @property
+    def restored(self) -> bool:
+        return self.restore_failure is None
+
+
+def _last_line(error: Exception) -> str:
+    """The engine's last error line (its full output was streamed already)."""
+    lines = [line.strip() for line in str(error).splitlines()
+             if line.strip().startswith("error:")]
+    return lines[-1] if lines else (str(error).strip().splitlines() or [type(error).__name__])[-1]
+
+
+def restore_message(step: Step) -> str:
+    """The update message of the run that undoes a failed step (not a release message, so
+    the catalog and DORA never count it as a release or a rollback)."""
+    return f"slipway restore after failed `{step.message}`"
+
+
 def run_step(stack: auto.Stack, stack_name: str, recorded: progress.Recorded, step: Step, *,
              on_output: Callable[[str], None] | None = None,
              policy: tuple[str, str] | None = None) -> stacks.StackRun:
     """One `up` that applies the step's state for its service (every other service keeps its
-    recorded progress) and records the result in the backend."""
+    recorded progress) and records the result in the backend.
+
+    Atomic: when the engine fails the update, the resources it applied before failing (and
+    the `releases` output, which a failed update still records) are put back by a second
+    update pinned to the progress recorded before the step; StepFailedError says whether that
+    worked. A stack held by another update is not a failed step (nothing ran): its
+    ConcurrentUpdateError passes through untouched."""
+    packs = [policy[0]] if policy else None
+    configs = [policy[1]] if policy else None
     # Every other service keeps exactly its recorded progress: one step moves one service.
     progress.hand_off(stack, recorded, {**recorded.states, step.service: step.state})
-    result = stack.up(on_output=on_output, color="never", message=step.message,
-                      policy_packs=[policy[0]] if policy else None,
-                      policy_pack_configs=[policy[1]] if policy else None)
+    try:
+        result = stack.up(on_output=on_output, color="never", message=step.message,
+                          policy_packs=packs, policy_pack_configs=configs)
+    except auto.errors.ConcurrentUpdateError:
+        raise
+    except auto.errors.CommandError as failure:
+        raise _restore(stack, recorded, step, failure, on_output=on_output, packs=packs,
+                       configs=configs) from failure
     progress.finish_migration(stack, recorded)
     run = stacks.StackRun(
         stack=stack_name,
@@ -245,6 +298,20 @@ def run_step(stack: auto.Stack, stack_name: str, recorded: progress.Recorded, st
     )
     recorded.states = progress.exported(run.outputs)
     return run
+
+
+def _restore(stack: auto.Stack, recorded: progress.Recorded, step: Step,
+             failure: auto.errors.CommandError, *, on_output: Callable[[str], None] | None,
+             packs: list[str] | None, configs: list[str] | None) -> StepFailedError:
+    """Put the stack back as it was before a failed step: every service pinned to the progress
+    recorded before it (`recorded` is left as it was)."""
+    progress.hand_off(stack, recorded, dict(recorded.states))
+    try:
+        stack.up(on_output=on_output, color="never", message=restore_message(step),
+                 policy_packs=packs, policy_pack_configs=configs)
+    except auto.errors.CommandError as restore_failure:
+        return StepFailedError(step, failure, restore_failure)
+    return StepFailedError(step, failure)
 
 
 def apply(release: ReleaseTarget, step: Step,
