@@ -35,15 +35,17 @@ app = typer.Typer(help="Release a service step by step: canary weights or blue-g
 EXIT_HELD = 3
 ServiceArg = Annotated[str, typer.Argument(help="Service name, as in services/<name>.yaml.")]
 AutoOption = Annotated[bool, typer.Option(
-    "--auto", help="Canary: bake each step, judge it against the SLO in Prometheus, promote "
-    "to 100 or roll back on a breach.")]
+    "--auto", help="Judge each step against the SLO in Prometheus, promote or roll back on a "
+    "breach. Canary: every step's canary track. Blue-green: the idle slot through its preview "
+    "Service before the flip (a breach: never flipped), then the flipped slot for the bake "
+    "time (a breach: flipped back).")]
 PrometheusOption = Annotated[str, typer.Option(
     "--prometheus-url", help="Prometheus for --auto.")]
 BakeOption = Annotated[float | None, typer.Option(
     "--bake", help="Seconds each step bakes before it is judged. Default: the spec's "
     "release.bakeSeconds.")]
 WindowOption = Annotated[str | None, typer.Option(
-    "--window", help="Prometheus range the canary is judged over, e.g. 5m. Default: the bake "
+    "--window", help="Prometheus range each gate is judged over, e.g. 5m. Default: the bake "
     "time.")]
 
 

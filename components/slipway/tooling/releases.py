@@ -4,8 +4,9 @@ A step is pure (`start`, `promote`, `rollback`: release state in, release state 
 message out), then `apply` hands the new state to the program for that run (tooling/progress.py)
 and runs an ordinary `pulumi up`, which records it in the stack's `releases` output, carrying
 the message `slipway release <action> <service> <version>`, so
-`pulumi stack history` records every step. `run_auto` drives a canary through its steps,
-judging each against the service's SLO with Prometheus.
+`pulumi stack history` records every step. A step the engine fails is undone (`run_step`).
+`run_auto` drives a canary through its steps, or a blue-green candidate through its preview
+and flip, judging each against the service's SLO with Prometheus.
 
 Canary: start puts the candidate at the first step; promote moves to the next step, and at 100
 the candidate becomes stable (no canary left); rollback sets the weight to 0 and removes the
@@ -32,6 +33,7 @@ from ..release_state import ReleaseRef, ReleaseState, other_slot
 from ..spec.catalog import load_catalog
 from ..spec.errors import SpecError
 from ..spec.service import ServiceSpec
+from ..spec.slo import Slo
 from ..stack import StackSettings, automation_config, read_settings
 from ..strategies import stable_release
 from . import progress, stacks
@@ -355,14 +357,14 @@ def status(release: ReleaseTarget) -> dict[str, Any]:
     return result
 
 
-# -- automatic canary ------------------------------------------------------------------------
+# -- automatic releases: canary steps, blue-green preview and flip -----------------------------
 
 Outcome = Literal["promoted", "rolled-back", "held"]
 
 
 @dataclass
 class AutoResult:
-    """How an automatic canary ended, with every step and every judged health."""
+    """How an automatic release ended, with every step and every judged health."""
 
     outcome: Outcome
     steps: list[str] = field(default_factory=list)
@@ -372,64 +374,102 @@ class AutoResult:
     runs: list[stacks.StackRun] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Gate:
+    """Which metrics `track` a gate judges, and how it speaks of it."""
+
+    track: str
+    """The canary track, or a blue-green slot (its pods' metrics carry the slot as `track`)."""
+    what: str
+    """Human words: "canary at 5%", "idle slot green (preview)", "live slot green"."""
+
+
+def gate(spec: ServiceSpec, state: ReleaseState) -> Gate:
+    """What the next --auto gate judges. Blue-green: before the flip the idle slot, where the
+    candidate answers through `<name>-preview`; after it the slot the candidate went live in."""
+    if spec.release.strategy == "canary":
+        return Gate("canary", f"canary at {state.candidate_weight}%")
+    if state.candidate_weight == 100:
+        return Gate(state.live_slot, f"live slot {state.live_slot} (flipped)")
+    idle = other_slot(state.live_slot)
+    return Gate(idle, f"idle slot {idle} (preview)")
+
+
+Decision = Literal["promote", "rollback", "hold"]
+
+
+def decide(health: TrackHealth, slo: Slo, window: str) -> tuple[Decision, list[str]]:
+    """A gate's decision from what the track did: hold with too little traffic to judge (never
+    promote blind), roll back on a breach of the SLO, else promote (canary: next step;
+    blue-green: flip, then finish). The lines say why."""
+    if health.requests_per_second < DEFAULT_MIN_REQUESTS_PER_SECOND:
+        return "hold", [f"{health.track or 'track'} had {health.requests_per_second:.2f} "
+                        f"requests/s over {window}, below the "
+                        f"{DEFAULT_MIN_REQUESTS_PER_SECOND:g} needed to judge it: no promotion"]
+    verdict = judge(health, slo)
+    return ("promote", []) if verdict.healthy else ("rollback", verdict.breaches)
+
+
 def run_auto(release: ReleaseTarget, prometheus: Prometheus, *, bake_seconds: float,
              window: str, on_output: Callable[[str], None] | None = None,
              on_event: Callable[[str], None] | None = None,
              sleep: Callable[[float], None] = time.sleep) -> AutoResult:
     """Bake, judge, promote, until the candidate is stable; roll back on a breach; hold (no
-    promotion, no rollback) when Prometheus cannot answer or sees no traffic to judge."""
+    promotion, no rollback) when Prometheus cannot answer or sees no traffic to judge.
+
+    Canary: each step's canary track. Blue-green: the idle slot through its preview Service
+    before the flip (a breach drops the candidate, never flipped); after the flip the slot gone
+    live, observed for the bake time (a breach flips back at once, the candidate left in the
+    idle slot for inspection; a pass finishes the release)."""
     spec = release.spec
-    if spec.release.strategy != "canary":
-        raise ReleaseError(f"{spec.name}: --auto drives canary steps; release.strategy is "
-                           f"{spec.release.strategy}")
+    if spec.release.strategy == "rolling":
+        raise ReleaseError(f"{spec.name}: --auto drives canary steps or a blue-green flip; "
+                           "release.strategy is rolling")
     if release.state is None or release.state.candidate is None:
-        raise ReleaseError(f"{spec.name}: no canary under way for --auto to drive")
+        raise ReleaseError(f"{spec.name}: no release under way for --auto to drive")
     say = on_event or (lambda _line: None)
     result = AutoResult(outcome="promoted")
     slo = spec.slo
     while True:
         state = release.state
         assert state is not None and state.candidate is not None
-        weight = state.candidate_weight
-        say(f"{spec.name}: canary {state.candidate.version} at {weight}%, baking "
+        judged = gate(spec, state)
+        say(f"{spec.name}: {state.candidate.version} in the {judged.what}, baking "
             f"{bake_seconds:g}s")
         sleep(bake_seconds)
         try:
-            health = prometheus.track_health(release.namespace, spec.name, "canary", window,
+            health = prometheus.track_health(release.namespace, spec.name, judged.track, window,
                                              slo.latency.percent)
         except PrometheusUnavailable as err:
             result.outcome, result.reason = "held", str(err)
-            say(f"{spec.name}: holding at {weight}%: {err}")
+            say(f"{spec.name}: holding, {judged.what}: {err}")
             return result
-        result.health.append(_health(weight, health))
-        if health.requests_per_second < DEFAULT_MIN_REQUESTS_PER_SECOND:
-            # Too little traffic to judge is not a breach either: hold, never promote blind.
-            result.outcome = "held"
-            result.reason = (f"canary had {health.requests_per_second:.2f} requests/s over "
-                             f"{window}, below the {DEFAULT_MIN_REQUESTS_PER_SECOND:g} needed "
-                             "to judge it: no promotion")
-            say(f"{spec.name}: holding at {weight}%: {result.reason}")
+        result.health.append(_health(state, judged, health))
+        decision, reasons = decide(health, slo, window)
+        if decision == "hold":
+            result.outcome, result.reason = "held", reasons[0]
+            say(f"{spec.name}: holding, {judged.what}: {result.reason}")
             return result
-        verdict = judge(health, slo)
-        if not verdict.healthy:
-            result.breaches = verdict.breaches
+        if decision == "rollback":
+            result.breaches = reasons
             step = rollback(spec, state)
-            say(f"{spec.name}: SLO breached at {weight}%: {'; '.join(verdict.breaches)}; "
-                "rolling back")
+            say(f"{spec.name}: SLO breached, {judged.what}: {'; '.join(reasons)}; "
+                f"{step.message}")
             result.runs.append(apply(release, step, on_output))
             result.steps.append(step.message)
             result.outcome = "rolled-back"
             return result
         step = promote(spec, state)
-        say(f"{spec.name}: healthy at {weight}% ({_summary(health)}); {step.message}")
+        say(f"{spec.name}: healthy, {judged.what} ({_summary(health)}); {step.message}")
         result.runs.append(apply(release, step, on_output))
         result.steps.append(step.message)
         if step.action == "promote":
             return result
 
 
-def _health(weight: int, health: TrackHealth) -> dict[str, Any]:
-    return {"weight": weight, "requestsPerSecond": health.requests_per_second,
+def _health(state: ReleaseState, judged: Gate, health: TrackHealth) -> dict[str, Any]:
+    return {"weight": state.candidate_weight, "track": judged.track,
+            "requestsPerSecond": health.requests_per_second,
             "errorRate": health.error_rate, "latencyMs": health.latency_ms}
 
 
