@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 import pytest
+from pulumi import automation as auto
+from pulumi.automation._cmd import CommandResult
 from stack_fixtures import settings_from
 
 from microservice_fixtures import IMAGE, spec
@@ -13,7 +15,8 @@ from slipway.release_state import ReleaseRef, ReleaseState
 from slipway.spec import SpecError
 from slipway.spec.catalog import Catalog
 from slipway.stack import check_releases
-from slipway.tooling import releases
+from slipway.tooling import progress, releases
+from slipway.tooling.history import parse_release
 from slipway.tooling.prometheus import Prometheus, PrometheusUnavailable, TrackHealth
 from slipway.tooling.releases import (
     ReleaseError,
@@ -235,7 +238,7 @@ def test_auto_holds_when_prometheus_cannot_answer(monkeypatch: pytest.MonkeyPatc
 def test_auto_refuses_a_rolling_service(monkeypatch: pytest.MonkeyPatch) -> None:
     target, _ = auto_target(monkeypatch)
     target.spec = spec()
-    with pytest.raises(ReleaseError, match="release.strategy is rolling"):
+    with pytest.raises(ReleaseError, match=r"release\.strategy is rolling"):
         run_auto(target, Answers(), bake_seconds=1, window="1m", sleep=lambda _s: None)
 
 
@@ -333,3 +336,83 @@ def test_blue_green_auto_resumed_after_the_flip_observes_the_live_slot(
                     sleep=lambda _s: None).outcome == "promoted"
     assert applied == ["slipway release promote api 1.3.0"]
     assert prometheus.asked[0][2] == "green"
+
+
+# -- a step the engine fails is undone --------------------------------------------------------
+
+
+def engine_error(kind: type[auto.errors.CommandError] = auto.errors.CommandError,
+                 text: str = "error: update failed") -> auto.errors.CommandError:
+    return kind(CommandResult(stdout="", stderr=text, code=255))
+
+
+class Engine:
+    """A stack whose `up` fails as told, recording each run's message and handed-off intent."""
+
+    name = "dev"
+
+    def __init__(self, *failures: auto.errors.CommandError | None) -> None:
+        self.failures = list(failures)
+        self.runs: list[tuple[str, dict[str, ReleaseState]]] = []
+        self.intent: dict[str, ReleaseState] = {}
+
+    def up(self, **options: Any) -> None:
+        self.runs.append((options["message"], self.intent))
+        failure = self.failures.pop(0)
+        if failure is not None:
+            raise failure
+
+
+@pytest.fixture
+def engine_hand_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    def hand_off(stack: Engine, known: progress.Recorded,
+                 intent: dict[str, ReleaseState]) -> progress.Recorded:
+        stack.intent = dict(intent)
+        return known
+
+    monkeypatch.setattr(progress, "hand_off", hand_off)
+
+
+FLIPPED = promote(BLUE_GREEN, start(BLUE_GREEN, None, NEW).state).state
+OTHER = ReleaseState(stable=SPEC_RELEASE)
+
+
+@pytest.mark.usefixtures("engine_hand_off")
+def test_a_failed_step_is_undone_by_an_update_pinned_to_the_recorded_progress() -> None:
+    recorded = progress.Recorded(states={"api": FLIPPED, "web": OTHER})
+    step = rollback(BLUE_GREEN, FLIPPED)  # flip back
+    engine = Engine(engine_error(text="error: the provider failed"), None)
+    with pytest.raises(releases.StepFailedError) as failed:
+        releases.run_step(cast(Any, engine), "dev", recorded, step)
+    assert failed.value.restored
+    assert engine.runs == [
+        ("slipway release rollback api 1.3.0", {"api": step.state, "web": OTHER}),
+        ("slipway restore after failed `slipway release rollback api 1.3.0`",
+         {"api": FLIPPED, "web": OTHER}),
+    ]
+    assert recorded.states == {"api": FLIPPED, "web": OTHER}
+    assert "(error: the provider failed)" in str(failed.value)
+    assert "restored to what they were before the step" in str(failed.value)
+    # Not a release message: the catalog and DORA never count the restore.
+    assert parse_release(releases.restore_message(step)) is None
+
+
+@pytest.mark.usefixtures("engine_hand_off")
+def test_a_failed_restore_says_the_stack_may_be_partly_changed() -> None:
+    recorded = progress.Recorded(states={"api": FLIPPED})
+    step = promote(BLUE_GREEN, FLIPPED)
+    engine = Engine(engine_error(), engine_error(text="error: backend unreachable"))
+    with pytest.raises(releases.StepFailedError) as failed:
+        releases.run_step(cast(Any, engine), "dev", recorded, step)
+    assert not failed.value.restored
+    assert "restoring the stack failed too (error: backend unreachable)" in str(failed.value)
+    assert "may be partly changed" in str(failed.value)
+
+
+@pytest.mark.usefixtures("engine_hand_off")
+def test_a_stack_held_by_another_update_is_not_restored() -> None:
+    recorded = progress.Recorded(states={"api": FLIPPED})
+    engine = Engine(engine_error(auto.errors.ConcurrentUpdateError, "locked"))
+    with pytest.raises(auto.errors.ConcurrentUpdateError):
+        releases.run_step(cast(Any, engine), "dev", recorded, promote(BLUE_GREEN, FLIPPED))
+    assert len(engine.runs) == 1

@@ -257,8 +257,8 @@ class StepFailedError(RuntimeError):
 
 def _last_line(error: Exception) -> str:
     """The engine's last error line (its full output was streamed already)."""
-    lines = [line.strip() for line in str(error).splitlines()
-             if line.strip().startswith("error:")]
+    lines = [line[line.index("error:"):].strip() for line in str(error).splitlines()
+             if "error:" in line]
     return lines[-1] if lines else (str(error).strip().splitlines() or [type(error).__name__])[-1]
 
 
