@@ -36,7 +36,9 @@ from ..spec.service import ServiceSpec
 from ..spec.slo import Slo
 from ..stack import StackSettings, automation_config, read_settings
 from ..strategies import stable_release
-from . import progress, stacks
+from . import plans, previews, progress, stacks
+from .plan import Plan
+from .previews import PolicyPack
 from .prometheus import (
     DEFAULT_MIN_REQUESTS_PER_SECOND,
     Prometheus,
@@ -183,6 +185,8 @@ class ReleaseTarget:
     releases: dict[str, ReleaseState] = field(default_factory=dict)
     """The recorded progress of every service (the stack's `releases` output)."""
     recorded: progress.Recorded = field(default_factory=progress.Recorded)
+    checked: Checked | None = None
+    """Set where the guard runs (prod): every step applies the plan its preview checked."""
 
     @property
     def state(self) -> ReleaseState | None:
@@ -268,36 +272,91 @@ def restore_message(step: Step) -> str:
     return f"slipway restore after failed `{step.message}`"
 
 
+@dataclass(frozen=True)
+class Checked:
+    """Run each step as a checked update plan, as guarded `slipway up` does (tooling/plans.py):
+    preview the step with the policy pack saving Pulumi's update plan, then apply exactly that
+    plan or nothing."""
+
+    project_dir: Path
+    policy: PolicyPack | None
+
+
+class StepRefusedError(RuntimeError):
+    """The checked preview of a step failed (program error or mandatory policy): nothing ran."""
+
+    def __init__(self, step: Step, preview: Plan) -> None:
+        self.step = step
+        lines = [*preview.errors, *(f"[{v.level}] {v.rule}: {v.resource}"
+                                    for v in preview.violations)]
+        super().__init__(f"the preview of `{step.message}` failed, so nothing was applied:\n"
+                         + "\n".join(f"- {line}" for line in lines))
+
+
+def checked_preview(stack_name: str, checked: Checked, intent: dict[str, ReleaseState],
+                    plan_file: Path, on_output: Callable[[str], None] | None) -> Plan:
+    """The step's preview the policy pack judges; its update plan lands in plan_file."""
+    return previews.plan(stack_name, checked.project_dir, checked.policy, on_output,
+                         plan_file=plan_file, intent=intent)
+
+
+def _up(stack: auto.Stack, stack_name: str, recorded: progress.Recorded, step: Step, *,
+        intent: dict[str, ReleaseState], on_output: Callable[[str], None] | None,
+        policy: tuple[str, str] | None) -> stacks.StackRun:
+    progress.hand_off(stack, recorded, intent)
+    result = stack.up(on_output=on_output, color="never", message=step.message,
+                      policy_packs=[policy[0]] if policy else None,
+                      policy_pack_configs=[policy[1]] if policy else None)
+    return stacks.StackRun(
+        stack=stack_name,
+        operation="up",
+        changes=stacks.operation_counts(result.summary.resource_changes),
+        outputs={key: value.value for key, value in result.outputs.items()},
+    )
+
+
+def _up_checked(stack_name: str, step: Step, intent: dict[str, ReleaseState],
+                checked: Checked, on_output: Callable[[str], None] | None) -> stacks.StackRun:
+    with plans.plan_directory() as directory:
+        plan_file = directory / plans.PLAN_FILE
+        preview = checked_preview(stack_name, checked, intent, plan_file, on_output)
+        if preview.failed:
+            raise StepRefusedError(step, preview)
+        return plans.apply(stack_name, checked.project_dir, plan_file, checked.policy,
+                           on_output, intent=intent, message=step.message)
+
+
 def run_step(stack: auto.Stack, stack_name: str, recorded: progress.Recorded, step: Step, *,
              on_output: Callable[[str], None] | None = None,
-             policy: tuple[str, str] | None = None) -> stacks.StackRun:
+             policy: tuple[str, str] | None = None,
+             checked: Checked | None = None) -> stacks.StackRun:
     """One `up` that applies the step's state for its service (every other service keeps its
-    recorded progress) and records the result in the backend.
+    recorded progress) and records the result in the backend; with `checked`, the step is
+    previewed with its policy pack first and exactly that plan is applied (PlanDriftError,
+    StepRefusedError: nothing ran).
 
     Atomic: when the engine fails the update, the resources it applied before failing (and
     the `releases` output, which a failed update still records) are put back by a second
     update pinned to the progress recorded before the step; StepFailedError says whether that
     worked. A stack held by another update is not a failed step (nothing ran): its
     ConcurrentUpdateError passes through untouched."""
-    packs = [policy[0]] if policy else None
-    configs = [policy[1]] if policy else None
+    if checked is not None and checked.policy is not None:
+        policy = (str(checked.policy.path), str(checked.policy.config))
     # Every other service keeps exactly its recorded progress: one step moves one service.
-    progress.hand_off(stack, recorded, {**recorded.states, step.service: step.state})
+    intent = {**recorded.states, step.service: step.state}
     try:
-        result = stack.up(on_output=on_output, color="never", message=step.message,
-                          policy_packs=packs, policy_pack_configs=configs)
+        if checked is None:
+            run = _up(stack, stack_name, recorded, step, intent=intent, on_output=on_output,
+                      policy=policy)
+        else:
+            run = _up_checked(stack_name, step, intent, checked, on_output)
     except auto.errors.ConcurrentUpdateError:
         raise
     except auto.errors.CommandError as failure:
-        raise _restore(stack, recorded, step, failure, on_output=on_output, packs=packs,
-                       configs=configs) from failure
+        raise _restore(stack, recorded, step, failure, on_output=on_output,
+                       packs=[policy[0]] if policy else None,
+                       configs=[policy[1]] if policy else None) from failure
     progress.finish_migration(stack, recorded)
-    run = stacks.StackRun(
-        stack=stack_name,
-        operation="up",
-        changes=stacks.operation_counts(result.summary.resource_changes),
-        outputs={key: value.value for key, value in result.outputs.items()},
-    )
     recorded.states = progress.exported(run.outputs)
     return run
 
@@ -320,7 +379,7 @@ def apply(release: ReleaseTarget, step: Step,
           on_output: Callable[[str], None] | None = None) -> stacks.StackRun:
     """Apply the step in one `up` with its message; the target sees the recorded result."""
     run = run_step(release.stack, release.stack_name, release.recorded, step,
-                   on_output=on_output)
+                   on_output=on_output, checked=release.checked)
     release.releases = dict(release.recorded.states)
     return run
 
