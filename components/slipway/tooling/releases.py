@@ -356,7 +356,10 @@ def run_step(stack: auto.Stack, stack_name: str, recorded: progress.Recorded, st
         raise _restore(stack, recorded, step, failure, on_output=on_output,
                        packs=[policy[0]] if policy else None,
                        configs=[policy[1]] if policy else None) from failure
-    progress.finish_migration(stack, recorded)
+    if checked is None:
+        progress.finish_migration(stack, recorded)
+    else:  # plans.apply dropped the legacy key already (it read the progress itself)
+        recorded.legacy_key, recorded.migrated = False, []
     recorded.states = progress.exported(run.outputs)
     return run
 
