@@ -111,7 +111,9 @@ pulumi.export("services", {
     }
     for name, service in services.items()
 })
-# Recorded only once every Deployment of this update exists: a failed update keeps the old value.
+# Recorded once each service's main Deployment exists. A failed update can still record it
+# (a canary Deployment or a route that failed), so the release tool undoes a failed step
+# (tooling/releases.run_step).
 pulumi.export(OUTPUT, pulumi.Output.all(
     *[service.deployment_name for service in services.values()]).apply(
         lambda _: dump(releases)))

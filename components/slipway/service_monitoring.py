@@ -43,6 +43,11 @@ def service_monitor_spec(spec: ServiceSpec, env: Environment) -> dict[str, Any]:
              "action": "replace"},
             {"sourceLabels": [_relabel_name(TRACK_LABEL)], "targetLabel": "track",
              "action": "replace"},
+            # A blue-green pod has a slot, no track: its metrics carry the slot as `track`, so a
+            # gate can judge the idle slot (behind `<name>-preview`) apart from the live one.
+            # `(.+)`: a pod without a slot keeps its track (the default `(.*)` would blank it).
+            {"sourceLabels": [_relabel_name(labels.SLOT)], "regex": "(.+)",
+             "targetLabel": "track", "action": "replace"},
         ],
     }
     if env.mesh:

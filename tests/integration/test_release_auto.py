@@ -5,6 +5,7 @@ a breach at 5% rolls back within that step, an unreachable Prometheus holds."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import yaml
@@ -13,6 +14,8 @@ from typer.testing import CliRunner
 from engine_project import Project
 from prometheus_server import MetricsExporter, PrometheusServer, TrafficProfile, free_port
 from slipway.cli import app
+from slipway.tooling import releases
+from slipway.tooling.prometheus import Prometheus
 
 NAMESPACE = "slipway-dev"
 IMAGE = "registry.example.com/shop/storefront@sha256:" + "e" * 64
@@ -111,3 +114,84 @@ def test_unreachable_prometheus_holds_without_promoting_or_rolling_back(
     assert out["weight"] == 1 and out["candidate"]["version"] == "2.5.0"
     assert len(history(project)) == updates
     assert project.manifests() == during
+
+
+# -- blue-green: the idle slot is judged through its preview Service, the flip observed -------
+
+PAYMENTS_IMAGE = "registry.example.com/shop/payments@sha256:" + "e" * 64
+PAYMENTS_START = "slipway release start payments 3.2.0"
+SERVICE = "1-manifest/v1-service-slipway-dev-payments.yaml"
+PREVIEW = "1-manifest/v1-service-slipway-dev-payments-preview.yaml"
+
+
+def slot_errors(prometheus: PrometheusServer, slot: str) -> float:
+    found = prometheus.query(
+        f'sum(increase(http_requests_total{{service="payments",track="{slot}",code="500"}}'
+        f"[{AUTO[-1]}]))")
+    return float(found[0]["value"][1]) if found else 0.0
+
+
+def wait_for(condition: Any, what: str, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {timeout:g}s for {what}"
+        time.sleep(0.25)
+
+
+def selected_slot(project: Project, service_file: str) -> str:
+    return str(yaml.safe_load(project.manifests()[service_file])["spec"]["selector"][
+        "slipway.dev/slot"])
+
+
+def test_blue_green_auto_judges_the_idle_slot_before_the_flip_and_flips_back_on_a_breach(
+        project: Project, metrics_exporter: MetricsExporter,
+        prometheus: PrometheusServer) -> None:
+    payments = project.services / "payments.yaml"
+    payments.write_text(payments.read_text() + "release: {strategy: blue-green}\n")
+    project.up()
+    before = project.manifests()
+
+    # The candidate answers 5% errors in the idle slot (green, behind payments-preview) while
+    # blue serves cleanly: the flip is refused and the candidate leaves the idle slot.
+    metrics_exporter.set_profile(NAMESPACE, "payments", "blue", HEALTHY)
+    metrics_exporter.set_profile(NAMESPACE, "payments", "green", FAILING)
+    prometheus.wait_for_scrapes(series='http_requests_total{service="payments"}')
+    code, out, err = release(project, "start", "payments", "--version", "3.2.0", "--image",
+                             PAYMENTS_IMAGE, "--auto", "--prometheus-url", prometheus.url, *AUTO)
+    assert code == 1, err
+    assert out["outcome"] == "rolled-back"
+    assert out["breaches"][0].startswith("green error rate 5.00% > ")
+    assert [(h["weight"], h["track"]) for h in out["health"]] == [(0, "green")]
+    assert history(project)[-2:] == [PAYMENTS_START, "slipway release rollback payments 3.2.0"]
+    assert project.manifests() == before  # never flipped, no green slot or preview left
+
+    # Now the candidate is healthy and blue is the one failing: judging the idle slot alone,
+    # the flip goes ahead; once flipped, green breaches within the observation and flips back.
+    metrics_exporter.set_profile(NAMESPACE, "payments", "green", HEALTHY)
+    metrics_exporter.set_profile(NAMESPACE, "payments", "blue", FAILING)
+    wait_for(lambda: slot_errors(prometheus, "green") == 0, "green's window without errors")
+    assert release(project, "start", "payments", "--version", "3.2.0", "--image",
+                   PAYMENTS_IMAGE)[0] == 0
+    target = releases.target("dev", project.path, "payments")
+
+    def observe(_seconds: float) -> None:
+        """The bake: after the flip, the slot gone live starts failing."""
+        assert target.state is not None
+        if target.state.candidate_weight == 100:
+            metrics_exporter.set_profile(NAMESPACE, "payments", "green", FAILING)
+            wait_for(lambda: slot_errors(prometheus, "green") > 0, "green's errors")
+
+    result = releases.run_auto(target, Prometheus(prometheus.url), bake_seconds=0,
+                               window=AUTO[-1], sleep=observe)
+    assert result.outcome == "rolled-back", result
+    assert result.steps == ["slipway release flip payments 3.2.0",
+                            "slipway release rollback payments 3.2.0"]
+    assert [(h["weight"], h["track"]) for h in result.health] == [(0, "green"), (100, "green")]
+    assert result.breaches[0].startswith("green error rate ")
+    # Blue serves again; the candidate waits in green behind the preview Service.
+    assert (selected_slot(project, SERVICE), selected_slot(project, PREVIEW)) == ("blue", "green")
+    recorded = stack_releases(project)["payments"]
+    assert (recorded["candidate"]["version"], recorded["weight"], recorded["live"]) == (
+        "3.2.0", 0, "blue")
+    assert history(project)[-3:] == [PAYMENTS_START, "slipway release flip payments 3.2.0",
+                                     "slipway release rollback payments 3.2.0"]

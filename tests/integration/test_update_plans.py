@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from engine_project import ROOT, Project, render_prod_without_aws
 from slipway.cli import app, planned, stack_commands
 from slipway.cli.planned import PLAN_DRIFT
-from slipway.tooling import plans, previews
+from slipway.tooling import plans, previews, releases
 
 POLICY = ROOT / "policy"
 POLICY_PACK = previews.PolicyPack(path=POLICY, config=POLICY / "config" / "prod.json")
@@ -151,3 +152,50 @@ def test_preview_up_applies_the_plan_it_checked(project: Project) -> None:
     assert result["up"]["changes"]["create"] == sum(result["changes"].values())
     assert not list(project.path.rglob("*plan*.json"))  # plans never land in the checkout
 
+
+
+def test_a_release_step_in_prod_applies_the_plan_its_preview_checked(
+    prod: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`slipway release` in prod: the step's preview (policy pack) saves the plan, the update
+    applies exactly that plan; a service changed in between refuses the step (exit 4)."""
+    storefront_file = prod.services / "storefront.yaml"
+    # prod's pack wants 3 replicas of every workload, the canary's too (default 1).
+    storefront_file.write_text(storefront_file.read_text().replace(
+        "bakeSeconds: 300}", "bakeSeconds: 300, canaryReplicas: 3}"))
+    storefront = yaml.safe_load(storefront_file.read_text())
+    assert storefront["release"]["canaryReplicas"] == 3
+    # A new version of the same signed image: prod's policy pack checks the signature.
+    start = ("release", "start", "storefront", "--stack", "prod", "--version", "2.5.0",
+             "--policy-pack", str(POLICY),
+             "--image", storefront["image"],
+             "--signature-payload", storefront["signature"]["payload"],
+             "--signature", storefront["signature"]["base64Signature"])
+    sneaked: list[str] = []
+
+    def preview_then_change(*args: Any, **kwargs: Any) -> Any:
+        plan = real_preview(*args, **kwargs)
+        if not sneaked:
+            sneaked.append(set_log_level(prod, "orders", "warn"))  # lands after the check
+        return plan
+
+    real_preview = releases.checked_preview
+    monkeypatch.setattr(releases, "checked_preview", preview_then_change)
+    before, recorded = prod.resources("prod"), prod.progress("prod")
+
+    code, result, err = run(prod, *start)
+    assert sneaked, (code, result, err[-3000:])
+    assert code == PLAN_DRIFT, err[-3000:]
+    assert "orders-deployment: steps ['same'] -> ['update']" in result["error"]
+    assert "storefront-canary" not in result["error"]  # the checked step is not a difference
+    assert prod.resources("prod") == before
+    assert prod.progress("prod") == recorded
+
+    # Nothing changes during this run: the step's checked plan is applied (with orders'
+    # change, which is in the checkout the preview saw).
+    code, result, err = run(prod, *start)
+    assert code == 0, err[-3000:]
+    assert (result["candidate"]["version"], result["weight"]) == ("2.5.0", 1)
+    assert prod.progress("prod")["storefront"]["candidate"]["version"] == "2.5.0"
+    assert log_level(prod, "orders") == "warn"
+    assert prod.stack("prod").history()[0].message == "slipway release start storefront 2.5.0"

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 import pytest
+from pulumi import automation as auto
+from pulumi.automation._cmd import CommandResult
 from stack_fixtures import settings_from
 
 from microservice_fixtures import IMAGE, spec
@@ -13,7 +15,8 @@ from slipway.release_state import ReleaseRef, ReleaseState
 from slipway.spec import SpecError
 from slipway.spec.catalog import Catalog
 from slipway.stack import check_releases
-from slipway.tooling import releases
+from slipway.tooling import progress, releases
+from slipway.tooling.history import parse_release
 from slipway.tooling.prometheus import Prometheus, PrometheusUnavailable, TrackHealth
 from slipway.tooling.releases import (
     ReleaseError,
@@ -232,8 +235,184 @@ def test_auto_holds_when_prometheus_cannot_answer(monkeypatch: pytest.MonkeyPatc
     assert (result.outcome, result.reason, applied) == ("held", "refused", [])
 
 
-def test_auto_refuses_blue_green(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_refuses_a_rolling_service(monkeypatch: pytest.MonkeyPatch) -> None:
     target, _ = auto_target(monkeypatch)
-    target.spec = BLUE_GREEN
-    with pytest.raises(ReleaseError, match="--auto drives canary steps"):
+    target.spec = spec()
+    with pytest.raises(ReleaseError, match=r"release\.strategy is rolling"):
         run_auto(target, Answers(), bake_seconds=1, window="1m", sleep=lambda _s: None)
+
+
+# -- blue-green --auto: the idle slot before the flip, the flipped slot after it ------------
+
+
+def blue_green_target(monkeypatch: pytest.MonkeyPatch,
+                      state: ReleaseState) -> tuple[ReleaseTarget, list[str]]:
+    target, applied = auto_target(monkeypatch)
+    target.spec, target.releases = BLUE_GREEN, {"api": state}
+    return target, applied
+
+
+def slot(name: str, rps: float = 10.0, error_rate: float = 0.0) -> TrackHealth:
+    return TrackHealth(requests_per_second=rps, error_rate=error_rate, latency_ms=100.0,
+                       track=name)
+
+
+def test_blue_green_gate_judges_the_idle_slot_then_the_flipped_one() -> None:
+    preview = start(BLUE_GREEN, None, NEW).state  # live blue, candidate in green
+    assert releases.gate(BLUE_GREEN, preview) == releases.Gate(
+        "green", "idle slot green (preview)")
+    flipped = promote(BLUE_GREEN, preview).state
+    assert releases.gate(BLUE_GREEN, flipped) == releases.Gate(
+        "green", "live slot green (flipped)")
+    # A service whose live slot is green releases into blue.
+    green_live = ReleaseState(stable=SPEC_RELEASE, candidate=NEW, weight=0, live="green")
+    assert releases.gate(BLUE_GREEN, green_live).track == "blue"
+    assert releases.gate(CANARY, start(CANARY, None, NEW).state).track == "canary"
+
+
+def test_decide_holds_without_traffic_rolls_back_on_a_breach_else_promotes() -> None:
+    slo = BLUE_GREEN.slo
+    assert releases.decide(slot("green"), slo, "1m") == ("promote", [])
+    assert releases.decide(slot("green", rps=0.5), slo, "1m") == ("hold", [
+        "green had 0.50 requests/s over 1m, below the 1 needed to judge it: no promotion"])
+    assert releases.decide(slot("green", error_rate=0.05), slo, "1m") == ("rollback", [
+        "green error rate 5.00% > 0.10% allowed by availability 99.9%"])
+
+
+def test_blue_green_auto_judges_preview_flips_observes_and_finishes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    target, applied = blue_green_target(monkeypatch, start(BLUE_GREEN, None, NEW).state)
+    prometheus = Answers(slot("green"), slot("green"))
+    result = run_auto(target, prometheus, bake_seconds=1, window="1m", sleep=lambda _s: None)
+    assert result.outcome == "promoted"
+    assert applied == ["slipway release flip api 1.3.0", "slipway release promote api 1.3.0"]
+    assert [asked[2] for asked in prometheus.asked] == ["green", "green"]
+    assert [(h["weight"], h["track"]) for h in result.health] == [(0, "green"), (100, "green")]
+    assert target.state == ReleaseState(stable=NEW, live="green")
+
+
+def test_blue_green_auto_refuses_to_flip_when_the_idle_slot_breaches(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    target, applied = blue_green_target(monkeypatch, start(BLUE_GREEN, None, NEW).state)
+    result = run_auto(target, Answers(slot("green", error_rate=0.05)), bake_seconds=1,
+                      window="1m", sleep=lambda _s: None)
+    assert result.outcome == "rolled-back"
+    assert result.breaches == ["green error rate 5.00% > 0.10% allowed by availability 99.9%"]
+    # Never flipped: the candidate leaves the idle slot, blue keeps serving.
+    assert applied == ["slipway release rollback api 1.3.0"]
+    assert target.state == ReleaseState(stable=SPEC_RELEASE, live="blue")
+
+
+def test_blue_green_auto_flips_back_on_a_breach_after_the_flip(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    target, applied = blue_green_target(monkeypatch, start(BLUE_GREEN, None, NEW).state)
+    slow = TrackHealth(requests_per_second=10, error_rate=0.0, latency_ms=900, track="green")
+    result = run_auto(target, Answers(slot("green"), slow), bake_seconds=1, window="1m",
+                      sleep=lambda _s: None)
+    assert result.outcome == "rolled-back"
+    assert result.breaches == ["green p95 latency 900 ms > 500 ms threshold"]
+    assert applied == ["slipway release flip api 1.3.0", "slipway release rollback api 1.3.0"]
+    # Blue live again; the candidate stays in green (preview) until rolled back or retried.
+    assert target.state == ReleaseState(stable=SPEC_RELEASE, candidate=NEW, weight=0,
+                                        live="blue")
+
+
+def test_blue_green_auto_holds_an_idle_slot_without_traffic(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    state = start(BLUE_GREEN, None, NEW).state
+    target, applied = blue_green_target(monkeypatch, state)
+    result = run_auto(target, Answers(slot("green", rps=0)), bake_seconds=1, window="1m",
+                      sleep=lambda _s: None)
+    assert (result.outcome, applied, target.state) == ("held", [], state)
+    assert "green had 0.00 requests/s" in result.reason
+
+
+def test_blue_green_auto_resumed_after_the_flip_observes_the_live_slot(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    flipped = promote(BLUE_GREEN, start(BLUE_GREEN, None, NEW).state).state
+    target, applied = blue_green_target(monkeypatch, flipped)
+    prometheus = Answers(slot("green"))
+    assert run_auto(target, prometheus, bake_seconds=1, window="1m",
+                    sleep=lambda _s: None).outcome == "promoted"
+    assert applied == ["slipway release promote api 1.3.0"]
+    assert prometheus.asked[0][2] == "green"
+
+
+# -- a step the engine fails is undone --------------------------------------------------------
+
+
+def engine_error(kind: type[auto.errors.CommandError] = auto.errors.CommandError,
+                 text: str = "error: update failed") -> auto.errors.CommandError:
+    return kind(CommandResult(stdout="", stderr=text, code=255))
+
+
+class Engine:
+    """A stack whose `up` fails as told, recording each run's message and handed-off intent."""
+
+    name = "dev"
+
+    def __init__(self, *failures: auto.errors.CommandError | None) -> None:
+        self.failures = list(failures)
+        self.runs: list[tuple[str, dict[str, ReleaseState]]] = []
+        self.intent: dict[str, ReleaseState] = {}
+
+    def up(self, **options: Any) -> None:
+        self.runs.append((options["message"], self.intent))
+        failure = self.failures.pop(0)
+        if failure is not None:
+            raise failure
+
+
+@pytest.fixture
+def engine_hand_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    def hand_off(stack: Engine, known: progress.Recorded,
+                 intent: dict[str, ReleaseState]) -> progress.Recorded:
+        stack.intent = dict(intent)
+        return known
+
+    monkeypatch.setattr(progress, "hand_off", hand_off)
+
+
+FLIPPED = promote(BLUE_GREEN, start(BLUE_GREEN, None, NEW).state).state
+OTHER = ReleaseState(stable=SPEC_RELEASE)
+
+
+@pytest.mark.usefixtures("engine_hand_off")
+def test_a_failed_step_is_undone_by_an_update_pinned_to_the_recorded_progress() -> None:
+    recorded = progress.Recorded(states={"api": FLIPPED, "web": OTHER})
+    step = rollback(BLUE_GREEN, FLIPPED)  # flip back
+    engine = Engine(engine_error(text="error: the provider failed"), None)
+    with pytest.raises(releases.StepFailedError) as failed:
+        releases.run_step(cast(Any, engine), "dev", recorded, step)
+    assert failed.value.restored
+    assert engine.runs == [
+        ("slipway release rollback api 1.3.0", {"api": step.state, "web": OTHER}),
+        ("slipway restore after failed `slipway release rollback api 1.3.0`",
+         {"api": FLIPPED, "web": OTHER}),
+    ]
+    assert recorded.states == {"api": FLIPPED, "web": OTHER}
+    assert "(error: the provider failed)" in str(failed.value)
+    assert "restored to what they were before the step" in str(failed.value)
+    # Not a release message: the catalog and DORA never count the restore.
+    assert parse_release(releases.restore_message(step)) is None
+
+
+@pytest.mark.usefixtures("engine_hand_off")
+def test_a_failed_restore_says_the_stack_may_be_partly_changed() -> None:
+    recorded = progress.Recorded(states={"api": FLIPPED})
+    step = promote(BLUE_GREEN, FLIPPED)
+    engine = Engine(engine_error(), engine_error(text="error: backend unreachable"))
+    with pytest.raises(releases.StepFailedError) as failed:
+        releases.run_step(cast(Any, engine), "dev", recorded, step)
+    assert not failed.value.restored
+    assert "restoring the stack failed too (error: backend unreachable)" in str(failed.value)
+    assert "may be partly changed" in str(failed.value)
+
+
+@pytest.mark.usefixtures("engine_hand_off")
+def test_a_stack_held_by_another_update_is_not_restored() -> None:
+    recorded = progress.Recorded(states={"api": FLIPPED})
+    engine = Engine(engine_error(auto.errors.ConcurrentUpdateError, "locked"))
+    with pytest.raises(auto.errors.ConcurrentUpdateError):
+        releases.run_step(cast(Any, engine), "dev", recorded, promote(BLUE_GREEN, FLIPPED))
+    assert len(engine.runs) == 1

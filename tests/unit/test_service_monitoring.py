@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from microservice_fixtures import COMPONENT, CONFIG_MAP, render, spec
@@ -40,7 +41,42 @@ def test_service_monitor_scrapes_the_http_port_and_relabels_service_and_track() 
          "targetLabel": "service", "action": "replace"},
         {"sourceLabels": ["__meta_kubernetes_pod_label_slipway_dev_track"],
          "targetLabel": "track", "action": "replace"},
+        {"sourceLabels": ["__meta_kubernetes_pod_label_slipway_dev_slot"], "regex": "(.+)",
+         "targetLabel": "track", "action": "replace"},
     ]
+
+
+def relabel(rules: list[dict[str, Any]], pod_labels: dict[str, str]) -> dict[str, str]:
+    """Prometheus's `replace` relabeling (the only action used): the source labels' values
+    joined by ";", matched against the anchored regex (default `(.*)`); on a match the target
+    label becomes the replacement (default `$1`, an empty value removes it)."""
+    discovered = {"__meta_kubernetes_pod_label_" + "".join(c if c.isalnum() else "_" for c in k):
+                  v for k, v in pod_labels.items()}
+    result: dict[str, str] = {}
+    for rule in rules:
+        assert rule["action"] == "replace"
+        value = ";".join({**discovered, **result}.get(name, "") for name in rule["sourceLabels"])
+        match = re.fullmatch(rule.get("regex", "(.*)"), value)
+        if match is None:
+            continue
+        replaced = match.expand(rule.get("replacement", "$1").replace("$1", r"\1"))
+        if replaced:
+            result[rule["targetLabel"]] = replaced
+        else:
+            result.pop(rule["targetLabel"], None)
+    return result
+
+
+def test_metrics_carry_the_canary_track_or_the_blue_green_slot_as_track() -> None:
+    rules = render(spec(), environment=ON).one(SERVICE_MONITOR, "api").spec[
+        "endpoints"][0]["relabelings"]
+    name = {"app.kubernetes.io/name": "api"}
+    assert relabel(rules, {**name, "slipway.dev/track": "canary"}) == {
+        "service": "api", "track": "canary"}
+    # The idle slot's pods (behind api-preview) are told apart from the live slot's.
+    assert relabel(rules, {**name, "slipway.dev/slot": "green"}) == {
+        "service": "api", "track": "green"}
+    assert relabel(rules, name) == {"service": "api"}
 
 
 def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:

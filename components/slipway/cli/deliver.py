@@ -23,7 +23,7 @@ from ..tooling import delivery, guard, previews
 from ..tooling.deliver_run import DeliverError, DeliverOptions
 from ..tooling.deliver_run import deliver as run_delivery
 from ..tooling.prometheus import Prometheus
-from ..tooling.releases import ReleaseError
+from ..tooling.releases import ReleaseError, StepFailedError
 from .common import JsonOption, ProjectOption, StackOption, console, stream
 from .previews import NoPolicyOption, PolicyConfigOption, PolicyPackOption, resolve_policy
 
@@ -78,6 +78,10 @@ def deliver(  # noqa: PLR0917 (typer reads options from the signature)
         reports = run_delivery(options)
     except (SpecError, ReleaseError, DeliverError) as err:
         console.print(f"[red]slipway deliver:[/red] {err}", highlight=False)
+        raise typer.Exit(code=1) from None
+    except StepFailedError as failed:
+        console.print(f"[red]slipway deliver:[/red] {failed}; run `slipway deliver` again to "
+                      "resume", highlight=False)
         raise typer.Exit(code=1) from None
     except auto.errors.CommandError as err:
         last = str(err).strip().splitlines()[-1:] or [type(err).__name__]

@@ -6,10 +6,14 @@
     slipway release status orders
     slipway release start orders --version 1.9.0 --image ... --auto --prometheus-url http://prom:9090
 
-Each step writes `slipway:releases` in the stack config and runs an ordinary `up` whose
-update message is `slipway release <action> <service> <version>`. Exit codes: 0 done,
-1 failed (engine error, refused step, or an SLO breach rolled back), 3 held (Prometheus could
-not judge the canary: nothing promoted, nothing rolled back).
+Each step is one ordinary `up` whose update message is `slipway release <action> <service>
+<version>`; it records the progress in the stack's `releases` output. A step the engine fails
+is undone (the stack and the recorded progress put back as they were, tooling/releases.py).
+In prod (where the guard runs) each step is previewed with the mandatory policy pack, saving
+Pulumi's update plan, and the update applies exactly that plan (tooling/plans.py).
+Exit codes: 0 done, 1 failed (engine error, refused step, or an SLO breach rolled back),
+3 held (Prometheus could not judge the candidate: nothing promoted, nothing rolled back),
+4 prod: the step would no longer do what its preview checked (nothing applied).
 """
 
 from __future__ import annotations
@@ -20,13 +24,16 @@ from typing import Annotated, Any
 
 import typer
 from pulumi import automation as auto
+from rich.markup import escape
 
 from ..release_state import ReleaseRef
 from ..spec.errors import SpecError
 from ..spec.signature import ImageSignature
-from ..tooling import releases
+from ..tooling import guard, plans, releases
 from ..tooling.prometheus import Prometheus
 from .common import JsonOption, ProjectOption, StackOption, console, stream
+from .planned import PLAN_DRIFT
+from .previews import PolicyConfigOption, PolicyPackOption, resolve_policy
 
 app = typer.Typer(help="Release a service step by step: canary weights or blue-green slots.",
                   no_args_is_help=True)
@@ -34,42 +41,54 @@ app = typer.Typer(help="Release a service step by step: canary weights or blue-g
 EXIT_HELD = 3
 ServiceArg = Annotated[str, typer.Argument(help="Service name, as in services/<name>.yaml.")]
 AutoOption = Annotated[bool, typer.Option(
-    "--auto", help="Canary: bake each step, judge it against the SLO in Prometheus, promote "
-    "to 100 or roll back on a breach.")]
+    "--auto", help="Judge each step against the SLO in Prometheus, promote or roll back on a "
+    "breach. Canary: every step's canary track. Blue-green: the idle slot through its preview "
+    "Service before the flip (a breach: never flipped), then the flipped slot for the bake "
+    "time (a breach: flipped back).")]
 PrometheusOption = Annotated[str, typer.Option(
     "--prometheus-url", help="Prometheus for --auto.")]
 BakeOption = Annotated[float | None, typer.Option(
     "--bake", help="Seconds each step bakes before it is judged. Default: the spec's "
     "release.bakeSeconds.")]
 WindowOption = Annotated[str | None, typer.Option(
-    "--window", help="Prometheus range the canary is judged over, e.g. 5m. Default: the bake "
+    "--window", help="Prometheus range each gate is judged over, e.g. 5m. Default: the bake "
     "time.")]
 
 
 def _fail(message: str, json_output: bool, code: int = 1) -> typer.Exit:
     if json_output:
         print(json.dumps({"error": message}))
-    console.print(f"[red]slipway release:[/red] {message}", markup=True, highlight=False)
+    # Escaped: engine and policy lines hold brackets (`[mandatory] rule: ...`) that are not
+    # markup.
+    console.print(f"[red]slipway release:[/red] {escape(message)}", markup=True,
+                  highlight=False)
     return typer.Exit(code=code)
 
 
-def _target(stack: str, project_dir: Path, service: str,
-            json_output: bool) -> releases.ReleaseTarget:
+def _target(stack: str, project_dir: Path, service: str, json_output: bool,
+            policy: tuple[Path | None, Path | None] = (None, None)) -> releases.ReleaseTarget:
     try:
-        return releases.target(stack, project_dir, service)
+        target = releases.target(stack, project_dir, service)
     except (releases.ReleaseError, SpecError) as err:
         raise _fail(str(err), json_output) from None
+    if target.settings.environment in guard.GUARDED_ENVIRONMENTS:
+        # As guarded `slipway up`: the policy pack (mandatory) checks each step's preview and
+        # the update applies exactly that plan, or nothing (exit 4).
+        pack = resolve_policy(project_dir, target.settings.environment, *policy, False)
+        target.checked = releases.Checked(project_dir=project_dir, policy=pack)
+    return target
 
 
 def _apply(target: releases.ReleaseTarget, step: releases.Step,
            json_output: bool) -> dict[str, Any]:
     try:
         run = releases.apply(target, step, stream(json_output))
-    except auto.errors.CommandError as err:
-        raise _fail(f"the Pulumi engine failed on `{step.message}`; the release state is "
-                    f"written, run `slipway release status {step.service}` and `slipway up` "
-                    f"or `slipway release rollback {step.service}`: {err}",
-                    json_output) from None
+    except (releases.StepFailedError, releases.StepRefusedError) as failed:
+        raise _fail(str(failed), json_output) from None
+    except plans.PlanDriftError as drift:
+        raise _fail(str(drift), json_output, code=PLAN_DRIFT) from None
+    except auto.errors.CommandError as err:  # another update holds the stack: nothing ran
+        raise _fail(f"`{step.message}` was not applied: {err}", json_output) from None
     if not json_output:
         console.print(f"[green]{step.message}[/green] ({run.summary()})", highlight=False)
     return {"message": step.message, "action": step.action, "changes": run.changes}
@@ -88,8 +107,10 @@ def _auto(target: releases.ReleaseTarget, json_output: bool, prometheus_url: str
     try:
         result = releases.run_auto(target, Prometheus(prometheus_url), bake_seconds=bake_seconds,
                                    window=window, on_output=stream(json_output), on_event=say)
-    except releases.ReleaseError as err:
+    except (releases.ReleaseError, releases.StepFailedError, releases.StepRefusedError) as err:
         raise _fail(str(err), json_output) from None
+    except plans.PlanDriftError as drift:
+        raise _fail(str(drift), json_output, code=PLAN_DRIFT) from None
     except auto.errors.CommandError as err:
         raise _fail(f"the Pulumi engine failed during --auto: {err}", json_output) from None
     done += [{"message": message} for message in result.steps]
@@ -122,13 +143,14 @@ def start(service: ServiceArg, *,
           stack: StackOption = "dev", auto_steps: AutoOption = False,
           prometheus_url: PrometheusOption = "http://127.0.0.1:9090",
           bake: BakeOption = None, window: WindowOption = None,
-          json_output: JsonOption = False, project_dir: ProjectOption = Path(".")) -> None:
+          json_output: JsonOption = False, project_dir: ProjectOption = Path("."),
+          policy_pack: PolicyPackOption = None, policy_config: PolicyConfigOption = None) -> None:
     """Start releasing VERSION: canary at the first step, blue-green in the idle slot.
 
     The service file is the desired version: release what it says (the default). A version
     the file does not name is a manual experiment that the next `slipway up` or `deliver`
     rolls back, since the file still asks for another one."""
-    target = _target(stack, project_dir, service, json_output)
+    target = _target(stack, project_dir, service, json_output, (policy_pack, policy_config))
     if (version is None) != (image is None):
         raise _fail(f"{service}: give both --version and --image, or neither (the service "
                     "file's)", json_output)
@@ -164,9 +186,11 @@ def start(service: ServiceArg, *,
 def promote(service: ServiceArg, *, stack: StackOption = "dev", auto_steps: AutoOption = False,
             prometheus_url: PrometheusOption = "http://127.0.0.1:9090",
             bake: BakeOption = None, window: WindowOption = None,
-            json_output: JsonOption = False, project_dir: ProjectOption = Path(".")) -> None:
+            json_output: JsonOption = False, project_dir: ProjectOption = Path("."),
+            policy_pack: PolicyPackOption = None,
+            policy_config: PolicyConfigOption = None) -> None:
     """Canary: next step, stable at 100. Blue-green: flip, then finish."""
-    target = _target(stack, project_dir, service, json_output)
+    target = _target(stack, project_dir, service, json_output, (policy_pack, policy_config))
     if auto_steps:
         _auto(target, json_output, prometheus_url, bake=bake, window=window, done=[])
         return
@@ -178,10 +202,11 @@ def promote(service: ServiceArg, *, stack: StackOption = "dev", auto_steps: Auto
 
 
 @app.command()
-def rollback(service: ServiceArg, stack: StackOption = "dev", json_output: JsonOption = False,
-             project_dir: ProjectOption = Path(".")) -> None:
+def rollback(service: ServiceArg, *, stack: StackOption = "dev", json_output: JsonOption = False,
+             project_dir: ProjectOption = Path("."), policy_pack: PolicyPackOption = None,
+             policy_config: PolicyConfigOption = None) -> None:
     """Canary: weight 0, candidate removed. Blue-green: flip back or drop the preview."""
-    target = _target(stack, project_dir, service, json_output)
+    target = _target(stack, project_dir, service, json_output, (policy_pack, policy_config))
     try:
         step = releases.rollback(target.spec, target.state)
     except releases.ReleaseError as err:

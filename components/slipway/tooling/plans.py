@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
 
+from ..release_state import ReleaseState
 from . import progress, stacks
 from .previews import PolicyPack
 
@@ -122,14 +123,18 @@ def differences(checked: Path, now: Path) -> list[str]:
 
 
 def apply(name: str, project_dir: Path, plan_file: Path, policy: PolicyPack | None = None,
-          on_output: Callable[[str], None] | None = None) -> stacks.StackRun:
+          on_output: Callable[[str], None] | None = None, *,
+          intent: Mapping[str, ReleaseState] | None = None,
+          message: str | None = None) -> stacks.StackRun:
     """Apply exactly the checked plan in `plan_file` (saved by `previews.plan`), with the same
-    policy pack, or raise PlanDriftError without applying."""
+    policy pack and release intent, or raise PlanDriftError without applying. `message`: the
+    update's message (a release step's)."""
     packs = [str(policy.path)] if policy else None
     configs = [str(policy.config)] if policy else None
     selected = stacks.stack(name, project_dir)
-    # The program reads the release progress recorded in the backend, as in the checked preview.
-    recorded = progress.hand_off(selected)
+    # The program reads the release progress recorded in the backend (and the step's intent),
+    # as in the checked preview.
+    recorded = progress.hand_off(selected, None, intent)
     recheck = plan_file.with_name(RECHECK_FILE)
     selected.preview(on_output=on_output, color="never", plan=str(recheck),
                      policy_packs=packs, policy_pack_configs=configs)
@@ -138,7 +143,7 @@ def apply(name: str, project_dir: Path, plan_file: Path, policy: PolicyPack | No
         raise PlanDriftError(name, found)
     try:
         result = selected.up(on_output=on_output, color="never", plan=str(plan_file),
-                             policy_packs=packs, policy_pack_configs=configs)
+                             message=message, policy_packs=packs, policy_pack_configs=configs)
     except auto.errors.CommandError as err:
         if VIOLATION in str(err):
             raise PlanDriftError(name, sorted({line.strip() for line in str(err).splitlines()

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 from pulumi import automation as auto
 
+from ..release_state import ReleaseState
 from ..stack import stack_file_settings
 from ..stack.review import review_stack_config
 from . import progress, stacks
@@ -169,11 +170,12 @@ class PolicyPack:
 
 def plan(name: str, project_dir: Path, policy: PolicyPack | None,
          on_output: Callable[[str], None] | None = None, *, plan_file: Path | None = None,
-         refresh: bool = False) -> Plan:
+         refresh: bool = False, intent: Mapping[str, ReleaseState] | None = None) -> Plan:
     """Preview one stack, with the policy pack, and read what it would do from its events.
 
     With `plan_file`, the engine also saves its update plan there, for `plans.apply` to apply
-    exactly what this preview checked.
+    exactly what this preview checked. `intent`: a release step's state per service (see
+    tooling/progress.hand_off), for a step checked before it is applied.
 
     An engine refusal (mandatory violation, program error) is part of the plan (`failed`),
     not an exception: the summary must still say why.
@@ -183,7 +185,9 @@ def plan(name: str, project_dir: Path, policy: PolicyPack | None,
     failed = False
     engine_errors: list[str] = []
     try:
-        progress.hand_off(selected)  # the program reconciles it with the service files
+        # The program reconciles the recorded progress with the service files, except for
+        # the services a release step pins.
+        progress.hand_off(selected, None, intent)
         selected.preview(on_output=on_output, on_event=events.append, color="never", diff=True,
                          plan=str(plan_file) if plan_file is not None else None,
                          refresh=refresh or None,

@@ -4,8 +4,9 @@ A step is pure (`start`, `promote`, `rollback`: release state in, release state 
 message out), then `apply` hands the new state to the program for that run (tooling/progress.py)
 and runs an ordinary `pulumi up`, which records it in the stack's `releases` output, carrying
 the message `slipway release <action> <service> <version>`, so
-`pulumi stack history` records every step. `run_auto` drives a canary through its steps,
-judging each against the service's SLO with Prometheus.
+`pulumi stack history` records every step. A step the engine fails is undone (`run_step`).
+`run_auto` drives a canary through its steps, or a blue-green candidate through its preview
+and flip, judging each against the service's SLO with Prometheus.
 
 Canary: start puts the candidate at the first step; promote moves to the next step, and at 100
 the candidate becomes stable (no canary left); rollback sets the weight to 0 and removes the
@@ -32,9 +33,12 @@ from ..release_state import ReleaseRef, ReleaseState, other_slot
 from ..spec.catalog import load_catalog
 from ..spec.errors import SpecError
 from ..spec.service import ServiceSpec
+from ..spec.slo import Slo
 from ..stack import StackSettings, automation_config, read_settings
 from ..strategies import stable_release
-from . import progress, stacks
+from . import plans, previews, progress, stacks
+from .plan import Plan
+from .previews import PolicyPack
 from .prometheus import (
     DEFAULT_MIN_REQUESTS_PER_SECOND,
     Prometheus,
@@ -181,6 +185,8 @@ class ReleaseTarget:
     releases: dict[str, ReleaseState] = field(default_factory=dict)
     """The recorded progress of every service (the stack's `releases` output)."""
     recorded: progress.Recorded = field(default_factory=progress.Recorded)
+    checked: Checked | None = None
+    """Set where the guard runs (prod): every step applies the plan its preview checked."""
 
     @property
     def state(self) -> ReleaseState | None:
@@ -226,32 +232,157 @@ def version_changes(stack_name: str, project_dir: Path) -> list[str]:
     return [note.replace("--stack STACK", f"--stack {stack_name}") for note in notes if note]
 
 
-def run_step(stack: auto.Stack, stack_name: str, recorded: progress.Recorded, step: Step, *,
-             on_output: Callable[[str], None] | None = None,
-             policy: tuple[str, str] | None = None) -> stacks.StackRun:
-    """One `up` that applies the step's state for its service (every other service keeps its
-    recorded progress) and records the result in the backend."""
-    # Every other service keeps exactly its recorded progress: one step moves one service.
-    progress.hand_off(stack, recorded, {**recorded.states, step.service: step.state})
+class StepFailedError(RuntimeError):
+    """The engine failed a release step; `restored` says whether the stack and its recorded
+    progress were put back exactly as they were before the step."""
+
+    def __init__(self, step: Step, failure: auto.errors.CommandError,
+                 restore_failure: auto.errors.CommandError | None = None) -> None:
+        self.step = step
+        self.failure = failure
+        self.restore_failure = restore_failure
+        reason = _last_line(failure)
+        if restore_failure is None:
+            text = (f"the Pulumi engine failed on `{step.message}` ({reason}); the stack and its "
+                    "recorded release progress were restored to what they were before the "
+                    "step, so nothing changed: fix the cause and run the step again")
+        else:
+            text = (f"the Pulumi engine failed on `{step.message}` ({reason}) and restoring the "
+                    f"stack failed too ({_last_line(restore_failure)}): the stack may be partly "
+                    f"changed and its recorded progress may already hold the failed step; run "
+                    f"`slipway release status {step.service}`, then `slipway up` once the "
+                    "engine works again")
+        super().__init__(text)
+
+    @property
+    def restored(self) -> bool:
+        return self.restore_failure is None
+
+
+def _last_line(error: Exception) -> str:
+    """The engine's last error line (its full output was streamed already)."""
+    lines = [line[line.index("error:"):].strip() for line in str(error).splitlines()
+             if "error:" in line]
+    return lines[-1] if lines else (str(error).strip().splitlines() or [type(error).__name__])[-1]
+
+
+def restore_message(step: Step) -> str:
+    """The update message of the run that undoes a failed step (not a release message, so
+    the catalog and DORA never count it as a release or a rollback)."""
+    return f"slipway restore after failed `{step.message}`"
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Run each step as a checked update plan, as guarded `slipway up` does (tooling/plans.py):
+    preview the step with the policy pack saving Pulumi's update plan, then apply exactly that
+    plan or nothing."""
+
+    project_dir: Path
+    policy: PolicyPack | None
+
+
+class StepRefusedError(RuntimeError):
+    """The checked preview of a step failed (program error or mandatory policy): nothing ran."""
+
+    def __init__(self, step: Step, preview: Plan) -> None:
+        self.step = step
+        lines = [*preview.errors, *(f"[{v.level}] {v.rule}: {v.resource}"
+                                    for v in preview.violations)]
+        super().__init__(f"the preview of `{step.message}` failed, so nothing was applied:\n"
+                         + "\n".join(f"- {line}" for line in lines))
+
+
+def checked_preview(stack_name: str, checked: Checked, intent: dict[str, ReleaseState],
+                    plan_file: Path, on_output: Callable[[str], None] | None) -> Plan:
+    """The step's preview the policy pack judges; its update plan lands in plan_file."""
+    return previews.plan(stack_name, checked.project_dir, checked.policy, on_output,
+                         plan_file=plan_file, intent=intent)
+
+
+def _up(stack: auto.Stack, stack_name: str, recorded: progress.Recorded, step: Step, *,
+        intent: dict[str, ReleaseState], on_output: Callable[[str], None] | None,
+        policy: tuple[str, str] | None) -> stacks.StackRun:
+    progress.hand_off(stack, recorded, intent)
     result = stack.up(on_output=on_output, color="never", message=step.message,
                       policy_packs=[policy[0]] if policy else None,
                       policy_pack_configs=[policy[1]] if policy else None)
-    progress.finish_migration(stack, recorded)
-    run = stacks.StackRun(
+    return stacks.StackRun(
         stack=stack_name,
         operation="up",
         changes=stacks.operation_counts(result.summary.resource_changes),
         outputs={key: value.value for key, value in result.outputs.items()},
     )
+
+
+def _up_checked(stack_name: str, step: Step, intent: dict[str, ReleaseState],
+                checked: Checked, on_output: Callable[[str], None] | None) -> stacks.StackRun:
+    with plans.plan_directory() as directory:
+        plan_file = directory / plans.PLAN_FILE
+        preview = checked_preview(stack_name, checked, intent, plan_file, on_output)
+        if preview.failed:
+            raise StepRefusedError(step, preview)
+        return plans.apply(stack_name, checked.project_dir, plan_file, checked.policy,
+                           on_output, intent=intent, message=step.message)
+
+
+def run_step(stack: auto.Stack, stack_name: str, recorded: progress.Recorded, step: Step, *,
+             on_output: Callable[[str], None] | None = None,
+             policy: tuple[str, str] | None = None,
+             checked: Checked | None = None) -> stacks.StackRun:
+    """One `up` that applies the step's state for its service (every other service keeps its
+    recorded progress) and records the result in the backend; with `checked`, the step is
+    previewed with its policy pack first and exactly that plan is applied (PlanDriftError,
+    StepRefusedError: nothing ran).
+
+    Atomic: when the engine fails the update, the resources it applied before failing (and
+    the `releases` output, which a failed update still records) are put back by a second
+    update pinned to the progress recorded before the step; StepFailedError says whether that
+    worked. A stack held by another update is not a failed step (nothing ran): its
+    ConcurrentUpdateError passes through untouched."""
+    if checked is not None and checked.policy is not None:
+        policy = (str(checked.policy.path), str(checked.policy.config))
+    # Every other service keeps exactly its recorded progress: one step moves one service.
+    intent = {**recorded.states, step.service: step.state}
+    try:
+        if checked is None:
+            run = _up(stack, stack_name, recorded, step, intent=intent, on_output=on_output,
+                      policy=policy)
+        else:
+            run = _up_checked(stack_name, step, intent, checked, on_output)
+    except auto.errors.ConcurrentUpdateError:
+        raise
+    except auto.errors.CommandError as failure:
+        raise _restore(stack, recorded, step, failure, on_output=on_output,
+                       packs=[policy[0]] if policy else None,
+                       configs=[policy[1]] if policy else None) from failure
+    if checked is None:
+        progress.finish_migration(stack, recorded)
+    else:  # plans.apply dropped the legacy key already (it read the progress itself)
+        recorded.legacy_key, recorded.migrated = False, []
     recorded.states = progress.exported(run.outputs)
     return run
+
+
+def _restore(stack: auto.Stack, recorded: progress.Recorded, step: Step,
+             failure: auto.errors.CommandError, *, on_output: Callable[[str], None] | None,
+             packs: list[str] | None, configs: list[str] | None) -> StepFailedError:
+    """Put the stack back as it was before a failed step: every service pinned to the progress
+    recorded before it (`recorded` is left as it was)."""
+    progress.hand_off(stack, recorded, dict(recorded.states))
+    try:
+        stack.up(on_output=on_output, color="never", message=restore_message(step),
+                 policy_packs=packs, policy_pack_configs=configs)
+    except auto.errors.CommandError as restore_failure:
+        return StepFailedError(step, failure, restore_failure)
+    return StepFailedError(step, failure)
 
 
 def apply(release: ReleaseTarget, step: Step,
           on_output: Callable[[str], None] | None = None) -> stacks.StackRun:
     """Apply the step in one `up` with its message; the target sees the recorded result."""
     run = run_step(release.stack, release.stack_name, release.recorded, step,
-                   on_output=on_output)
+                   on_output=on_output, checked=release.checked)
     release.releases = dict(release.recorded.states)
     return run
 
@@ -288,14 +419,14 @@ def status(release: ReleaseTarget) -> dict[str, Any]:
     return result
 
 
-# -- automatic canary ------------------------------------------------------------------------
+# -- automatic releases: canary steps, blue-green preview and flip -----------------------------
 
 Outcome = Literal["promoted", "rolled-back", "held"]
 
 
 @dataclass
 class AutoResult:
-    """How an automatic canary ended, with every step and every judged health."""
+    """How an automatic release ended, with every step and every judged health."""
 
     outcome: Outcome
     steps: list[str] = field(default_factory=list)
@@ -305,64 +436,102 @@ class AutoResult:
     runs: list[stacks.StackRun] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Gate:
+    """Which metrics `track` a gate judges, and how it speaks of it."""
+
+    track: str
+    """The canary track, or a blue-green slot (its pods' metrics carry the slot as `track`)."""
+    what: str
+    """Human words: "canary at 5%", "idle slot green (preview)", "live slot green"."""
+
+
+def gate(spec: ServiceSpec, state: ReleaseState) -> Gate:
+    """What the next --auto gate judges. Blue-green: before the flip the idle slot, where the
+    candidate answers through `<name>-preview`; after it the slot the candidate went live in."""
+    if spec.release.strategy == "canary":
+        return Gate("canary", f"canary at {state.candidate_weight}%")
+    if state.candidate_weight == 100:
+        return Gate(state.live_slot, f"live slot {state.live_slot} (flipped)")
+    idle = other_slot(state.live_slot)
+    return Gate(idle, f"idle slot {idle} (preview)")
+
+
+Decision = Literal["promote", "rollback", "hold"]
+
+
+def decide(health: TrackHealth, slo: Slo, window: str) -> tuple[Decision, list[str]]:
+    """A gate's decision from what the track did: hold with too little traffic to judge (never
+    promote blind), roll back on a breach of the SLO, else promote (canary: next step;
+    blue-green: flip, then finish). The lines say why."""
+    if health.requests_per_second < DEFAULT_MIN_REQUESTS_PER_SECOND:
+        return "hold", [f"{health.track or 'track'} had {health.requests_per_second:.2f} "
+                        f"requests/s over {window}, below the "
+                        f"{DEFAULT_MIN_REQUESTS_PER_SECOND:g} needed to judge it: no promotion"]
+    verdict = judge(health, slo)
+    return ("promote", []) if verdict.healthy else ("rollback", verdict.breaches)
+
+
 def run_auto(release: ReleaseTarget, prometheus: Prometheus, *, bake_seconds: float,
              window: str, on_output: Callable[[str], None] | None = None,
              on_event: Callable[[str], None] | None = None,
              sleep: Callable[[float], None] = time.sleep) -> AutoResult:
     """Bake, judge, promote, until the candidate is stable; roll back on a breach; hold (no
-    promotion, no rollback) when Prometheus cannot answer or sees no traffic to judge."""
+    promotion, no rollback) when Prometheus cannot answer or sees no traffic to judge.
+
+    Canary: each step's canary track. Blue-green: the idle slot through its preview Service
+    before the flip (a breach drops the candidate, never flipped); after the flip the slot gone
+    live, observed for the bake time (a breach flips back at once, the candidate left in the
+    idle slot for inspection; a pass finishes the release)."""
     spec = release.spec
-    if spec.release.strategy != "canary":
-        raise ReleaseError(f"{spec.name}: --auto drives canary steps; release.strategy is "
-                           f"{spec.release.strategy}")
+    if spec.release.strategy == "rolling":
+        raise ReleaseError(f"{spec.name}: --auto drives canary steps or a blue-green flip; "
+                           "release.strategy is rolling")
     if release.state is None or release.state.candidate is None:
-        raise ReleaseError(f"{spec.name}: no canary under way for --auto to drive")
+        raise ReleaseError(f"{spec.name}: no release under way for --auto to drive")
     say = on_event or (lambda _line: None)
     result = AutoResult(outcome="promoted")
     slo = spec.slo
     while True:
         state = release.state
         assert state is not None and state.candidate is not None
-        weight = state.candidate_weight
-        say(f"{spec.name}: canary {state.candidate.version} at {weight}%, baking "
+        judged = gate(spec, state)
+        say(f"{spec.name}: {state.candidate.version} in the {judged.what}, baking "
             f"{bake_seconds:g}s")
         sleep(bake_seconds)
         try:
-            health = prometheus.track_health(release.namespace, spec.name, "canary", window,
+            health = prometheus.track_health(release.namespace, spec.name, judged.track, window,
                                              slo.latency.percent)
         except PrometheusUnavailable as err:
             result.outcome, result.reason = "held", str(err)
-            say(f"{spec.name}: holding at {weight}%: {err}")
+            say(f"{spec.name}: holding, {judged.what}: {err}")
             return result
-        result.health.append(_health(weight, health))
-        if health.requests_per_second < DEFAULT_MIN_REQUESTS_PER_SECOND:
-            # Too little traffic to judge is not a breach either: hold, never promote blind.
-            result.outcome = "held"
-            result.reason = (f"canary had {health.requests_per_second:.2f} requests/s over "
-                             f"{window}, below the {DEFAULT_MIN_REQUESTS_PER_SECOND:g} needed "
-                             "to judge it: no promotion")
-            say(f"{spec.name}: holding at {weight}%: {result.reason}")
+        result.health.append(_health(state, judged, health))
+        decision, reasons = decide(health, slo, window)
+        if decision == "hold":
+            result.outcome, result.reason = "held", reasons[0]
+            say(f"{spec.name}: holding, {judged.what}: {result.reason}")
             return result
-        verdict = judge(health, slo)
-        if not verdict.healthy:
-            result.breaches = verdict.breaches
+        if decision == "rollback":
+            result.breaches = reasons
             step = rollback(spec, state)
-            say(f"{spec.name}: SLO breached at {weight}%: {'; '.join(verdict.breaches)}; "
-                "rolling back")
+            say(f"{spec.name}: SLO breached, {judged.what}: {'; '.join(reasons)}; "
+                f"{step.message}")
             result.runs.append(apply(release, step, on_output))
             result.steps.append(step.message)
             result.outcome = "rolled-back"
             return result
         step = promote(spec, state)
-        say(f"{spec.name}: healthy at {weight}% ({_summary(health)}); {step.message}")
+        say(f"{spec.name}: healthy, {judged.what} ({_summary(health)}); {step.message}")
         result.runs.append(apply(release, step, on_output))
         result.steps.append(step.message)
         if step.action == "promote":
             return result
 
 
-def _health(weight: int, health: TrackHealth) -> dict[str, Any]:
-    return {"weight": weight, "requestsPerSecond": health.requests_per_second,
+def _health(state: ReleaseState, judged: Gate, health: TrackHealth) -> dict[str, Any]:
+    return {"weight": state.candidate_weight, "track": judged.track,
+            "requestsPerSecond": health.requests_per_second,
             "errorRate": health.error_rate, "latencyMs": health.latency_ms}
 
 
