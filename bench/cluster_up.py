@@ -144,7 +144,8 @@ def main() -> None:
     print(f"pulumi {version}, {os.cpu_count()} CPUs, up of stack {STACK!r} into a local "
           f"cluster, median of {options.repeat}; load average at start {load_average()}",
           flush=True)
-    rows, notes = [], []
+    rows: list[str] = []
+    notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="slipway-bench-cluster-up-") as scratch:
         local = LocalCluster(ROOT, name=CLUSTER_NAME, root=Path(scratch) / "cluster")
         try:
@@ -155,7 +156,7 @@ def main() -> None:
             for size in options.sizes:
                 for shape in options.shapes:
                     rows.append(compare(Path(scratch) / f"{shape}-n{size}", shape, size,
-                                        options.repeat, target, notes))
+                                        repeat=options.repeat, target=target, notes=notes))
         finally:
             local.down(log=lambda line: print(line, file=sys.stderr, flush=True))
     print()
@@ -171,7 +172,7 @@ def main() -> None:
           f"--repeat {options.repeat}; load average at the end {load_average()}")
 
 
-def compare(base: Path, shape: str, size: int, repeat: int, target: Target,
+def compare(base: Path, shape: str, size: int, *, repeat: int, target: Target,
             notes: list[str]) -> str:
     """Both programs at one size and shape; the table row (notes appended to `notes`)."""
     base.mkdir(parents=True)
