@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -90,12 +91,16 @@ class Target:
             self.run("delete", "namespace", *names, "--ignore-not-found", "--wait=true",
                      f"--timeout={NAMESPACE_GONE_S}s", timeout=NAMESPACE_GONE_S + 30)
 
-    def deployments_available(self, namespace: str) -> tuple[int, int]:
-        """(Deployments whose available replicas reach the desired count, all Deployments)."""
+    def deployments_available(self, namespace: str) -> tuple[int, int, int]:
+        """(Deployments serving: at least one available pod; Deployments with every desired
+        pod available; all Deployments). The HPA may raise a Deployment's replicas to its
+        minimum after the provider's await saw it available, so the second can lag."""
         items = json.loads(self.run("get", "deployments", "-n", namespace, "-o", "json"))["items"]
-        ready = sum(1 for d in items if d.get("status", {}).get("availableReplicas", 0)
-                    >= d["spec"].get("replicas", 1))
-        return ready, len(items)
+        available = [d.get("status", {}).get("availableReplicas", 0) for d in items]
+        serving = sum(1 for count in available if count >= 1)
+        scaled = sum(1 for d, count in zip(items, available, strict=True)
+                     if count >= d["spec"].get("replicas", 1))
+        return serving, scaled, len(items)
 
 
 def namespaces_of(recorded: dict[str, Any]) -> list[str]:
@@ -124,10 +129,11 @@ def timed_up(project: Project, argv: list[str], target: Target,
     outcome = timed(project.path, argv, project.env())
     project.times.append(outcome["seconds"])
     project.peaks_kib.append(outcome["peak_kib"])
-    ready, total = target.deployments_available(namespaces[0])
-    if ready != total or total == 0:
-        raise RuntimeError(f"{project.path.name}: after up, {ready} of {total} Deployments "
-                           "are available")
+    serving, scaled, total = target.deployments_available(namespaces[0])
+    if serving != total or total == 0:
+        raise RuntimeError(f"{project.path.name}: after up, {serving} of {total} Deployments "
+                           "have an available pod")
+    outcome["scaled"] = f"{scaled}/{total}"
     return outcome
 
 
@@ -137,6 +143,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--shapes", nargs="+", choices=SHAPES, default=["graph"])
     options = parser.parse_args()
+    # A stopped bench (kill PID) still stops its cluster: SIGTERM unwinds through `finally`.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     started = time.perf_counter()
     version = require_toolchain(REPRODUCE)
@@ -196,17 +204,21 @@ def compare(base: Path, shape: str, size: int, *, repeat: int, target: Target,
                     str(slipway.path)]
     raw_argv = ["pulumi", "up", "--yes", "--skip-preview", "--non-interactive", "--stack", STACK]
     summaries = []
+    scaled: dict[str, list[str]] = {"slipway": [], "raw": []}
     for attempt in range(repeat):
         print(f"[{shape} {size} services] timed up {attempt + 1}/{repeat}, load "
               f"{load_average()}", file=sys.stderr, flush=True)
         outcome = timed_up(slipway, slipway_argv, target, namespaces)
         summaries.append(outcome["stdout"].strip().splitlines()[-1])
-        timed_up(raw, raw_argv, target, namespaces)
+        scaled["slipway"].append(outcome["scaled"])
+        scaled["raw"].append(timed_up(raw, raw_argv, target, namespaces)["scaled"])
     target.delete_namespaces(namespaces)
     slipway_s, raw_s = statistics.median(slipway.times), statistics.median(raw.times)
     for project in (slipway, raw):
         notes.append(f"  {shape:>6} {size:>4} {project.path.name:<8} runs s: "
-                     + " ".join(f"{t:.1f}" for t in project.times))
+                     + " ".join(f"{t:.1f}" for t in project.times)
+                     + "; Deployments with every desired pod available at exit: "
+                     + " ".join(scaled[project.path.name]))
     notes.append(f"  {shape:>6} {size:>4} slipway's last summary: {summaries[-1][:300]}")
     return (f"{shape:>6} {size:>8} {count:>9} {slipway_s:>10.1f} {raw_s:>8.1f} "
             f"{slipway_s / raw_s:>6.2f} {mib(statistics.median(slipway.peaks_kib)):>17.0f} "
