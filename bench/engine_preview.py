@@ -4,7 +4,9 @@ For each size N (10, 50 and 200 generated services by default) this builds two t
 projects in a temporary directory, each with its own file backend:
 
 - slipway: this project's `Pulumi.yaml`, `Pulumi.dev.yaml` and `__main__.py` with a `services/`
-  catalog of N generated service files (`generated_documents` from program_overhead.py);
+  catalog of N generated service files (`generated_documents` from program_overhead.py); the
+  stack file's `slipway:kubernetes` is `{renderDir: out/dev}` (render mode, no cluster), or
+  the cluster bench/cluster_up.py passes;
 - raw: a program (bench/engine/raw_main.py) that registers, with plain pulumi-kubernetes
   classes and one explicit provider, exactly the custom resources the Slipway program
   registers for the dev stack (namespace and default-deny NetworkPolicy included). They are
