@@ -4,7 +4,9 @@ For each size N (10, 50 and 200 generated services by default) this builds two t
 projects in a temporary directory, each with its own file backend:
 
 - slipway: this project's `Pulumi.yaml`, `Pulumi.dev.yaml` and `__main__.py` with a `services/`
-  catalog of N generated service files (`generated_documents` from program_overhead.py);
+  catalog of N generated service files (`generated_documents` from program_overhead.py); the
+  stack file's `slipway:kubernetes` is `{renderDir: out/dev}` (render mode, no cluster), or
+  the cluster bench/cluster_up.py passes;
 - raw: a program (bench/engine/raw_main.py) that registers, with plain pulumi-kubernetes
   classes and one explicit provider, exactly the custom resources the Slipway program
   registers for the dev stack (namespace and default-deny NetworkPolicy included). They are
@@ -228,8 +230,8 @@ def require_toolchain(reproduce: str = REPRODUCE) -> str:
     return version.stdout.strip()
 
 
-def dev_config() -> dict[str, Any]:
-    stack_file: dict[str, Any] = yaml.safe_load((ROOT / f"Pulumi.{STACK}.yaml").read_text())
+def dev_config(project: Path) -> dict[str, Any]:
+    stack_file: dict[str, Any] = yaml.safe_load((project / f"Pulumi.{STACK}.yaml").read_text())
     return dict(stack_file.get("config") or {})
 
 
@@ -239,14 +241,26 @@ def without_salt(text: str) -> str:
                    if not line.startswith("encryptionsalt:"))
 
 
+RENDER = {"renderDir": "out/dev"}
+"""The dev stack's Kubernetes target in the engine benches: manifests rendered into the copy's
+own `out/dev` (no cluster), as a GitOps user runs it. bench/cluster_up.py passes a cluster."""
+
+
+def stack_file_text(kubernetes: dict[str, str]) -> str:
+    """Pulumi.dev.yaml with `slipway:kubernetes` set to `kubernetes` (and no salt)."""
+    document = yaml.safe_load(without_salt((ROOT / f"Pulumi.{STACK}.yaml").read_text()))
+    document["config"]["slipway:kubernetes"] = dict(kubernetes)
+    return yaml.safe_dump(document, sort_keys=False)
+
+
 def slipway_project(base: Path, documents: list[dict[str, Any]],
-                    operation: str = "preview") -> Project:
+                    operation: str = "preview",
+                    kubernetes: dict[str, str] | None = None) -> Project:
     path = base / "slipway"
     (path / "services").mkdir(parents=True)
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy2(ROOT / name, path / name)
-    stack_file = f"Pulumi.{STACK}.yaml"
-    (path / stack_file).write_text(without_salt((ROOT / stack_file).read_text()))
+    (path / f"Pulumi.{STACK}.yaml").write_text(stack_file_text(kubernetes or RENDER))
     (path / ".venv").symlink_to(ROOT / ".venv")
     for document in documents:
         (path / "services" / f"{document['name']}.yaml").write_text(
@@ -271,7 +285,7 @@ def record(project: Path) -> dict[str, Any]:
     recorder = Recorder()
     pulumi.runtime.set_mocks(recorder, project="slipway", stack=STACK, preview=False)
     pulumi.runtime.set_all_config({key: value if isinstance(value, str) else json.dumps(value)
-                                   for key, value in dev_config().items()})
+                                   for key, value in dev_config(project).items()})
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def body() -> None:

@@ -18,12 +18,9 @@ if [[ -x "$dest/pulumi-language-yaml" ]]; then
 	printf '%s\n' "$dest"
 	exit 0
 fi
-if ! command -v go >/dev/null 2>&1; then
-	[[ -x /usr/local/go/bin/go ]] && PATH="/usr/local/go/bin:$PATH" || {
-		echo "install-yaml.sh: go is not installed" >&2
-		exit 1
-	}
-fi
+# shellcheck source=cache.sh
+source "$(dirname "${BASH_SOURCE[0]}")/cache.sh"
+cache_find_go
 echo "==> pulumi-language-yaml v$PULUMI_YAML_VERSION ($dest; a few minutes cold)" >&2
 tmp="$(mktemp -d "${dest}.tmp-XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT

@@ -19,17 +19,14 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 source "$here/versions.env"
+# shellcheck source=cache.sh
+source "$here/cache.sh" # the cache discipline shared with toolchain/cluster/build.sh
 
 cache_root="${SLIPWAY_TOOLCHAIN_DIR:-$HOME/.cache/slipway/toolchain}"
+cache_what="toolchain"
 
 # Cache key: readable versions + hash of every input that affects the build output.
-inputs_hash="$(
-	cd "$here"
-	{
-		sha256sum versions.env
-		find wrappers -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-	} | sha256sum
-)"
+inputs_hash="$(cache_inputs_hash "$here")"
 key="pulumi-${PULUMI_VERSION}-k8s-${PULUMI_KUBERNETES_VERSION}-${inputs_hash:0:12}"
 dest="$cache_root/$key"
 
@@ -101,63 +98,22 @@ system)
 esac
 
 # ---- warm path ----------------------------------------------------------------------------
-if is_complete "$dest"; then
-	printf '%s\n' "$dest/bin"
-	exit 0
-fi
+cache_use_if_complete
 
 # ---- cold path ----------------------------------------------------------------------------
-start=$SECONDS
-log() { printf '[slipway toolchain +%ss] %s\n' "$((SECONDS - start))" "$*" >&2; }
-die() {
-	log "ERROR: $*"
-	exit 1
-}
-
-mkdir -p "$cache_root"
-# One builder at a time per cache dir; whoever waits re-checks afterwards.
-if command -v flock >/dev/null 2>&1; then
-	exec 9>"$cache_root/.lock"
-	if ! flock -n 9; then
-		log "another toolchain build is running; waiting for it..."
-		flock 9
-	fi
-	if is_complete "$dest"; then
-		printf '%s\n' "$dest/bin"
-		exit 0
-	fi
-	# We hold the lock, so leftover temp dirs belong to interrupted builds.
-	rm -rf "$cache_root"/.tmp-* 2>/dev/null || true
-fi
-
-# Go: use the machine's toolchain only, never download one.
-if ! command -v go >/dev/null 2>&1; then
-	[[ -x /usr/local/go/bin/go ]] && PATH="/usr/local/go/bin:$PATH" || die "go is not installed (need Go >= 1.25.11)"
-fi
-export GOTOOLCHAIN=local
-export GOFLAGS="-buildvcs=false -mod=readonly"
-export GOWORK=off
+cache_start
+cache_lock
+cache_use_local_go 1.25.11
 export CGO_ENABLED="${CGO_ENABLED:-0}"
-
-# The wrapper go.mod files are the real pins; refuse to build if they drift from versions.env.
-require_pin() { # file module version
-	grep -Eq "^[[:space:]]*(require[[:space:]]+)?$2[[:space:]]+$3([[:space:]]|$)" "$here/wrappers/$1" ||
-		die "wrappers/$1 does not pin $2 $3 (versions.env says so); update the wrapper with go get + go mod tidy"
-}
 require_pin pulumi/go.mod github.com/pulumi/pulumi/pkg/v3 "v$PULUMI_VERSION"
 require_pin pulumi/go.mod github.com/pulumi/pulumi/sdk/v3 "v$PULUMI_VERSION"
 require_pin kubernetes/go.mod github.com/pulumi/pulumi-kubernetes/provider/v4 "$PULUMI_KUBERNETES_PROVIDER_MODULE"
 require_pin kubernetes/go.mod github.com/pulumi/pulumi-kubernetes/sdk/v4 "$PULUMI_KUBERNETES_SDK_MODULE"
 
-tmp="$(mktemp -d "$cache_root/.tmp-$key.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
-chmod 0755 "$tmp" # mktemp makes it 0700
+cache_make_tmp
 mkdir -p "$tmp/src" "$tmp/bin" "$tmp/home" "$tmp/providers"
 cp -R "$here/wrappers/pulumi" "$tmp/src/pulumi"
 cp -R "$here/wrappers/kubernetes" "$tmp/src/kubernetes"
-
-log "cache miss: building $key into $cache_root"
-log "Go: $(go version), module cache $(go env GOMODCACHE), build cache $(go env GOCACHE)"
 
 # 1. Pulumi CLI + Python language host (one go build: shared packages compile once).
 log "building pulumi CLI v$PULUMI_VERSION and pulumi-language-python (takes minutes cold)..."
@@ -200,32 +156,8 @@ rm -rf "$tmp/providers" "$tmp/src"
 # 5. Sanity check, then publish atomically.
 got="$("$tmp/bin/pulumi" version)"
 [[ "$got" == "v$PULUMI_VERSION" ]] || die "built pulumi reports '$got', expected v$PULUMI_VERSION"
-{
-	echo "key=$key"
-	echo "built_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	echo "build_seconds=$((SECONDS - start))"
-	echo "go=$(go version)"
-	sed -n 's/^\([A-Z_]*=.*\)$/\1/p' "$here/versions.env"
-} >"$tmp/.complete"
-
-if [[ -e "$dest" ]] && ! is_complete "$dest"; then
-	rm -rf "$dest" # an incomplete entry can only come from outside this script
-fi
-if ! mv -T "$tmp" "$dest" 2>/dev/null; then
-	# Someone else published first (no flock available); theirs is as good as ours.
-	is_complete "$dest" || die "could not move $tmp to $dest"
-	rm -rf "$tmp"
-fi
-trap - EXIT
+cache_stamp
 # Keep the newest ${SLIPWAY_TOOLCHAIN_KEEP:-2} entries (this one included); older ones are ~300 MB each.
-keep="${SLIPWAY_TOOLCHAIN_KEEP:-2}"
-n=0
-while IFS= read -r old; do
-	n=$((n + 1))
-	if ((n > keep)) && [[ "$old" != "$dest" ]]; then
-		log "pruning old toolchain $old"
-		rm -rf "$old"
-	fi
-done < <(ls -1dt "$cache_root"/pulumi-*/ 2>/dev/null | sed 's:/$::')
+cache_publish 'pulumi-*' "${SLIPWAY_TOOLCHAIN_KEEP:-2}"
 log "toolchain ready in $((SECONDS - start))s: $dest ($(du -sh "$dest" | cut -f1))"
 printf '%s\n' "$dest/bin"

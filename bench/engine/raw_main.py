@@ -39,7 +39,10 @@ recorded: dict[str, Any] = json.loads(Path("resources.json").read_text())
 settings = recorded["provider"]
 provider = k8s.Provider(
     "kubernetes",
-    render_yaml_to_directory=settings["renderYamlToDirectory"],
+    # Render mode (renderDir) or a cluster (context and kubeconfig), as the Slipway stack had.
+    render_yaml_to_directory=settings.get("renderYamlToDirectory"),
+    context=settings.get("context"),
+    kubeconfig=settings.get("kubeconfig"),
     enable_server_side_apply=settings["enableServerSideApply"] == "true",
     enable_config_map_mutable=settings.get("enableConfigMapMutable") == "true",
 )

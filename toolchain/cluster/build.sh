@@ -6,9 +6,10 @@
 # <cache> is ${SLIPWAY_CLUSTER_CACHE_DIR:-$HOME/.cache/slipway/cluster}; <key> changes whenever
 # versions.env or anything under wrappers/ changes.
 #
-# Same discipline as toolchain/install.sh: everything comes from the Go module proxy, a warm
-# cache returns at once, a cold build happens in a temp dir renamed into place at the end (an
-# interrupted build never leaves a half-populated entry) and prints how long each part took.
+# Same discipline as toolchain/install.sh, shared through toolchain/cache.sh: everything comes
+# from the Go module proxy, a warm cache returns at once, a cold build happens in a temp dir
+# renamed into place at the end (an interrupted build never leaves a half-populated entry) and
+# prints how long each part took.
 #
 # stdout: only the bin dir (last line). Progress goes to stderr.
 set -euo pipefail
@@ -16,16 +17,13 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 source "$here/versions.env"
+# shellcheck source=../cache.sh
+source "$here/../cache.sh"
 
 cache_root="${SLIPWAY_CLUSTER_CACHE_DIR:-$HOME/.cache/slipway/cluster}"
+cache_what="cluster binaries"
 
-inputs_hash="$(
-	cd "$here"
-	{
-		sha256sum versions.env
-		find wrappers -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-	} | sha256sum
-)"
+inputs_hash="$(cache_inputs_hash "$here")"
 key="k8s-${KUBERNETES_VERSION}-etcd-${ETCD_VERSION}-kwok-${KWOK_VERSION}-${inputs_hash:0:12}"
 dest="$cache_root/$key"
 binaries=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl)
@@ -39,45 +37,14 @@ is_complete() {
 }
 
 # ---- warm path ----------------------------------------------------------------------------
-if is_complete "$dest"; then
-	printf '%s\n' "$dest/bin"
-	exit 0
-fi
+cache_use_if_complete
 
 # ---- cold path ----------------------------------------------------------------------------
-start=$SECONDS
-log() { printf '[slipway cluster build +%ss] %s\n' "$((SECONDS - start))" "$*" >&2; }
-die() {
-	log "ERROR: $*"
-	exit 1
-}
-
-mkdir -p "$cache_root"
-if command -v flock >/dev/null 2>&1; then
-	exec 9>"$cache_root/.lock"
-	if ! flock -n 9; then
-		log "another cluster build is running; waiting for it..."
-		flock 9
-	fi
-	if is_complete "$dest"; then
-		printf '%s\n' "$dest/bin"
-		exit 0
-	fi
-	rm -rf "$cache_root"/.tmp-* 2>/dev/null || true
-fi
-
-if ! command -v go >/dev/null 2>&1; then
-	[[ -x /usr/local/go/bin/go ]] && PATH="/usr/local/go/bin:$PATH" || die "go is not installed (need Go >= 1.26)"
-fi
-export GOTOOLCHAIN=local
-export GOFLAGS="-buildvcs=false -mod=readonly"
-export GOWORK=off
+cache_start
+cache_lock
+cache_use_local_go 1.26
 export CGO_ENABLED=0
 
-require_pin() { # file module version
-	grep -Eq "^[[:space:]]*(require[[:space:]]+)?$2[[:space:]]+$3([[:space:]]|$)" "$here/wrappers/$1" ||
-		die "wrappers/$1 does not pin $2 $3 (versions.env says so); update the wrapper with go get + go mod tidy"
-}
 require_pin kubernetes/go.mod k8s.io/kubernetes "v$KUBERNETES_VERSION"
 require_pin etcd/go.mod go.etcd.io/etcd/server/v3 "v$ETCD_VERSION"
 require_pin kwok/go.mod sigs.k8s.io/kwok "v$KWOK_VERSION"
@@ -85,13 +52,8 @@ if grep -E '^[[:space:]]*k8s.io/[^ ]+ => ' "$here/wrappers/kubernetes/go.mod" | 
 	die "wrappers/kubernetes/go.mod replaces a staging module with something other than v$KUBERNETES_STAGING_VERSION"
 fi
 
-tmp="$(mktemp -d "$cache_root/.tmp-$key.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
-chmod 0755 "$tmp"
+cache_make_tmp
 mkdir -p "$tmp/bin"
-
-log "cache miss: building $key into $cache_root"
-log "Go: $(go version), module cache $(go env GOMODCACHE), build cache $(go env GOCACHE)"
 
 # Without these stamps every binary says v0.0.0-master and kubectl warns about version skew.
 minor="${KUBERNETES_VERSION#*.}"
@@ -122,31 +84,7 @@ got="$("$tmp/bin/kubectl" version --client -o json | sed -n 's/.*"gitVersion": *
 [[ "$got" == "v$KUBERNETES_VERSION" ]] || die "built kubectl reports '$got', expected v$KUBERNETES_VERSION"
 got="$("$tmp/bin/etcd" --version)" # captured first: grep -q would close the pipe early
 [[ "$got" == *"etcd Version: $ETCD_VERSION"* ]] || die "built etcd reports '$got', expected $ETCD_VERSION"
-{
-	echo "key=$key"
-	echo "built_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	echo "build_seconds=$((SECONDS - start))"
-	echo "timings=${timings[*]}"
-	echo "go=$(go version)"
-	sed -n 's/^\([A-Z_]*=.*\)$/\1/p' "$here/versions.env"
-} >"$tmp/.complete"
-
-if [[ -e "$dest" ]] && ! is_complete "$dest"; then
-	rm -rf "$dest"
-fi
-if ! mv -T "$tmp" "$dest" 2>/dev/null; then
-	is_complete "$dest" || die "could not move $tmp to $dest"
-	rm -rf "$tmp"
-fi
-trap - EXIT
-keep="${SLIPWAY_CLUSTER_KEEP:-2}"
-n=0
-while IFS= read -r old; do
-	n=$((n + 1))
-	if ((n > keep)) && [[ "$old" != "$dest" ]]; then
-		log "pruning old cluster binaries $old"
-		rm -rf "$old"
-	fi
-done < <(ls -1dt "$cache_root"/k8s-*/ 2>/dev/null | sed 's:/$::')
+cache_stamp "timings=${timings[*]}"
+cache_publish 'k8s-*' "${SLIPWAY_CLUSTER_KEEP:-2}"
 log "cluster binaries ready in $((SECONDS - start))s (${timings[*]}): $dest ($(du -sh "$dest" | cut -f1))"
 printf '%s\n' "$dest/bin"

@@ -1,0 +1,141 @@
+"""What the `slipway` tool adds over the `pulumi` CLI on the same stack, and what the policy pack
+adds to a preview.
+
+One throwaway copy of this project (bench/engine_preview.py's `slipway_project`: the program and
+a catalog of N generated services, dev rendering into the copy's `out/dev`) on its own file
+backend. Each round runs these commands in the copy, one after the other, each timed from
+process start to exit (bench/timed_command.py):
+
+- preview, no policy: `slipway preview --stack dev --no-policy` vs `pulumi preview --stack dev`;
+- preview, policy pack: `slipway preview --stack dev --policy-pack policy` vs `pulumi preview
+  --stack dev --policy-pack policy --policy-pack-config policy/config/dev.json`;
+- up, nothing to change: `slipway up --stack dev` vs `pulumi up --yes --skip-preview --stack dev`.
+
+(`slipway preview` runs the pack with `policy/config/dev.json` when given the pack; `slipway up`
+on dev runs no pack, and the Automation API behind it runs `pulumi up --yes --skip-preview`.)
+The stack is brought up once before the timed rounds, so every `up` finds nothing to change,
+the common case of a second `make up`. One untimed warm-up preview with the pack, then `--repeat`
+rounds; medians are reported with the ratios slipway / pulumi (the tool's overhead) and policy /
+no policy (the pack's). The generated services carry no image signature, so the pack reports
+advisory violations; they do not fail the preview. Figures are for reading, not for asserting;
+the load average is printed because the machine is shared.
+
+    cd /work/main && source toolchain/env.sh && .venv/bin/python bench/cli_overhead.py \
+        [--services 50] [--shape graph] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# bench/ is the script's sys.path (and mypy's, see pyproject.toml).
+from engine_preview import STACK, mib, require_toolchain, slipway_project
+from program_overhead import SHAPES, generated_documents
+from timed_command import load_average, timed
+
+ROOT = Path(__file__).resolve().parents[1]
+SLIPWAY = str(ROOT / ".venv" / "bin" / "slipway")
+POLICY = ROOT / "policy"
+POLICY_CONFIG = POLICY / "config" / "dev.json"
+REPRODUCE = "source toolchain/env.sh && .venv/bin/python bench/cli_overhead.py"
+RULE_PREFIX = "slipway-k8s-"  # every rule of the pack (policy/rules/), named in its violations
+
+
+def pack_ran(tool: str, output: str) -> bool:
+    """Whether a preview's output shows the policy pack's verdicts (violations, advisory here)."""
+    if tool == "pulumi":
+        return RULE_PREFIX in output
+    found = re.search(r"(\d+) policy violations?", output)
+    return found is not None and int(found.group(1)) > 0
+
+
+def commands(project: Path) -> dict[tuple[str, str], list[str]]:
+    """(operation, tool) -> argv, run in the project's directory."""
+    slipway = [SLIPWAY]
+    at = ["--stack", STACK, "--project-dir", str(project)]
+    pulumi = ["pulumi"]
+    policy = ["--policy-pack", str(POLICY)]
+    return {
+        ("preview, no policy", "slipway"): [*slipway, "preview", *at, "--no-policy"],
+        ("preview, no policy", "pulumi"): [*pulumi, "preview", "--stack", STACK,
+                                           "--non-interactive"],
+        ("preview, policy pack", "slipway"): [*slipway, "preview", *at, *policy],
+        ("preview, policy pack", "pulumi"): [*pulumi, "preview", "--stack", STACK, *policy,
+                                             "--policy-pack-config", str(POLICY_CONFIG),
+                                             "--non-interactive"],
+        ("up, nothing to change", "slipway"): [*slipway, "up", *at],
+        ("up, nothing to change", "pulumi"): [*pulumi, "up", "--yes", "--skip-preview",
+                                              "--stack", STACK, "--non-interactive"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--services", type=int, default=50)
+    parser.add_argument("--shape", choices=SHAPES, default="graph")
+    parser.add_argument("--repeat", type=int, default=3)
+    options = parser.parse_args()
+
+    started = time.perf_counter()
+    version = require_toolchain(REPRODUCE)
+    print(f"pulumi {version}, {os.cpu_count()} CPUs, stack {STACK!r} with {options.services} "
+          f"generated services ({options.shape}), median of {options.repeat} after 1 warm-up; "
+          f"load average at start {load_average()}", flush=True)
+    times: dict[tuple[str, str], list[float]] = {}
+    peaks: dict[tuple[str, str], list[int]] = {}
+    with tempfile.TemporaryDirectory(prefix="slipway-cli-overhead-") as scratch:
+        project = slipway_project(Path(scratch),
+                                  generated_documents(options.services, options.shape))
+        env = project.env()
+        argvs = commands(project.path)
+        up = argvs[("up, nothing to change", "slipway")]
+        print("creating the stack and bringing it up (untimed)...", file=sys.stderr, flush=True)
+        timed(project.path, up, env)
+        # Warm-up (untimed): the up above started the CLI, host and provider once; this starts
+        # the policy pack once too.
+        timed(project.path, argvs[("preview, policy pack", "pulumi")], env)
+        for attempt in range(options.repeat):
+            print(f"round {attempt + 1}/{options.repeat}, load {load_average()}",
+                  file=sys.stderr, flush=True)
+            for key, argv in argvs.items():
+                outcome = timed(project.path, argv, env)
+                if key[0].startswith("preview"):
+                    # The ratios mean nothing if the pack did not run (or ran when it should not).
+                    ran = pack_ran(key[1], outcome["stdout"] + outcome["stderr"])
+                    if ran != (key[0] == "preview, policy pack"):
+                        sys.exit(f"{key[1]} {key[0]}: the policy pack "
+                                 f"{'ran' if ran else 'did not run'}:\n{outcome['stdout']}")
+                times.setdefault(key, []).append(outcome["seconds"])
+                peaks.setdefault(key, []).append(outcome["peak_kib"])
+    median = {key: statistics.median(values) for key, values in times.items()}
+    print()
+    print(f"{'operation':<24} {'slipway s':>10} {'pulumi s':>9} {'slipway/pulumi':>15} "
+          f"{'+s':>6} {'slipway peak MiB':>17} {'pulumi peak MiB':>16}")
+    for operation in dict.fromkeys(key[0] for key in times):
+        s, p = median[(operation, "slipway")], median[(operation, "pulumi")]
+        print(f"{operation:<24} {s:>10.2f} {p:>9.2f} {s / p:>15.2f} {s - p:>6.2f} "
+              f"{mib(statistics.median(peaks[(operation, 'slipway')])):>17.0f} "
+              f"{mib(statistics.median(peaks[(operation, 'pulumi')])):>16.0f}")
+    print()
+    for tool in ("slipway", "pulumi"):
+        on, off = median[("preview, policy pack", tool)], median[("preview, no policy", tool)]
+        print(f"policy pack, {tool} preview: {on:.2f} s with / {off:.2f} s without = "
+              f"{on / off:.2f} (+{on - off:.2f} s)")
+    print()
+    for key, values in times.items():
+        print(f"  {key[1]:<8} {key[0]:<24} runs s: {' '.join(f'{t:.2f}' for t in values)}")
+    print("s: median wall time of the command, process start to exit; +s = slipway s - pulumi s.")
+    print(f"total {time.perf_counter() - started:.0f} s; reproduce: {REPRODUCE} --services "
+          f"{options.services} --shape {options.shape} --repeat {options.repeat}; load average "
+          f"at the end {load_average()}")
+
+
+if __name__ == "__main__":
+    main()
