@@ -79,7 +79,8 @@ def derive_config(base: dict[str, Any], pr: int, lifetime: Lifetime) -> dict[str
 
 
 def workspace(project_dir: Path) -> auto.LocalWorkspace:
-    return auto.LocalWorkspace(work_dir=str(project_dir), env_vars=stacks.pulumi_env())
+    return auto.LocalWorkspace(work_dir=str(project_dir), env_vars=stacks.pulumi_env(),
+                              pulumi_command=stacks.pulumi_command())
 
 
 def stack_exists(project_dir: Path, name: str) -> bool:

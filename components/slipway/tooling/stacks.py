@@ -7,6 +7,7 @@ file backend). New stacks use the passphrase secrets provider, so nothing needs 
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -51,6 +52,13 @@ def pulumi_env() -> dict[str, str]:
 FORCE_OWNERSHIP = {"PULUMI_K8S_ENABLE_PATCH_FORCE": "true"}
 
 
+@functools.cache
+def pulumi_command() -> auto.PulumiCommand:
+    """The `pulumi` on PATH, version-checked once per process (each workspace would otherwise
+    run `pulumi version` again: a CLI start per stack selection)."""
+    return auto.PulumiCommand()
+
+
 def stack(name: str, project_dir: Path, *, take_ownership: bool = False) -> auto.Stack:
     """Select the stack, creating it (passphrase secrets) when it does not exist yet.
 
@@ -60,7 +68,8 @@ def stack(name: str, project_dir: Path, *, take_ownership: bool = False) -> auto
     return auto.create_or_select_stack(
         stack_name=name,
         work_dir=str(project_dir),
-        opts=auto.LocalWorkspaceOptions(secrets_provider="passphrase", env_vars=env),
+        opts=auto.LocalWorkspaceOptions(secrets_provider="passphrase", env_vars=env,
+                                        pulumi_command=pulumi_command()),
     )
 
 
