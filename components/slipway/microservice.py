@@ -82,9 +82,9 @@ def _check(args: MicroserviceArgs) -> None:
     """Refuse inconsistent arguments before anything is registered."""
     spec = args.spec
     peers = {peer.name for peer in args.calls}
-    if peers != set(spec.calls):
-        missing = sorted(set(spec.calls) - peers)
-        extra = sorted(peers - set(spec.calls))
+    if peers != set(spec.callees):
+        missing = sorted(set(spec.callees) - peers)
+        extra = sorted(peers - set(spec.callees))
         raise ValueError(
             f"{spec.name}: calls: args.calls must give a port for each of spec.calls "
             f"(missing: {missing or 'none'}, not in spec.calls: {extra or 'none'})"

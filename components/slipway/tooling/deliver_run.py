@@ -19,7 +19,9 @@ from pulumi import automation as auto
 
 from ..release_state import ReleaseRef, ReleaseState
 from ..spec.model import ServiceSpec
+from ..spec.catalog import load_catalog
 from ..stack import StackSettings
+from ..stack.checks import major_refusal
 from . import delivery, progress, releases, stacks
 from .delivery import Assessment, FreezeWindow, ServiceReport
 from .prometheus import Prometheus, PrometheusUnavailable, TrackHealth
@@ -58,6 +60,8 @@ class _Run:
     specs: dict[str, ServiceSpec]
     namespace: str
     lock_timeout: float
+    sources: dict[str, str] = field(default_factory=dict)
+    """Each service's file, for refusals."""
     reports: dict[str, ServiceReport] = field(default_factory=dict)
     updates: int = 0
     """Updates this run applied."""
@@ -93,11 +97,13 @@ def deliver(options: DeliverOptions) -> list[ServiceReport]:
     """Deliver every service whose file's version differs from what runs; one report each."""
     stack = stacks.stack(options.stack, options.project_dir)
     settings = releases.stack_settings(stack, options.stack)
-    specs = releases.load_specs(options.project_dir, settings)
+    catalog = load_catalog(options.project_dir / settings.catalog, settings.environment)
+    specs = dict(catalog.services)
     recorded = progress.recorded(stack)
     lock_timeout = (options.lock_timeout if options.lock_timeout is not None
                     else settings.delivery.lock_timeout_seconds)
-    run = _Run(options, stack, recorded, specs, settings.namespace_name, lock_timeout)
+    run = _Run(options, stack, recorded, specs, settings.namespace_name, lock_timeout,
+               sources=dict(catalog.sources))
     if recorded.migrating:
         options.say(f"reading the release progress of {', '.join(recorded.migrated)} from "
                     f"{progress.LEGACY_KEY} in Pulumi.{options.stack}.yaml once; it moves into "
@@ -113,7 +119,8 @@ def deliver(options: DeliverOptions) -> list[ServiceReport]:
             result="failed-before" if found.need == "failed-before" else "nothing")
     _first_deployments(run, assessments)
     pending = {name for name, found in assessments.items() if found.has_work}
-    bad = _stage_and_freeze(run, settings, assessments, pending, now)
+    bad = _callers_not_ready(run, assessments, pending)
+    bad |= _stage_and_freeze(run, settings, assessments, pending, now)
     parallel = options.parallel if options.parallel is not None else settings.delivery.parallel
     active: dict[str, ReleaseRef | None] = {}
     while True:
@@ -175,6 +182,26 @@ def _first_deployments(run: _Run, assessments: dict[str, Assessment]) -> None:
     for name in new:
         run.reports[name].result = "created"
         run.reports[name].reason = "first deployment at the file's version (not judged)"
+
+
+def _callers_not_ready(run: _Run, assessments: dict[str, Assessment],
+                       pending: set[str]) -> set[str]:
+    """Refuse a new release whose major version a caller does not work with (the program
+    would refuse its update anyway; refusing here names the callers and lets the other
+    services go on). Returns the services refused."""
+    refused: set[str] = set()
+    for name in sorted(pending):
+        found = assessments[name]
+        if not found.starts_new_release:
+            continue
+        running = [ref.version for ref in (found.stable, found.desired) if ref is not None]
+        refusal = major_refusal(run.specs, run.sources, name, running, run.recorded.states)
+        if refusal is not None:
+            run.reports[name].result = "refused"
+            run.reports[name].reason = refusal
+            refused.add(name)
+    pending.difference_update(refused)
+    return refused
 
 
 def _stage_and_freeze(run: _Run, settings: StackSettings,

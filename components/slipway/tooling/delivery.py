@@ -97,8 +97,8 @@ def ready(specs: Mapping[str, ServiceSpec], pending: Iterable[str],
     blocked: dict[str, str] = {}
     for name in sorted(waiting):
         spec = specs[name]
-        busy = [callee for callee in spec.calls if callee in waiting]
-        broken = [callee for callee in spec.calls if callee in bad]
+        busy = [callee for callee in spec.callees if callee in waiting]
+        broken = [callee for callee in spec.callees if callee in bad]
         if broken:
             blocked[name] = (f"waits for {', '.join(broken)} (its release did not finish in "
                              "this run)")
