@@ -352,3 +352,48 @@ def test_the_pr_summary_leads_with_the_version_change_on_dev(project: Project,
     assert "<summary>Review stack <code>pr-5</code>: " in text
     # Previewing dev changed nothing there.
     assert project.progress()["storefront"]["stable"]["version"] == "2.4.0"
+
+
+INVENTORY_1 = "registry.example.com/shop/inventory@sha256:" + "1" * 64
+
+
+def bump_inventory_major(project: Project) -> str:
+    path = project.services / "inventory.yaml"
+    lines = ["version: 1.0.0" if line.startswith("version:") else
+             f"image: {INVENTORY_1}" if line.startswith("image:") else line
+             for line in path.read_text().splitlines()
+             # The new image has no signature yet (dev advises on that, it does not refuse).
+             if not line.startswith(("signature:", "  payload:", "  base64Signature:"))]
+    path.write_text("\n".join(lines) + "\n")
+    return commit(project, "inventory: 1.0.0, a new major (breaking API)")
+
+
+def test_a_major_bump_waits_until_every_caller_accepts_the_new_major(
+        project: Project, metrics_exporter: MetricsExporter,
+        prometheus: PrometheusServer) -> None:
+    init_repo(project)
+    project.up(message="slipway up")
+    bump_inventory_major(project)
+
+    code, out, err = deliver(project, prometheus)
+    assert code == 1, (out, err)
+    result = next(s for s in out["services"] if s["service"] == "inventory")
+    assert (result["from"], result["to"], result["result"]) == ("0.9.12", "1.0.0", "refused")
+    assert "version: 1.0.0 is major 1 (0.9.12 runs), and callers are not ready: " \
+        "fulfillment-worker (" in result["reason"]
+    assert "; orders (" in result["reason"] and "; storefront (" in result["reason"]
+    assert project.progress()["inventory"]["stable"]["version"] == "0.9.12"
+
+    # Each caller says it works with both majors: the bump goes out (rolling, judged).
+    for caller in ("fulfillment-worker", "orders", "storefront"):
+        path = project.services / f"{caller}.yaml"
+        path.write_text(path.read_text().replace(
+            ", inventory]", ", {service: inventory, majors: [0, 1]}]"))
+    commit(project, "callers: work with inventory 0.x and 1.x")
+    metrics_exporter.set_profile(NAMESPACE, "inventory", "stable", HEALTHY)
+    prometheus.wait_for_scrapes(series='http_requests_total{service="inventory"}')
+    code, out, err = deliver(project, prometheus)
+    assert code == 0, err
+    result = next(s for s in out["services"] if s["service"] == "inventory")
+    assert result["result"] == "delivered"
+    assert project.progress()["inventory"]["stable"]["version"] == "1.0.0"
