@@ -100,6 +100,7 @@ def storefront(out: dict[str, Any]) -> dict[str, Any]:
 def canary_traffic(exporter: MetricsExporter, prometheus: PrometheusServer,
                    profile: TrafficProfile) -> None:
     exporter.set_profile(NAMESPACE, "storefront", "canary", profile)
+    exporter.set_probe(NAMESPACE, "storefront", True)  # its synthetic check passes
     prometheus.wait_for_scrapes(series='http_requests_total{track="canary"}')
 
 

@@ -18,10 +18,11 @@ from pathlib import Path
 from pulumi import automation as auto
 
 from ..release_state import ReleaseRef, ReleaseState
-from ..spec.model import ServiceSpec
 from ..spec.catalog import load_catalog
+from ..spec.model import ServiceSpec
 from ..stack import StackSettings
 from ..stack.checks import major_refusal
+from ..synthetic_checks import target_url
 from . import delivery, progress, releases, stacks
 from .delivery import Assessment, FreezeWindow, ServiceReport
 from .prometheus import Prometheus, PrometheusUnavailable, TrackHealth
@@ -62,6 +63,9 @@ class _Run:
     lock_timeout: float
     sources: dict[str, str] = field(default_factory=dict)
     """Each service's file, for refusals."""
+    observability: bool = True
+    """Whether the stack has monitoring objects (so public services have a synthetic
+    check whose probes each gate reads)."""
     reports: dict[str, ServiceReport] = field(default_factory=dict)
     updates: int = 0
     """Updates this run applied."""
@@ -103,7 +107,8 @@ def deliver(options: DeliverOptions) -> list[ServiceReport]:
     lock_timeout = (options.lock_timeout if options.lock_timeout is not None
                     else settings.delivery.lock_timeout_seconds)
     run = _Run(options, stack, recorded, specs, settings.namespace_name, lock_timeout,
-               sources=dict(catalog.sources))
+               sources=dict(catalog.sources),
+               observability=settings.to_environment().observability)
     if recorded.migrating:
         options.say(f"reading the release progress of {', '.join(recorded.migrated)} from "
                     f"{progress.LEGACY_KEY} in Pulumi.{options.stack}.yaml once; it moves into "
@@ -252,6 +257,16 @@ def _begin(run: _Run, found: Assessment, name: str) -> bool:
     return True
 
 
+def _probe(run: _Run, spec: ServiceSpec, window: str) -> delivery.ProbeHealth | None:
+    """The synthetic check's success ratio, for a public service that has one."""
+    check = spec.exposure.synthetic_check
+    if check is None or not run.observability:
+        return None
+    ratio = run.options.prometheus.probe_success(
+        run.namespace, spec.name, delivery.probe_window(window, check.interval))
+    return delivery.ProbeHealth(ratio, check.min_success_ratio, target_url(spec))
+
+
 def _judge(run: _Run, name: str, previous: ReleaseRef | None, window: str) -> str:
     spec, state = run.specs[name], run.state(name)
     commit, now = run.options.commit, run.options.now()
@@ -262,13 +277,15 @@ def _judge(run: _Run, name: str, previous: ReleaseRef | None, window: str) -> st
         track = delivery.judged_track(spec, state)
         health: TrackHealth | None = None
         unavailable = None
+        probe: delivery.ProbeHealth | None = None
         try:
             health = run.options.prometheus.track_health(run.namespace, name, track, window,
                                                          spec.slo.latency.percent)
+            probe = _probe(run, spec, window)
         except PrometheusUnavailable as err:
             unavailable = str(err)
         judged = delivery.decide(spec, state, health=health, unavailable=unavailable,
-                                 previous=previous, commit=commit, now=now)
+                                 previous=previous, commit=commit, now=now, probe=probe)
     report.gates.append(judged.gate)
     run.options.say(f"{name}: gate at {judged.gate.weight}%: {judged.gate.verdict}"
                     + (f" ({'; '.join(judged.gate.reasons)})" if judged.gate.reasons else ""))

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..spec.slo import Slo
+from ..synthetic_checks import success_ratio
 
 REQUESTS = "http_requests_total"
 DURATION_BUCKETS = "http_request_duration_seconds_bucket"
@@ -143,6 +144,27 @@ class Prometheus:
             latency_ms=None if latency is None or math.isnan(latency) else latency,
             track=name,
         )
+
+
+    def probe_success(self, namespace: str, service: str, window: str) -> float | None:
+        """The share of the service's synthetic probes that succeeded over the window
+        (`probe_success`, 1 or 0 per probe); None when no probe reported in it."""
+        value = self.scalar(probe_query(namespace, service, window))
+        return None if value is None or math.isnan(value) else value
+
+
+def probe_query(namespace: str, service: str, window: str) -> str:
+    """The PromQL behind `Prometheus.probe_success` (the synthetic check's alert reads it too)."""
+    if not WINDOW.match(window):
+        raise ValueError(f"window {window!r} is not a Prometheus duration; use e.g. 30s, 1m, 5m")
+    return success_ratio(_unquoted(namespace), _unquoted(service), window)
+
+
+def _unquoted(value: str) -> str:
+    # Names are DNS labels; refuse anything that could break out of the PromQL string.
+    if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", value):
+        raise ValueError(f"{value!r} is not a Kubernetes name")
+    return value
 
 
 def _error_text(err: urllib.error.HTTPError) -> str:
