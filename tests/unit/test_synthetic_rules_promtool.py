@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 import yaml
+from test_slo_rules_promtool import promtool
 
 from microservice_fixtures import render
 from slipway import Environment, Peer
 from slipway.spec import load_catalog
 from slipway.synthetic_checks import ALERT
-from test_slo_rules_promtool import promtool
 
 ROOT = Path(__file__).resolve().parents[2]
 RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
