@@ -130,6 +130,8 @@ def test_a_merged_bump_is_delivered_to_100_and_catalog_and_dora_name_its_commit(
     assert (result["from"], result["to"], result["result"]) == ("2.4.0", "2.5.0", "delivered")
     assert [g["weight"] for g in result["gates"]] == [1, 5, 25]
     assert all(g["verdict"] == "pass" and g["errorRate"] == 0 for g in result["gates"])
+    # storefront is public: every gate read its synthetic check too.
+    assert [g["probeSuccess"] for g in result["gates"]] == [1, 1, 1]
     assert release_messages(project) == [
         f"slipway release start storefront 2.5.0 commit={bump}",
         f"slipway release step storefront 2.5.0 weight=5 commit={bump}",
