@@ -10,7 +10,7 @@ from prometheus_server import MetricsExporter, PrometheusServer, TrafficProfile
 from slipway.release_state import ReleaseRef, ReleaseState
 from slipway.spec.service import ServiceSpec
 from slipway.tooling import delivery
-from slipway.tooling.prometheus import Prometheus
+from slipway.tooling.prometheus import ProbeHealth, Prometheus
 
 NAMESPACE = "shop-synthetic"
 WINDOW = "5s"
@@ -42,7 +42,7 @@ def gate(prometheus: PrometheusServer, exporter: MetricsExporter, name: str,
                          candidate=ReleaseRef(version="1.1.0", image=IMAGE + "b" * 64),
                          weight=5)
     return delivery.decide(spec, state, health=health, unavailable=None, previous=None,
-                           commit=None, now=NOW, probe=delivery.ProbeHealth(
+                           commit=None, now=NOW, probe=ProbeHealth(
                                ratio, check.min_success_ratio, f"https://{name}.example.com/"))
 
 

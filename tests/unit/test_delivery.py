@@ -16,7 +16,7 @@ from slipway.release_state import Delivery, FailedRelease, Gate, ReleaseRef, Rel
 from slipway.tooling import deliver_run, delivery, progress, releases
 from slipway.tooling.deliver_run import DeliverError
 from slipway.tooling.delivery import FreezeWindow, ServiceReport
-from slipway.tooling.prometheus import Prometheus, TrackHealth
+from slipway.tooling.prometheus import ProbeHealth, Prometheus, TrackHealth, probe_window
 from slipway.tooling.stacks import StackRun
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -341,8 +341,8 @@ def test_a_stack_that_stays_locked_fails_naming_the_step(monkeypatch: pytest.Mon
 
 # -- the synthetic check of a public service ---------------------------------------------------
 
-def probe(ratio: float | None) -> delivery.ProbeHealth:
-    return delivery.ProbeHealth(ratio, 0.95, "https://shop.example.com/")
+def probe(ratio: float | None) -> ProbeHealth:
+    return ProbeHealth(ratio, 0.95, "https://shop.example.com/")
 
 
 def test_a_failing_synthetic_check_rolls_back_even_with_healthy_traffic() -> None:
@@ -380,6 +380,6 @@ def test_a_slo_breach_rolls_back_whatever_the_probe_says() -> None:
 
 
 def test_probes_are_read_over_at_least_two_probe_intervals() -> None:
-    assert delivery.probe_window("10s", "30s") == "60s"
-    assert delivery.probe_window("5m", "30s") == "300s"
-    assert delivery.probe_window("1m30s", "1m") == "120s"
+    assert probe_window("10s", "30s") == "60s"
+    assert probe_window("5m", "30s") == "300s"
+    assert probe_window("1m30s", "1m") == "120s"

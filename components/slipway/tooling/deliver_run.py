@@ -25,7 +25,13 @@ from ..stack.checks import major_refusal
 from ..synthetic_checks import target_url
 from . import delivery, progress, releases, stacks
 from .delivery import Assessment, FreezeWindow, ServiceReport
-from .prometheus import Prometheus, PrometheusUnavailable, TrackHealth
+from .prometheus import (
+    ProbeHealth,
+    Prometheus,
+    PrometheusUnavailable,
+    TrackHealth,
+    probe_window,
+)
 
 
 class DeliverError(RuntimeError):
@@ -257,14 +263,14 @@ def _begin(run: _Run, found: Assessment, name: str) -> bool:
     return True
 
 
-def _probe(run: _Run, spec: ServiceSpec, window: str) -> delivery.ProbeHealth | None:
+def _probe(run: _Run, spec: ServiceSpec, window: str) -> ProbeHealth | None:
     """The synthetic check's success ratio, for a public service that has one."""
     check = spec.exposure.synthetic_check
     if check is None or not run.observability:
         return None
     ratio = run.options.prometheus.probe_success(
-        run.namespace, spec.name, delivery.probe_window(window, check.interval))
-    return delivery.ProbeHealth(ratio, check.min_success_ratio, target_url(spec))
+        run.namespace, spec.name, probe_window(window, check.interval))
+    return ProbeHealth(ratio, check.min_success_ratio, target_url(spec))
 
 
 def _judge(run: _Run, name: str, previous: ReleaseRef | None, window: str) -> str:
@@ -277,7 +283,7 @@ def _judge(run: _Run, name: str, previous: ReleaseRef | None, window: str) -> st
         track = delivery.judged_track(spec, state)
         health: TrackHealth | None = None
         unavailable = None
-        probe: delivery.ProbeHealth | None = None
+        probe: ProbeHealth | None = None
         try:
             health = run.options.prometheus.track_health(run.namespace, name, track, window,
                                                          spec.slo.latency.percent)

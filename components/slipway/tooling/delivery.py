@@ -28,7 +28,13 @@ from typing import Literal
 from ..release_progress import desired, first_step, without_candidate
 from ..release_state import Delivery, FailedRelease, Gate, ReleaseRef, ReleaseState
 from ..spec.model import ServiceSpec
-from .prometheus import DEFAULT_MIN_REQUESTS_PER_SECOND, TrackHealth, judge, percent
+from .prometheus import (
+    DEFAULT_MIN_REQUESTS_PER_SECOND,
+    ProbeHealth,
+    TrackHealth,
+    judge,
+    probe_breach,
+)
 from .releases import Step
 
 COMMIT_PATTERN = re.compile(r"^[0-9a-f]{7,40}$")
@@ -156,18 +162,6 @@ def begin(spec: ServiceSpec, state: ReleaseState, assessment: Assessment, *,
 
 
 @dataclass(frozen=True)
-class ProbeHealth:
-    """What the synthetic check of a public service saw over the gate's window."""
-
-    success_ratio: float | None
-    """Share of probes that succeeded; None when no probe reported (never a pass)."""
-    min_success_ratio: float
-    """The service's exposure.synthetic.minSuccessRatio."""
-    target: str
-    """The URL probed, for messages."""
-
-
-@dataclass(frozen=True)
 class Judged:
     """Where a judged release goes next."""
 
@@ -185,30 +179,6 @@ def gate_record(weight: int, health: TrackHealth | None, verdict: str,
                 latency_ms=health.latency_ms if health else None,
                 probe_success=probe.success_ratio if probe else None,
                 verdict=verdict, reasons=list(reasons))
-
-
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800,
-                 "y": 31536000}
-
-
-def seconds(duration: str) -> float:
-    """A Prometheus duration (30s, 1m30s, 2h) in seconds."""
-    return sum(int(n) * _UNIT_SECONDS[unit]
-               for n, unit in re.findall(r"([0-9]+)(ms|s|m|h|d|w|y)", duration))
-
-
-def probe_window(window: str, interval: str) -> str:
-    """The range a gate reads the synthetic check over: the gate's window, but at least two
-    probe intervals, so that a short bake still sees probes (and a missing probe holds)."""
-    return f"{max(round(seconds(window)), 2 * round(seconds(interval)))}s"
-
-
-def probe_breach(probe: ProbeHealth) -> str | None:
-    """The synthetic check's breach, if its success ratio is below the service's floor."""
-    if probe.success_ratio is None or probe.success_ratio >= probe.min_success_ratio:
-        return None
-    return (f"synthetic check of {probe.target}: {percent(probe.success_ratio)} of probes "
-            f"succeeded < {percent(probe.min_success_ratio)} required")
 
 
 def judged_track(spec: ServiceSpec, state: ReleaseState) -> str | None:

@@ -210,3 +210,42 @@ def judge(health: TrackHealth, slo: Slo,
         breaches.append(f"{name} {quantile} latency {health.latency_ms:.0f} ms > "
                         f"{threshold} ms threshold")
     return Verdict(healthy=not breaches, breaches=breaches)
+
+
+# -- the synthetic check of a public service ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProbeHealth:
+    """What the synthetic check of a public service saw over the gate's window."""
+
+    success_ratio: float | None
+    """Share of probes that succeeded; None when no probe reported (never a pass)."""
+    min_success_ratio: float
+    """The service's exposure.synthetic.minSuccessRatio."""
+    target: str
+    """The URL probed, for messages."""
+
+
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800,
+                 "y": 31536000}
+
+
+def seconds(duration: str) -> float:
+    """A Prometheus duration (30s, 1m30s, 2h) in seconds."""
+    return sum(int(n) * _UNIT_SECONDS[unit]
+               for n, unit in re.findall(r"([0-9]+)(ms|s|m|h|d|w|y)", duration))
+
+
+def probe_window(window: str, interval: str) -> str:
+    """The range a gate reads the synthetic check over: the gate's window, but at least two
+    probe intervals, so that a short bake still sees probes (and a missing probe holds)."""
+    return f"{max(round(seconds(window)), 2 * round(seconds(interval)))}s"
+
+
+def probe_breach(probe: ProbeHealth) -> str | None:
+    """The synthetic check's breach, if its success ratio is below the service's floor."""
+    if probe.success_ratio is None or probe.success_ratio >= probe.min_success_ratio:
+        return None
+    return (f"synthetic check of {probe.target}: {percent(probe.success_ratio)} of probes "
+            f"succeeded < {percent(probe.min_success_ratio)} required")

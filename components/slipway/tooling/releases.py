@@ -34,13 +34,17 @@ from ..spec.errors import SpecError
 from ..spec.service import ServiceSpec
 from ..stack import StackSettings, automation_config, read_settings
 from ..strategies import stable_release
+from ..synthetic_checks import target_url
 from . import progress, stacks
 from .prometheus import (
     DEFAULT_MIN_REQUESTS_PER_SECOND,
+    ProbeHealth,
     Prometheus,
     PrometheusUnavailable,
     TrackHealth,
     judge,
+    probe_breach,
+    probe_window,
 )
 
 # roll: a rolling service's new version; supersede: a release given up for a newer one (not a
@@ -330,6 +334,7 @@ def run_auto(release: ReleaseTarget, prometheus: Prometheus, *, bake_seconds: fl
         try:
             health = prometheus.track_health(release.namespace, spec.name, "canary", window,
                                              slo.latency.percent)
+            probe = synthetic_check(release, prometheus, window)
         except PrometheusUnavailable as err:
             result.outcome, result.reason = "held", str(err)
             say(f"{spec.name}: holding at {weight}%: {err}")
@@ -343,15 +348,27 @@ def run_auto(release: ReleaseTarget, prometheus: Prometheus, *, bake_seconds: fl
                              "to judge it: no promotion")
             say(f"{spec.name}: holding at {weight}%: {result.reason}")
             return result
+        if probe is not None:
+            result.health[-1]["probeSuccess"] = probe.success_ratio
         verdict = judge(health, slo)
-        if not verdict.healthy:
-            result.breaches = verdict.breaches
+        breaches = list(verdict.breaches)
+        failing = probe_breach(probe) if probe is not None else None
+        if failing is not None:
+            breaches.append(failing)
+        if breaches:
+            result.breaches = breaches
             step = rollback(spec, state)
-            say(f"{spec.name}: SLO breached at {weight}%: {'; '.join(verdict.breaches)}; "
+            say(f"{spec.name}: SLO breached at {weight}%: {'; '.join(breaches)}; "
                 "rolling back")
             result.runs.append(apply(release, step, on_output))
             result.steps.append(step.message)
             result.outcome = "rolled-back"
+            return result
+        if probe is not None and probe.success_ratio is None:
+            result.outcome = "held"
+            result.reason = (f"no synthetic check data (probe_success) for {probe.target} over "
+                             f"{window}: no promotion")
+            say(f"{spec.name}: holding at {weight}%: {result.reason}")
             return result
         step = promote(spec, state)
         say(f"{spec.name}: healthy at {weight}% ({_summary(health)}); {step.message}")
@@ -359,6 +376,19 @@ def run_auto(release: ReleaseTarget, prometheus: Prometheus, *, bake_seconds: fl
         result.steps.append(step.message)
         if step.action == "promote":
             return result
+
+
+def synthetic_check(release: ReleaseTarget, prometheus: Prometheus,
+                    window: str) -> ProbeHealth | None:
+    """The synthetic check's success ratio over the gate's window (at least two probe
+    intervals), for a public service in a stack with observability; None: it has none."""
+    spec = release.spec
+    check = spec.exposure.synthetic_check
+    if check is None or not release.settings.to_environment().observability:
+        return None
+    ratio = prometheus.probe_success(release.namespace, spec.name,
+                                     probe_window(window, check.interval))
+    return ProbeHealth(ratio, check.min_success_ratio, target_url(spec))
 
 
 def _health(weight: int, health: TrackHealth) -> dict[str, Any]:
