@@ -22,6 +22,7 @@ from slipway.stack import (
     read_secret_values,
     read_settings,
 )
+from slipway.stack.own_progress import read_own_progress, under_mocks
 from slipway.stack.progress import ENV, OUTPUT, Handoff, apply_to_catalog, decode, dump
 
 stack_file = f"Pulumi.{pulumi.get_stack()}.yaml"
@@ -37,8 +38,12 @@ store = settings.secret_store_ref()
 check_secret_values(catalog, secret_values, stack_file, store)
 check_releases(catalog, settings.releases, stack_file)
 # Release progress: recorded in the backend (this stack's `releases` output), handed over by the
-# slipway tool; without the tool (mocks, a bare `pulumi` run) only the legacy config key is known.
-handoff = decode(os.environ.get(ENV)) or Handoff(recorded=dict(settings.releases))
+# slipway tool; a bare `pulumi up` reads it itself (under test mocks there is no backend). The
+# legacy config key, while present, is the newest word on the services it names.
+handoff = decode(os.environ.get(ENV))
+if handoff is None:
+    recorded = {} if under_mocks() else read_own_progress(pulumi.get_stack(), Path.cwd())
+    handoff = Handoff(recorded={**recorded, **settings.releases})
 progress = apply_to_catalog(catalog, handoff, gated_by=settings.delivery.after,
                             applying=not pulumi.runtime.is_dry_run(), stack=pulumi.get_stack(),
                             direct=settings.preview is not None)

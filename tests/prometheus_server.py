@@ -235,7 +235,8 @@ def require_prometheus() -> str:
 class PrometheusServer:
     """The real `prometheus` binary on a free loopback port, scraping `targets` every second."""
 
-    def __init__(self, *targets: str, startup_timeout: float = 30.0) -> None:
+    def __init__(self, *targets: str, startup_timeout: float = 120.0) -> None:
+        # Generous deadlines: CI shares two cores with pytest-xdist workers and the engine.
         self.binary = require_prometheus()
         self.targets = list(targets)
         self.startup_timeout = startup_timeout
@@ -298,7 +299,7 @@ class PrometheusServer:
             return list(json.loads(answer.read())["data"]["result"])
 
     def wait_for_scrapes(self, scrapes: int = 5, series: str = 'up{job="slipway-test"}',
-                         timeout: float = 30.0) -> None:
+                         timeout: float = 120.0) -> None:
         """Wait until every series of the selector `series` has `scrapes` samples in the last
         minute (rate() needs two in its window), e.g. `http_requests_total{track="canary"}`."""
         deadline = time.monotonic() + timeout

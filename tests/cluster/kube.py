@@ -35,7 +35,7 @@ class Kube:
         args = [kind, "-n", namespace, *(("-l", ",".join(selector)) if selector else ())]
         return list(self.get(*args).get("items", []))
 
-    def wait_until(self, what: str, condition: Callable[[], bool], timeout: float = 60,
+    def wait_until(self, what: str, condition: Callable[[], bool], timeout: float = 180,
                    every: float = 0.25) -> None:
         deadline = time.monotonic() + timeout
         while not condition():

@@ -44,7 +44,7 @@ def test_pods_of_a_service_spread_over_zones(deployed: Deployed, kube: Kube) -> 
     kube.wait_until("orders scaled to its minimum of 3 by its HPA", lambda: len([
         p for p in kube.items("pods", NAMESPACE, "app.kubernetes.io/name=orders",
                               "app.kubernetes.io/component=server") if ready(p)]) >= 3,
-                    timeout=60)
+                    timeout=180)
     zones = {n["metadata"]["name"]: n["metadata"]["labels"]["topology.kubernetes.io/zone"]
              for n in kube.get("nodes")["items"]}
     pods = kube.items("pods", NAMESPACE, "app.kubernetes.io/name=orders",

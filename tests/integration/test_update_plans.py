@@ -101,7 +101,9 @@ def test_the_engine_refuses_a_resource_that_leaves_the_plan_after_the_recheck(
     """Layer 2: a change after Slipway's recheck (simulated by skipping that comparison) is
     refused by the engine itself, resource by resource."""
     orders_before = log_level(prod, "orders")
+    payments_before = log_level(prod, "payments")
     checked = set_log_level(prod, "payments", "debug")
+    assert checked != payments_before
     plan_file = tmp_path / "plans" / plans.PLAN_FILE
     plan_file.parent.mkdir()
     plan = previews.plan("prod", prod.path, POLICY_PACK, plan_file=plan_file)
@@ -120,8 +122,9 @@ def test_the_engine_refuses_a_resource_that_leaves_the_plan_after_the_recheck(
     assert any("::orders-" in line and plans.VIOLATION in line
                for line in refused.value.differences), refused.value.differences
     assert log_level(prod, "orders") == orders_before  # never applied
-    # Steps the engine had already taken were in the checked plan: nothing else.
-    assert log_level(prod, "payments") == checked
+    # Steps run in parallel, so the checked payments change may or may not have been applied
+    # when the engine stopped; either way it is the checked value or the old one, nothing else.
+    assert log_level(prod, "payments") in {payments_before, checked}
 
 
 def test_a_plan_made_by_another_preview_of_the_same_program_has_no_differences(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from pulumi.automation._cmd import CommandResult
 
 from microservice_fixtures import IMAGE, spec
 from slipway.release_state import Delivery, FailedRelease, Gate, ReleaseRef, ReleaseState
-from slipway.tooling import deliver_run, delivery, progress, releases
+from slipway.tooling import deliver_run, delivery, progress, releases, stacks
 from slipway.tooling.deliver_run import DeliverError
 from slipway.tooling.delivery import FreezeWindow, ServiceReport
 from slipway.tooling.prometheus import ProbeHealth, Prometheus, TrackHealth, probe_window
@@ -242,6 +243,61 @@ def test_prod_refuses_anything_else_with_the_reason(upstream: ReleaseState | Non
     assert reason is not None and why in reason
     # Only the soak is lifted by time alone (the run waits); the rest is refused.
     assert delivery.still_soaking(reason) == ("soaked" in why)
+
+
+def new_here(upstream: ReleaseState | None) -> str | None:
+    return delivery.new_service_refusal("api", NEW, upstream_stack="dev", upstream=upstream)
+
+
+def test_a_new_service_is_created_in_prod_once_dev_runs_that_version() -> None:
+    assert new_here(ReleaseState(stable=NEW)) is None  # a first deployment is never judged
+
+
+@pytest.mark.parametrize(("upstream", "why"), [
+    (None, "api is new here and not running in dev: deliver it there first"),
+    (ReleaseState(stable=OLD), "api is new here at 1.2.3, but dev runs 1.2.0: deliver 1.2.3"),
+    (ReleaseState(stable=NEW, candidate=MID, weight=5),
+     "but dev runs 1.2.3 with a release under way"),
+])
+def test_a_new_service_is_refused_in_prod_until_dev_runs_it(upstream: ReleaseState | None,
+                                                            why: str) -> None:
+    reason = new_here(upstream)
+    assert reason is not None and why in reason
+
+
+def test_a_refused_new_service_stops_the_run_before_any_update(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every update creates every service of the checkout: no update may run at all."""
+    dev = progress.Recorded(states={"api": ReleaseState(stable=OLD)})
+    monkeypatch.setattr(stacks, "stack", lambda name, _dir: name)
+    monkeypatch.setattr(progress, "recorded",
+                        lambda stack: dev if stack == "dev" else progress.Recorded())
+    monkeypatch.setattr(releases, "run_step", lambda *a, **k: pytest.fail("an update ran"))
+    options = deliver_run.DeliverOptions(stack="prod", project_dir=Path("."),
+                                         prometheus=Prometheus("http://p.invalid"))
+    worker = spec(name="worker")
+    prod = {"worker": ReleaseState(stable=OLD)}
+    run = deliver_run._Run(options, stack="prod",  # type: ignore[arg-type]
+                           recorded=progress.Recorded(states=prod),
+                           specs={"api": ROLLING, "worker": worker}, namespace="ns",
+                           lock_timeout=1)
+    assessments = {"api": delivery.assess(ROLLING, None),
+                   "worker": delivery.assess(worker, prod["worker"])}
+    for name in assessments:
+        run.reports[name] = ServiceReport(name, "rolling", None, "1.2.3")
+    settings: Any = SimpleNamespace(delivery=SimpleNamespace(after="dev"))
+
+    assert deliver_run._new_services_refused(run, settings, assessments)
+    assert run.reports["api"].result == "refused"
+    assert "dev runs 1.2.0: deliver 1.2.3 there first" in run.reports["api"].reason
+    assert run.reports["worker"].result == "held"
+    assert "would also create api, which dev does not run yet" in run.reports["worker"].reason
+    assert delivery.exit_code(run.reports.values()) == delivery.EXIT_FAILED
+
+    dev.states["api"] = ReleaseState(stable=NEW)
+    for name in assessments:
+        run.reports[name] = ServiceReport(name, "rolling", None, "1.2.3")
+    assert not deliver_run._new_services_refused(run, settings, assessments)
 
 
 def test_a_freeze_window_is_open_only_between_its_start_and_end() -> None:

@@ -1,9 +1,10 @@
 """How the program learns the recorded release progress, and what this update should do.
 
 The progress is a stack output (`releases`), so it lives with the stack's state in whatever
-backend holds it. A Pulumi program cannot read its own stack's outputs synchronously before it
-registers resources, so the `slipway` tool (Automation API) reads them and hands them to the
-program in the environment variable SLIPWAY_RELEASE_PROGRESS, for that one run:
+backend holds it. The program needs it before it registers resources (a `StackReference`
+resolves too late), so the `slipway` tool (Automation API) reads it and hands it to the
+program in the environment variable SLIPWAY_RELEASE_PROGRESS, for that one run (a bare
+`pulumi` run reads it itself: own_progress.py):
 
     {"recorded": {"orders": {...ReleaseState...}},   # as the backend has it
      "intent":   {"orders": {...ReleaseState...}}}   # deliver/release: this step's state
@@ -25,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..release_progress import Reconciled, desired, reconcile
-from ..release_state import ReleaseState
+from ..release_state import ReleaseRef, ReleaseState
 from ..spec.catalog import Catalog
 from ..spec.errors import SpecError
 
@@ -65,6 +66,29 @@ def parse(raw: Any, where: str) -> dict[str, ReleaseState]:
     if problems:
         raise SpecError(problems)
     return found
+
+
+def from_services(raw: object) -> dict[str, ReleaseState]:
+    """What the `services` output says runs, for stacks updated before progress existed."""
+    found: dict[str, ReleaseState] = {}
+    if not isinstance(raw, dict):
+        return found
+    for name, value in raw.items():
+        if not isinstance(value, dict) or "version" not in value or "image" not in value:
+            continue
+        try:
+            found[name] = ReleaseState(stable=ReleaseRef(version=str(value["version"]),
+                                                         image=str(value["image"])))
+        except ValueError:
+            continue  # an output the model refuses is not progress to keep
+    return found
+
+
+def from_outputs(outputs: Mapping[str, object], stack: str) -> dict[str, ReleaseState]:
+    """The progress a stack's outputs record: `releases`, else what `services` says runs."""
+    if OUTPUT in outputs:
+        return parse(outputs[OUTPUT], f"stack {stack}: output {OUTPUT}")
+    return from_services(outputs.get("services"))
 
 
 def encode(handoff: Handoff) -> str:

@@ -128,6 +128,8 @@ def deliver(options: DeliverOptions) -> list[ServiceReport]:
             from_version=found.stable.version if found.stable else None,
             to_version=found.desired.version, reason=found.reason,
             result="failed-before" if found.need == "failed-before" else "nothing")
+    if _new_services_refused(run, settings, assessments):
+        return [run.reports[name] for name in sorted(run.reports)]
     _first_deployments(run, assessments)
     pending = {name for name, found in assessments.items() if found.has_work}
     bad = _callers_not_ready(run, assessments, pending)
@@ -213,6 +215,37 @@ def _callers_not_ready(run: _Run, assessments: dict[str, Assessment],
             refused.add(name)
     pending.difference_update(refused)
     return refused
+
+
+def _new_services_refused(run: _Run, settings: StackSettings,
+                          assessments: dict[str, Assessment]) -> bool:
+    """In a stage after another (prod after dev), services this stack has never run must
+    already run there at the same version. Every update creates every service of the
+    checkout, so one refused new service stops the whole run before any update."""
+    after = settings.delivery.after
+    new = sorted(name for name, found in assessments.items() if found.need == "first")
+    if after is None or not new:
+        return False
+    upstream = progress.recorded(stacks.stack(after, run.options.project_dir)).states
+    refused = {}
+    for name in new:
+        refusal = delivery.new_service_refusal(name, assessments[name].desired,
+                                               upstream_stack=after,
+                                               upstream=upstream.get(name))
+        if refusal is not None:
+            refused[name] = refusal
+    if not refused:
+        return False
+    for name, why in refused.items():
+        run.reports[name].result = "refused"
+        run.reports[name].reason = why
+    for name, found in assessments.items():
+        if name not in refused and (found.has_work or found.need == "first"):
+            run.reports[name].result = "held"
+            run.reports[name].reason = (
+                f"not started: any update now would also create {', '.join(sorted(refused))}, "
+                f"which {after} does not run yet")
+    return True
 
 
 def _stage_and_freeze(run: _Run, settings: StackSettings,

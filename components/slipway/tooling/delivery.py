@@ -352,6 +352,23 @@ def stage_refusal(service: str, want: ReleaseRef, *, upstream_stack: str,
 SOAKING = "; run deliver again once it has"
 
 
+def new_service_refusal(service: str, want: ReleaseRef, *, upstream_stack: str,
+                        upstream: ReleaseState | None) -> str | None:
+    """Why a service this stage has never run may not be created here yet (None: it may).
+
+    A first deployment is not judged anywhere (nothing runs before it to compare with), so the
+    stage only asks that the stage before runs that very version as its stable one."""
+    if upstream is None or upstream.stable is None:
+        return (f"{service} is new here and not running in {upstream_stack}: deliver it there "
+                f"first (`slipway deliver --stack {upstream_stack}`)")
+    if not want.same(upstream.stable) or upstream.candidate is not None:
+        running = upstream.stable.version
+        return (f"{service} is new here at {want.version}, but {upstream_stack} runs "
+                f"{running}{' with a release under way' if upstream.candidate else ''}: "
+                f"deliver {want.version} there first")
+    return None
+
+
 def still_soaking(refusal: str) -> bool:
     """A refusal only time lifts: the next run (e.g. the scheduled one) delivers it."""
     return refusal.endswith(SOAKING)

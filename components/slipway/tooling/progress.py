@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from pulumi import automation as auto
 
-from ..release_state import ReleaseRef, ReleaseState
+from ..release_state import ReleaseState
 from ..stack import key
-from ..stack.progress import ENV, OUTPUT, Handoff, encode, parse
+from ..stack.progress import ENV, OUTPUT, Handoff, encode, from_outputs, parse
 
 LEGACY_KEY = key("releases")
 
@@ -46,31 +46,10 @@ def outputs(stack: auto.Stack) -> dict[str, object]:
         return {}
 
 
-def _from_services(raw: object) -> dict[str, ReleaseState]:
-    """What the `services` output says runs, for stacks updated before progress existed."""
-    found: dict[str, ReleaseState] = {}
-    if not isinstance(raw, dict):
-        return found
-    for name, value in raw.items():
-        if not isinstance(value, dict) or "version" not in value or "image" not in value:
-            continue
-        try:
-            found[name] = ReleaseState(stable=ReleaseRef(version=str(value["version"]),
-                                                         image=str(value["image"])))
-        except ValueError:
-            continue  # an output the model refuses is not progress to keep
-    return found
-
-
 def recorded(stack: auto.Stack) -> Recorded:
     """The recorded progress: the `releases` output (else what the `services` output says runs),
     with the legacy config key's services taken from that key while it is still there."""
-    found = outputs(stack)
-    result = Recorded()
-    if OUTPUT in found:
-        result.states = parse(found[OUTPUT], f"stack {stack.name}: output {OUTPUT}")
-    else:
-        result.states = _from_services(found.get("services"))
+    result = Recorded(states=from_outputs(outputs(stack), stack.name))
     legacy = stack.get_all_config().get(LEGACY_KEY)
     result.legacy_key = legacy is not None
     if legacy is not None:

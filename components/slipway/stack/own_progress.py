@@ -1,0 +1,45 @@
+"""The recorded release progress for a bare `pulumi up` or `pulumi preview`.
+
+The `slipway` tool hands the program its stack's recorded progress (stack/progress.py). A
+platform engineer may still run the Pulumi CLI directly; without the progress the program
+would take every service file's version as already released: a canary under way would jump
+to 100% with no gate and the recorded progress would be overwritten. So, when nothing was
+handed over, the program reads its own stack's outputs itself, through the Automation API
+(`pulumi stack output`, which takes no lock, so it runs inside the update that holds one).
+If they cannot be read, the run stops: guessing would skip the gates.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pulumi import automation as auto
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import get_monitor
+
+from ..release_state import ReleaseState
+from ..spec.errors import SpecError
+from .progress import ENV, from_outputs
+
+
+def read_own_progress(stack: str, project_dir: Path) -> dict[str, ReleaseState]:
+    """The progress `stack`'s last update recorded ({} for a stack never updated)."""
+    try:
+        workspace = auto.LocalWorkspace(work_dir=str(project_dir))
+        outputs = {name: value.value for name, value in workspace.stack_outputs(stack).items()}
+    except (auto.errors.CommandError, OSError) as err:
+        reasons = [line.strip() for line in str(err).splitlines()
+                   if line.strip().startswith("error:")]
+        if isinstance(err, OSError):
+            reasons = [f"the pulumi CLI is not on PATH: {err.strerror}"]
+        raise SpecError([
+            f"stack {stack}: its recorded release progress (output releases) could not be read "
+            f"({'; '.join(reasons) or 'pulumi stack output failed'}); nothing was changed. "
+            f"Run `slipway up --stack {stack}` (it hands the progress over in {ENV}), or fix "
+            "access to the backend"]) from None
+    return from_outputs(outputs, stack)
+
+
+def under_mocks() -> bool:
+    """Run by unit tests under Pulumi's mocks: no backend to read, the test gives the progress."""
+    return isinstance(get_monitor(), MockMonitor)
