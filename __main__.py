@@ -15,6 +15,7 @@ from slipway import ServiceNamespace, ServiceNamespaceArgs, deploy_catalog, load
 from slipway.platform import KubernetesPlatform, platform_outputs, public_hosts
 from slipway.stack import (
     build_platform,
+    check_call_majors,
     check_releases,
     check_secret_values,
     program_config,
@@ -50,6 +51,9 @@ for reconciled in progress.values():
     if reconciled.note:
         pulumi.log.info(reconciled.note)
 releases = {name: reconciled.state for name, reconciled in progress.items()}
+if settings.preview is None:
+    # A major version a caller does not work with is refused (a review stack serves nobody).
+    check_call_majors(catalog, handoff.recorded, releases)
 hosts = public_hosts(catalog)
 if settings.platform is not None:
     settings.platform.check(environment, hosts, secret_store=store, source=stack_file,

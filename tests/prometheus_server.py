@@ -135,6 +135,7 @@ class MetricsExporter:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._tracks: dict[tuple[str, str, str], TrackCounters] = {}
+        self._probes: dict[tuple[str, str], bool] = {}
         exporter = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -177,6 +178,15 @@ class MetricsExporter:
                 counters.advance(now)
                 counters.profile = profile
 
+    def set_probe(self, namespace: str, service: str, success: bool | None) -> None:
+        """What the synthetic check of a public service reports from now on: probe_success 1
+        or 0, as the blackbox exporter's probes would; None: no probe series at all."""
+        with self._lock:
+            if success is None:
+                self._probes.pop((namespace, service), None)
+            else:
+                self._probes[(namespace, service)] = success
+
     def exposition(self) -> str:
         """The Prometheus text format of every track, counters advanced to now."""
         now = time.monotonic()
@@ -197,7 +207,10 @@ class MetricsExporter:
                                  f"{counters.count!r}")
                 durations.append(f"http_request_duration_seconds_sum{{{labels}}} "
                                  f"{counters.total_seconds!r}")
-        return "\n".join([*requests, *durations]) + "\n"
+            probes = ["# TYPE probe_success gauge"] + [
+                f'probe_success{{namespace="{namespace}",service="{service}"}} {int(ok)}'
+                for (namespace, service), ok in sorted(self._probes.items())]
+        return "\n".join([*requests, *durations, *probes]) + "\n"
 
     def close(self) -> None:
         self._server.shutdown()

@@ -37,7 +37,7 @@ def deploy_catalog(catalog: Catalog, environment: Environment, namespace: pulumi
     releases = releases or {}
     created: dict[str, Microservice] = {}
     for spec in catalog.in_dependency_order():
-        callees_serving = [resource for name in spec.calls for resource in created[name].serving]
+        callees_serving = [resource for name in spec.callees for resource in created[name].serving]
         created[spec.name] = Microservice(
             spec.name,
             MicroserviceArgs(
@@ -45,7 +45,7 @@ def deploy_catalog(catalog: Catalog, environment: Environment, namespace: pulumi
                 environment=environment,
                 namespace=namespace,
                 callers=catalog.callers_of(spec.name),
-                calls=[Peer(name, catalog[name].port) for name in spec.calls],
+                calls=[Peer(name, catalog[name].port) for name in spec.callees],
                 secret_values=dict(secret_values.get(spec.name, {})) if secret_store is None
                 else {},
                 secret_store=secret_store,

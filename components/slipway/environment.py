@@ -12,6 +12,7 @@ from typing import Literal
 
 Spread = Literal["DoNotSchedule", "ScheduleAnyway"]
 ENVIRONMENT_NAME = re.compile(r"^(dev|prod|pr-[1-9][0-9]{0,6})$")
+HOST_PORT = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:[0-9]{1,5}$")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,10 @@ class Environment:
     observability: bool = True
     """Create a ServiceMonitor, SLO PrometheusRule and dashboard per service (needs the
     Prometheus operator's CRDs where manifests are applied). Default on."""
+    blackbox_exporter: str = "blackbox-exporter.monitoring.svc:9115"
+    """host:port of the blackbox exporter that runs the synthetic checks of public services
+    (each a Prometheus operator Probe). Default blackbox-exporter.monitoring.svc:9115, the
+    prometheus-blackbox-exporter chart's service in the monitoring namespace."""
     run_as_user: int = 10001
     """UID (and GID) containers run as: high, so it maps to no host user. Default 10001."""
 
@@ -82,6 +87,11 @@ class Environment:
         if not ENVIRONMENT_NAME.match(self.name):
             raise ValueError(
                 f"environment name must be dev, prod or pr-<number> (got {self.name!r})"
+            )
+        if not HOST_PORT.match(self.blackbox_exporter):
+            raise ValueError(
+                f"blackbox_exporter must be host:port without a scheme, e.g. "
+                f"blackbox-exporter.monitoring.svc:9115 (got {self.blackbox_exporter!r})"
             )
 
     @property

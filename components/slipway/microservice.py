@@ -6,7 +6,8 @@ optional migration Job the rollout waits for, the Deployments and Services of th
 strategy (`strategies.py`: rolling, blue-green slots, canary tracks), a HorizontalPodAutoscaler
 and PodDisruptionBudget per workload that needs one, the traffic route (Gateway API HTTPRoute,
 or an Istio VirtualService in the mesh; `routes.py`) and a NetworkPolicy built from the call
-graph that selects every pod of the service.
+graph that selects every pod of the service. With observability on: a ServiceMonitor, SLO rules
+and a dashboard, and for a public service a synthetic check (a Probe and its alert).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from . import (
     service_mesh,
     service_monitoring,
     strategies,
+    synthetic_checks,
     workload,
 )
 from .environment import Environment, SecretStoreRef
@@ -82,9 +84,9 @@ def _check(args: MicroserviceArgs) -> None:
     """Refuse inconsistent arguments before anything is registered."""
     spec = args.spec
     peers = {peer.name for peer in args.calls}
-    if peers != set(spec.calls):
-        missing = sorted(set(spec.calls) - peers)
-        extra = sorted(peers - set(spec.calls))
+    if peers != set(spec.callees):
+        missing = sorted(set(spec.callees) - peers)
+        extra = sorted(peers - set(spec.callees))
         raise ValueError(
             f"{spec.name}: calls: args.calls must give a port for each of spec.calls "
             f"(missing: {missing or 'none'}, not in spec.calls: {extra or 'none'})"
@@ -179,6 +181,8 @@ class Microservice(pulumi.ComponentResource):
         # runs), never merely what the file asks for.
         stable_version = release_plan.stable.version
         self.resource_names.update(service_monitoring.create(
+            self, spec, env, namespace, resource_name=name, version=stable_version))
+        self.resource_names.update(synthetic_checks.create(
             self, spec, env, namespace, resource_name=name, version=stable_version))
         self.resource_names.update(service_mesh.create(
             self, spec, env, namespace, args.callers, resource_name=name,

@@ -79,6 +79,9 @@ class Gate(SpecModel):
     requests_per_second: float = Field(description="Requests per second of the judged track.")
     error_rate: float | None = Field(default=None, description="5xx share; None: no traffic.")
     latency_ms: float | None = Field(default=None, description="Latency at the SLO percentile.")
+    probe_success: float | None = Field(
+        default=None, description="Share of the synthetic check's probes that succeeded (a "
+        "public service); None: no synthetic check, or no probe data.")
     verdict: Literal["pass", "breach", "hold"] = Field(description="What the gate decided.")
     reasons: list[str] = Field(default_factory=list,
                                description="Breaches or why it held; empty when it passed.")

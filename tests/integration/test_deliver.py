@@ -100,6 +100,7 @@ def storefront(out: dict[str, Any]) -> dict[str, Any]:
 def canary_traffic(exporter: MetricsExporter, prometheus: PrometheusServer,
                    profile: TrafficProfile) -> None:
     exporter.set_profile(NAMESPACE, "storefront", "canary", profile)
+    exporter.set_probe(NAMESPACE, "storefront", True)  # its synthetic check passes
     prometheus.wait_for_scrapes(series='http_requests_total{track="canary"}')
 
 
@@ -129,6 +130,8 @@ def test_a_merged_bump_is_delivered_to_100_and_catalog_and_dora_name_its_commit(
     assert (result["from"], result["to"], result["result"]) == ("2.4.0", "2.5.0", "delivered")
     assert [g["weight"] for g in result["gates"]] == [1, 5, 25]
     assert all(g["verdict"] == "pass" and g["errorRate"] == 0 for g in result["gates"])
+    # storefront is public: every gate read its synthetic check too.
+    assert [g["probeSuccess"] for g in result["gates"]] == [1, 1, 1]
     assert release_messages(project) == [
         f"slipway release start storefront 2.5.0 commit={bump}",
         f"slipway release step storefront 2.5.0 weight=5 commit={bump}",
@@ -352,3 +355,48 @@ def test_the_pr_summary_leads_with_the_version_change_on_dev(project: Project,
     assert "<summary>Review stack <code>pr-5</code>: " in text
     # Previewing dev changed nothing there.
     assert project.progress()["storefront"]["stable"]["version"] == "2.4.0"
+
+
+INVENTORY_1 = "registry.example.com/shop/inventory@sha256:" + "1" * 64
+
+
+def bump_inventory_major(project: Project) -> str:
+    path = project.services / "inventory.yaml"
+    lines = ["version: 1.0.0" if line.startswith("version:") else
+             f"image: {INVENTORY_1}" if line.startswith("image:") else line
+             for line in path.read_text().splitlines()
+             # The new image has no signature yet (dev advises on that, it does not refuse).
+             if not line.startswith(("signature:", "  payload:", "  base64Signature:"))]
+    path.write_text("\n".join(lines) + "\n")
+    return commit(project, "inventory: 1.0.0, a new major (breaking API)")
+
+
+def test_a_major_bump_waits_until_every_caller_accepts_the_new_major(
+        project: Project, metrics_exporter: MetricsExporter,
+        prometheus: PrometheusServer) -> None:
+    init_repo(project)
+    project.up(message="slipway up")
+    bump_inventory_major(project)
+
+    code, out, err = deliver(project, prometheus)
+    assert code == 1, (out, err)
+    result = next(s for s in out["services"] if s["service"] == "inventory")
+    assert (result["from"], result["to"], result["result"]) == ("0.9.12", "1.0.0", "refused")
+    assert "version: 1.0.0 is major 1 (0.9.12 runs), and callers are not ready: " \
+        "fulfillment-worker (" in result["reason"]
+    assert "; orders (" in result["reason"] and "; storefront (" in result["reason"]
+    assert project.progress()["inventory"]["stable"]["version"] == "0.9.12"
+
+    # Each caller says it works with both majors: the bump goes out (rolling, judged).
+    for caller in ("fulfillment-worker", "orders", "storefront"):
+        path = project.services / f"{caller}.yaml"
+        path.write_text(path.read_text().replace(
+            ", inventory]", ", {service: inventory, majors: [0, 1]}]"))
+    commit(project, "callers: work with inventory 0.x and 1.x")
+    metrics_exporter.set_profile(NAMESPACE, "inventory", "stable", HEALTHY)
+    prometheus.wait_for_scrapes(series='http_requests_total{service="inventory"}')
+    code, out, err = deliver(project, prometheus)
+    assert code == 0, err
+    result = next(s for s in out["services"] if s["service"] == "inventory")
+    assert result["result"] == "delivered"
+    assert project.progress()["inventory"]["stable"]["version"] == "1.0.0"

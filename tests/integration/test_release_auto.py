@@ -35,6 +35,7 @@ def release(project: Project, *args: str) -> tuple[int, dict[str, Any], str]:
 def canary_traffic(exporter: MetricsExporter, prometheus: PrometheusServer,
                    profile: TrafficProfile) -> None:
     exporter.set_profile(NAMESPACE, "storefront", "canary", profile)
+    exporter.set_probe(NAMESPACE, "storefront", True)  # its synthetic check passes
     prometheus.wait_for_scrapes(series='http_requests_total{track="canary"}')
 
 

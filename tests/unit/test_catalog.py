@@ -138,7 +138,7 @@ def test_in_dependency_order_puts_callees_first_ties_by_name(services: Path) -> 
 
     assert order == ["inventory", "payments", "orders", "reports", "web"]
     for spec in catalog:
-        for callee in spec.calls:
+        for callee in spec.callees:
             assert order.index(callee) < order.index(spec.name)
 
 

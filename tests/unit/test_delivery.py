@@ -17,7 +17,7 @@ from slipway.release_state import Delivery, FailedRelease, Gate, ReleaseRef, Rel
 from slipway.tooling import deliver_run, delivery, progress, releases, stacks
 from slipway.tooling.deliver_run import DeliverError
 from slipway.tooling.delivery import FreezeWindow, ServiceReport
-from slipway.tooling.prometheus import Prometheus, TrackHealth
+from slipway.tooling.prometheus import ProbeHealth, Prometheus, TrackHealth, probe_window
 from slipway.tooling.stacks import StackRun
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -340,7 +340,7 @@ def test_summary_names_from_to_steps_and_the_figures_each_step_was_judged_on() -
     assert text.startswith(f"## slipway deliver: dev at {SHA[:12]}")
     assert "| api | canary | 1.2.0 | 1.2.3 | rolled-back |" in text
     assert "- `slipway release rollback api 1.2.3`" in text
-    assert "| 1% | 20.0 | 5.00% | 80 ms | breach | canary error rate 5.00% > 0.10% |" in text
+    assert "| 1% | 20.0 | 5.00% | 80 ms | - | breach | canary error rate 5.00% > 0.10% |" in text
 
 
 # -- the thin side: a locked stack -------------------------------------------------------------
@@ -393,3 +393,49 @@ def test_a_stack_that_stays_locked_fails_naming_the_step(monkeypatch: pytest.Mon
                        r"`slipway release start api 1\.2\.3` was not applied"):
         run.apply(step)
     assert sum(slept) == pytest.approx(10)
+
+
+# -- the synthetic check of a public service ---------------------------------------------------
+
+def probe(ratio: float | None) -> ProbeHealth:
+    return ProbeHealth(ratio, 0.95, "https://shop.example.com/")
+
+
+def test_a_failing_synthetic_check_rolls_back_even_with_healthy_traffic() -> None:
+    judged = delivery.decide(CANARY, ReleaseState(stable=OLD, candidate=NEW, weight=5),
+                             health=HEALTHY, unavailable=None, previous=None, commit=SHA,
+                             now=NOW, probe=probe(0.5))
+    assert judged.outcome == "rolled-back"
+    assert judged.gate.reasons == ["synthetic check of https://shop.example.com/: 50.00% of "
+                                   "probes succeeded < 95.00% required"]
+    assert judged.gate.probe_success == 0.5
+
+
+def test_no_probe_data_holds_and_is_never_a_pass() -> None:
+    judged = delivery.decide(CANARY, ReleaseState(stable=OLD, candidate=NEW, weight=5),
+                             health=HEALTHY, unavailable=None, previous=None, commit=SHA,
+                             now=NOW, probe=probe(None))
+    assert (judged.outcome, judged.step, judged.gate.verdict) == ("held", None, "hold")
+    assert "no synthetic check data (probe_success) for https://shop.example.com/" in \
+        judged.gate.reasons[0]
+
+
+def test_a_passing_synthetic_check_is_recorded_with_the_gate() -> None:
+    judged = delivery.decide(CANARY, ReleaseState(stable=OLD, candidate=NEW, weight=5),
+                             health=HEALTHY, unavailable=None, previous=None, commit=SHA,
+                             now=NOW, probe=probe(1.0))
+    assert judged.outcome == "next"
+    assert judged.gate.verdict == "pass" and judged.gate.probe_success == 1.0
+
+
+def test_a_slo_breach_rolls_back_whatever_the_probe_says() -> None:
+    judged = delivery.decide(CANARY, ReleaseState(stable=OLD, candidate=NEW, weight=5),
+                             health=FAILING, unavailable=None, previous=None, commit=SHA,
+                             now=NOW, probe=probe(None))
+    assert judged.outcome == "rolled-back"
+
+
+def test_probes_are_read_over_at_least_two_probe_intervals() -> None:
+    assert probe_window("10s", "30s") == "60s"
+    assert probe_window("5m", "30s") == "300s"
+    assert probe_window("1m30s", "1m") == "120s"

@@ -292,3 +292,19 @@ def test_an_intent_from_the_tool_wins_over_the_file(monkeypatch: pytest.MonkeyPa
         {"recorded": {}, "intent": {"storefront": intent}}))
     registry = run_program(DEV)
     assert registry.outputs["releases"]["storefront"]["weight"] == 25
+
+
+def test_a_major_bump_its_callers_do_not_accept_registers_nothing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # orders runs 0.9.0 (recorded); the file asks for 1.8.3, which its plain callers never
+    # said they work with.
+    monkeypatch.setenv("SLIPWAY_RELEASE_PROGRESS", json.dumps({"recorded": {"orders": {
+        "stable": {"version": "0.9.0",
+                   "image": "registry.example.com/shop/orders@sha256:" + "c" * 64}}},
+        "intent": {}}))
+    registry = Registry()
+    with pytest.raises(SpecError, match=r"services/orders.yaml: version: 1.8.3 is major 1 "
+                       r"\(0.9.0 runs\), and callers are not ready: fulfillment-worker .*; "
+                       r"storefront "):
+        run_program(DEV, registry=registry)
+    assert len(registry) == 0

@@ -416,3 +416,44 @@ def test_a_stack_held_by_another_update_is_not_restored() -> None:
     with pytest.raises(auto.errors.ConcurrentUpdateError):
         releases.run_step(cast(Any, engine), "dev", recorded, promote(BLUE_GREEN, FLIPPED))
     assert len(engine.runs) == 1
+class ProbeAnswers(Answers):
+    """Healthy traffic, and the synthetic check's success ratio from a list (None: no data)."""
+
+    def __init__(self, *ratios: float | None) -> None:
+        super().__init__(*[healthy() for _ in ratios])
+        self.ratios = list(ratios)
+        self.windows: list[str] = []
+
+    def probe_success(self, namespace: str, service: str, window: str) -> float | None:
+        self.windows.append(window)
+        return self.ratios.pop(0)
+
+
+def public_target(monkeypatch: pytest.MonkeyPatch) -> tuple[ReleaseTarget, list[str]]:
+    target, applied = auto_target(monkeypatch)
+    target.spec = spec(release={"strategy": "canary"},
+                       exposure={"public": True, "host": "api.example.com"})
+    return target, applied
+
+
+def test_auto_rolls_back_a_public_service_whose_synthetic_check_fails(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    target, applied = public_target(monkeypatch)
+    prometheus = ProbeAnswers(1.0, 0.5)
+    result = run_auto(target, prometheus, bake_seconds=1, window="1m", sleep=lambda _s: None)
+    assert result.outcome == "rolled-back"
+    assert result.breaches == ["synthetic check of https://api.example.com/: 50.00% of probes "
+                               "succeeded < 95.00% required"]
+    assert applied == ["slipway release step api 1.3.0 weight=5",
+                       "slipway release rollback api 1.3.0"]
+    assert [h["probeSuccess"] for h in result.health] == [1.0, 0.5]
+    assert prometheus.windows == ["60s", "60s"]
+
+
+def test_auto_holds_a_public_service_without_probe_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    target, applied = public_target(monkeypatch)
+    result = run_auto(target, ProbeAnswers(None), bake_seconds=1, window="1m",
+                      sleep=lambda _s: None)
+    assert result.outcome == "held" and applied == []
+    assert "no synthetic check data (probe_success) for https://api.example.com/" in \
+        result.reason

@@ -40,9 +40,9 @@ def promtool() -> str:
 
 def rule_groups(service: ServiceSpec) -> list[dict[str, Any]]:
     registry = render(service, environment=PROD,
-                      calls=[Peer(callee, CATALOG[callee].port) for callee in service.calls],
+                      calls=[Peer(callee, CATALOG[callee].port) for callee in service.callees],
                       secret_values={name: "unused" for name in service.secrets})
-    return list(registry.one(PROMETHEUS_RULE).spec["groups"])
+    return list(registry.one(PROMETHEUS_RULE, f"{service.name}-slo").spec["groups"])
 
 
 def series(labels: dict[str, str], per_minute: float) -> dict[str, str]:

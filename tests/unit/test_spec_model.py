@@ -936,7 +936,7 @@ def test_unknown_override_field_lists_the_fields_an_override_takes(
 def test_unknown_field_nested_in_an_override_lists_that_section_s_fields() -> None:
     with pytest.raises(SpecError, match=exact(
         f"{SOURCE}: environments.prod.exposure.hots: unknown field (did you mean 'host'?); "
-        "valid fields: public, host, path, rateLimit"
+        "valid fields: public, host, path, rateLimit, synthetic"
     )):
         spec("prod", environments={"prod": {"exposure": {"hots": "shop.example.com"}}})
 

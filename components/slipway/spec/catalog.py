@@ -63,7 +63,7 @@ class Catalog:
 
     def callers_of(self, name: str) -> list[str]:
         """Services that declare they call `name`: the NetworkPolicy ingress allow-list."""
-        return sorted(s.name for s in self if name in s.calls)
+        return sorted(s.name for s in self if name in s.callees)
 
     def in_dependency_order(self) -> list[ServiceSpec]:
         """Callees before callers, ties by name, so rollouts can wait on what they call."""
@@ -74,7 +74,7 @@ class Catalog:
             if name in done:
                 return
             done.add(name)
-            for callee in sorted(self.services[name].calls):
+            for callee in sorted(self.services[name].callees):
                 visit(callee)
             ordered.append(self.services[name])
 
@@ -92,7 +92,7 @@ def _cycles(services: Mapping[str, ServiceSpec]) -> list[list[str]]:
 
     def visit(name: str, path: list[str]) -> None:
         state[name] = 1
-        for callee in services[name].calls:
+        for callee in services[name].callees:
             if callee not in services:
                 continue
             if state.get(callee) == 1:
@@ -148,7 +148,7 @@ def _check_environment(loaded: Mapping[str, LoadedService], key: str | None,
     where = IN_ENVIRONMENT
     problems: list[str] = []
     for spec in services.values():
-        unknown = [(index, callee) for index, callee in enumerate(spec.calls)
+        unknown = [(index, callee) for index, callee in enumerate(spec.callees)
                    if callee not in services and callee not in broken]
         shown = MAX_LINES_PER_FILE - 1
         more = (f"{loaded[spec.name].source}: calls: {len(unknown) - shown} names after "

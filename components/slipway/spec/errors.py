@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .calls import CALL_TAG, NAME_TAG
 from .secret_values import scrub
 from .validation import PATTERN_HELP, FieldError
 
@@ -155,7 +156,8 @@ def _valid_keys(model: type[BaseModel] | None) -> list[str]:
 
 def describe(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
     """Return (field path, message) for one pydantic error."""
-    loc = list(error["loc"])
+    # The tags of a union picked by type (a `calls` entry's form) are no field of the file.
+    loc = [part for part in error["loc"] if part not in (CALL_TAG, NAME_TAG)]
     kind = error["type"]
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, FieldError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
+from .synthetic import SyntheticCheck
 from .validation import (
     HOST_NAME,
     URL_PATH,
@@ -55,6 +56,26 @@ class Exposure(SpecModel):
         "host; above it clients get HTTP 429. Left out: no limit. Only for public services.",
     )
 
+    synthetic: SyntheticCheck | None = Field(
+        default=None,
+        description="Tunes the synthetic check every public service gets (path, interval, "
+        "success ratio). Left out: the defaults, probing exposure.path every 30s. Only for "
+        "public services.",
+    )
+
+    @property
+    def synthetic_check(self) -> SyntheticCheck | None:
+        """The synthetic check a public service gets (None: not public, no check)."""
+        if not self.public:
+            return None
+        return self.synthetic if self.synthetic is not None else SyntheticCheck()
+
+    @property
+    def critical_path(self) -> str:
+        """What the synthetic check requests: its own path, else the exposure path."""
+        check = self.synthetic_check
+        return check.path if check is not None and check.path is not None else self.path
+
     @field_validator("host")
     @classmethod
     def _host(cls, value: str | None) -> str | None:
@@ -74,6 +95,12 @@ class Exposure(SpecModel):
         if not self.public and self.host is not None:
             raise error_at(
                 "public", "is false, so host would be ignored: set public: true or drop host"
+            )
+        if not self.public and self.synthetic is not None:
+            raise error_at(
+                "synthetic",
+                "checks the public host, and exposure.public is false: set public: true (with "
+                "a host) or drop synthetic",
             )
         if not self.public and self.rate_limit is not None:
             raise error_at(

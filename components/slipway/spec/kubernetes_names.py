@@ -2,9 +2,10 @@
 
 The Microservice component names its objects from the spec: `<name>` and `<name>-canary`,
 `-stable`, `-blue`, `-green`, `-preview`, `-config`, `-flags`, `-secrets`, `-istiod`, `-slo`,
-`-dashboard`, and a migration Job per version. Two services in one namespace must not make the
-same name for the same kind, or one silently overwrites the other; the catalog checks that here,
-and the component takes its Job name from `migration_job_name` so the two cannot drift.
+`-dashboard`, `-synthetic` (public services) and a migration Job per version. Two services in
+one namespace must not make the same name for the same kind, or one silently overwrites the
+other; the catalog checks that here, and the component takes its Job name from
+`migration_job_name` so the two cannot drift.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def derived_names(spec: ServiceSpec) -> list[DerivedName]:
     if spec.secrets:
         found += [DerivedName("Secret", f"{name}-secrets", "secrets"),
                   DerivedName("ExternalSecret", f"{name}-secrets", "secrets")]
+    if spec.exposure.public:
+        found += [DerivedName("Probe", f"{name}-synthetic", "exposure.public"),
+                  DerivedName("PrometheusRule", f"{name}-synthetic", "exposure.public")]
     if spec.migration is not None:
         found.append(DerivedName("Job", migration_job_name(
             spec.name, spec.version, spec.migration.phase), "migration"))

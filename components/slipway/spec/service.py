@@ -16,6 +16,8 @@ from pydantic import Field, field_validator, model_validator
 
 from .. import labels
 from .aws import AwsAccess
+from .calls import CallEntry, accepted_majors, callee, major
+from .compatibility import Compatibility
 from .config_values import (
     ConfigValue,
     FlagValue,
@@ -111,9 +113,16 @@ class ServiceSpec(SpecModel):
         default_factory=MeshPolicy,
         description="Timeouts, retries and circuit breaking (when the stack has a mesh).",
     )
-    calls: list[Annotated[str, Field(pattern=DNS_LABEL)]] = Field(
+    calls: list[CallEntry] = Field(
         default_factory=list,
-        description="Services this one calls: egress here, ingress there.",
+        description="Services this one calls: egress here, ingress there. Each entry is a name "
+        "(works with the callee's current major), or {service, majors} naming the callee's "
+        "major versions this service works with, e.g. {service: inventory, majors: [1, 2]}.",
+    )
+    compatibility: Compatibility = Field(
+        default_factory=Compatibility,
+        description="Older major versions of its API this version still serves, so that a "
+        "major bump need not wait for every caller.",
     )
     egress: list[Egress] = Field(default_factory=list, description="Destinations outside.")
     config: dict[str, ConfigValue] = Field(
@@ -180,8 +189,8 @@ class ServiceSpec(SpecModel):
 
     @field_validator("calls", "secrets")
     @classmethod
-    def _unique(cls, values: list[str]) -> list[str]:
-        seen = {v for v, count in Counter(values).items() if count > 1}
+    def _unique(cls, values: list[CallEntry]) -> list[CallEntry]:
+        seen = {v for v, count in Counter(map(callee, values)).items() if count > 1}
         if seen:
             raise ValueError(f"must not repeat names (repeated: {', '.join(sorted(seen))})")
         return values
@@ -218,8 +227,19 @@ class ServiceSpec(SpecModel):
 
     @model_validator(mode="after")
     def _cross_fields(self) -> ServiceSpec:
-        if self.name in self.calls:
+        if self.name in self.callees:
             raise error_at("calls", f"a service cannot call itself ({self.name!r})")
+        own = major(self.version)
+        newer = [m for m in self.compatibility.serves_majors if m >= own]
+        if newer:
+            raise error_at(
+                "compatibility.servesMajors",
+                f"lists {', '.join(map(str, newer))}, not older than this version's own major "
+                f"{own} (version {self.version}); list only older majors this version still "
+                f"serves (0 to {own - 1})" if own > 0 else
+                f"lists {', '.join(map(str, newer))}, but version {self.version} is major 0: "
+                "there is no older major to serve; drop servesMajors",
+            )
         overlap = sorted(set(self.secrets) & set(self.config))
         if overlap:
             # Reported at the config key: that is what an environment override adds.
@@ -305,6 +325,20 @@ class ServiceSpec(SpecModel):
                 f"must be below scaling.min (got {max_unavailable} >= {floor}); otherwise a "
                 "drain may take every pod down at once",
             )
+
+    @property
+    def callees(self) -> list[str]:
+        """The names of the services in `calls`, in the file's order."""
+        return [callee(entry) for entry in self.calls]
+
+    def majors_accepted(self, name: str) -> list[int] | None:
+        """The majors of callee `name` this service works with; None: its current major."""
+        return next((accepted_majors(e) for e in self.calls if callee(e) == name), None)
+
+    @property
+    def served_majors(self) -> list[int]:
+        """Every major of the API this version serves: its own and `compatibility`'s."""
+        return sorted({major(self.version), *self.compatibility.serves_majors})
 
     @property
     def wants_pdb(self) -> bool:

@@ -42,7 +42,7 @@ def _visit(value: Any, annotation: Any, path: Path, document: Document,
            found: list[tuple[Path, str]]) -> None:
     annotation, allows_none, metadata = _unwrap(annotation)
     if isinstance(value, dict):
-        model = _model_in(annotation)
+        model = _model_in(annotation) or _model_arm(annotation)
         if model is not None:
             _visit_model(value, model, path, document, found)
             return
@@ -144,9 +144,25 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _arms(annotation: Any) -> list[Any]:
+    """The types of a union (each unwrapped); empty when it is not one."""
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return []
+    return [_unwrap(arm)[0] for arm in typing.get_args(annotation)]
+
+
+def _model_arm(annotation: Any) -> type[BaseModel] | None:
+    """The model of a `text | Model` union (a `calls` entry): what a mapping is read as."""
+    models = [arm for arm in _arms(annotation) if _model_in(arm) is not None]
+    return models[0] if len(models) == 1 else None
+
+
 def _context(annotation: Any) -> str:
     if annotation is str:
         return TEXT
+    arms = _arms(annotation)
+    if str in arms and all(arm is str or _model_in(arm) is not None for arm in arms):
+        return TEXT  # a scalar of a `text | Model` union is the text form
     if annotation in (int, float):
         return NUMBER
     if typing.get_origin(annotation) is Literal and all(

@@ -10,6 +10,7 @@ turns settings into platform components live here too. The components below (`sl
 from .aws_settings import AwsSettings, EndpointSettings, FlowLogSettings, NodeGroupSettings
 from .capacity import CapacityReport, NodePool, capacity_report, check_capacity
 from .checks import (
+    check_call_majors,
     check_platform,
     check_public_subnets,
     check_releases,
@@ -43,6 +44,7 @@ __all__ = [
     "automation_config",
     "build_platform",
     "capacity_report",
+    "check_call_majors",
     "check_capacity",
     "check_platform",
     "check_public_subnets",

@@ -8,14 +8,17 @@ all before registering anything, so a mismatch creates nothing. Each returns a l
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from ..environment import Environment, SecretStoreRef
 from ..platform import iam_policies
 from ..platform.service_roles import ServiceRolePlan, service_account_name
 from ..platform.subnets import ELB_TAG, ZONE_COUNT, SubnetPlan, subnet_tags
 from ..release_state import ReleaseState
+from ..spec.calls import major
 from ..spec.catalog import Catalog
 from ..spec.errors import SpecError
+from ..spec.service import ServiceSpec
 from .capacity import CapacityReport, NodePool, check_capacity
 
 
@@ -110,5 +113,91 @@ def check_releases(catalog: Catalog, releases: Mapping[str, ReleaseState], sourc
         f"remove it with `pulumi config rm --path 'releases.{service}'`"
         for service in sorted(releases) if service not in catalog.services
     ]
+    if problems:
+        raise SpecError(problems)
+
+
+# -- breaking changes wait for their consumers -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnreadyCaller:
+    """A caller that cannot talk to a version its callee is about to run."""
+
+    caller: str
+    accepts: list[int]
+    """The callee's majors it works with (its calls entry, or the callee's current major)."""
+    declared: bool
+    """Whether the caller listed them (`majors`), or took the default."""
+
+
+def current_major(spec: ServiceSpec, recorded: ReleaseState | None) -> int:
+    """The callee major a plain `calls` entry works with: the one that runs (the recorded
+    stable version), or the file's before the service's first deployment."""
+    if recorded is not None and recorded.stable is not None:
+        return major(recorded.stable.version)
+    return major(spec.version)
+
+
+def _provided(spec: ServiceSpec, version: str) -> set[int]:
+    """Majors of the API `version` serves: the file's version also serves its
+    compatibility.servesMajors; any other (the stable one) serves its own major."""
+    return set(spec.served_majors) if version == spec.version else {major(version)}
+
+
+def callers_not_ready(specs: Mapping[str, ServiceSpec], name: str, running: Sequence[str],
+                      recorded: Mapping[str, ReleaseState]) -> list[UnreadyCaller]:
+    """The callers of `name` that do not work with every version in `running` (the versions
+    the service will serve: stable, and a candidate), by name."""
+    spec = specs[name]
+    default = current_major(spec, recorded.get(name))
+    unready = []
+    for caller in sorted(s.name for s in specs.values() if name in s.callees):
+        declared = specs[caller].majors_accepted(name)
+        accepts = declared if declared is not None else [default]
+        if any(not set(accepts) & _provided(spec, version) for version in running):
+            unready.append(UnreadyCaller(caller, accepts, declared is not None))
+    return unready
+
+
+def major_refusal(specs: Mapping[str, ServiceSpec], sources: Mapping[str, str], name: str,
+                  running: Sequence[str], recorded: Mapping[str, ReleaseState]) -> str | None:
+    """Why `name` may not serve `running` yet (None: every caller is ready). Names the
+    callers, what each accepts, and the two ways forward."""
+    unready = callers_not_ready(specs, name, running, recorded)
+    if not unready:
+        return None
+    spec = specs[name]
+    state = recorded.get(name)
+    current = current_major(spec, state)
+    new = sorted({major(v) for v in running} - {current}) or [major(spec.version)]
+    runs = (f"{state.stable.version} runs" if state is not None and state.stable is not None
+            else f"callers expect major {current}")
+    callers = "; ".join(
+        f"{u.caller} ({sources.get(u.caller, u.caller)}: calls accepts {name} "
+        f"major{'s' if len(u.accepts) > 1 else ''} {', '.join(map(str, u.accepts))}"
+        f"{'' if u.declared else ', the default: its current major'})" for u in unready)
+    wanted = sorted({current, *new})
+    return (f"{sources.get(name, name)}: version: {spec.version} is major "
+            f"{', '.join(map(str, new))} ({runs}), and callers are not ready: {callers}. "
+            f"Each caller lists the new major in its calls entry (e.g. calls: [{{service: "
+            f"{name}, majors: [{', '.join(map(str, wanted))}]}}]), or {name} declares "
+            f"compatibility.servesMajors: [{current}] while it still serves the {current}.x API")
+
+
+def check_call_majors(catalog: Catalog, recorded: Mapping[str, ReleaseState],
+                      applied: Mapping[str, ReleaseState]) -> None:
+    """Refuse an update (and its preview) in which a service would serve a major version one
+    of its callers does not work with. `recorded` is the release progress before the update,
+    `applied` what the update runs (stable and candidate)."""
+    problems = []
+    for spec in catalog:
+        state = applied.get(spec.name)
+        running = [ref.version for ref in (state.stable, state.candidate) if ref is not None] \
+            if state is not None else []
+        refusal = major_refusal(catalog.services, catalog.sources, spec.name,
+                                running or [spec.version], recorded)
+        if refusal is not None:
+            problems.append(refusal)
     if problems:
         raise SpecError(problems)

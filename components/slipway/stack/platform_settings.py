@@ -118,6 +118,9 @@ class ObservabilitySettings(SpecModel):
         default=None, description="How long Prometheus keeps samples. "
         + left_out(ObservabilityArgs, "retention"))
     traces_endpoint: Annotated[str, AfterValidator(_endpoint)] | None = None
+    blackbox_exporter: Annotated[str, AfterValidator(_endpoint)] | None = Field(
+        default=None, description="host:port of the blackbox exporter that runs the synthetic "
+        "checks of public services. " + left_out(Environment, "blackbox_exporter"))
 
 
 class ExternalSecretsSettings(SpecModel):

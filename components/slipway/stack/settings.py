@@ -229,6 +229,8 @@ class StackSettings(SpecModel):
                 # Without platform settings nothing is installed: the Environment's defaults.
                 mesh=platform.mesh.enabled if platform is not None else None,
                 observability=platform.observability.enabled if platform is not None else None,
+                blackbox_exporter=(platform.observability.blackbox_exporter
+                                   if platform is not None else None),
             ),
         )
 

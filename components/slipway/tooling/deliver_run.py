@@ -18,11 +18,20 @@ from pathlib import Path
 from pulumi import automation as auto
 
 from ..release_state import ReleaseRef, ReleaseState
+from ..spec.catalog import load_catalog
 from ..spec.model import ServiceSpec
 from ..stack import StackSettings
+from ..stack.checks import major_refusal
+from ..synthetic_checks import target_url
 from . import delivery, progress, releases, stacks
 from .delivery import Assessment, FreezeWindow, ServiceReport
-from .prometheus import Prometheus, PrometheusUnavailable, TrackHealth
+from .prometheus import (
+    ProbeHealth,
+    Prometheus,
+    PrometheusUnavailable,
+    TrackHealth,
+    probe_window,
+)
 
 
 class DeliverError(RuntimeError):
@@ -58,6 +67,11 @@ class _Run:
     specs: dict[str, ServiceSpec]
     namespace: str
     lock_timeout: float
+    sources: dict[str, str] = field(default_factory=dict)
+    """Each service's file, for refusals."""
+    observability: bool = True
+    """Whether the stack has monitoring objects (so public services have a synthetic
+    check whose probes each gate reads)."""
     reports: dict[str, ServiceReport] = field(default_factory=dict)
     updates: int = 0
     """Updates this run applied."""
@@ -93,11 +107,14 @@ def deliver(options: DeliverOptions) -> list[ServiceReport]:
     """Deliver every service whose file's version differs from what runs; one report each."""
     stack = stacks.stack(options.stack, options.project_dir)
     settings = releases.stack_settings(stack, options.stack)
-    specs = releases.load_specs(options.project_dir, settings)
+    catalog = load_catalog(options.project_dir / settings.catalog, settings.environment)
+    specs = dict(catalog.services)
     recorded = progress.recorded(stack)
     lock_timeout = (options.lock_timeout if options.lock_timeout is not None
                     else settings.delivery.lock_timeout_seconds)
-    run = _Run(options, stack, recorded, specs, settings.namespace_name, lock_timeout)
+    run = _Run(options, stack, recorded, specs, settings.namespace_name, lock_timeout,
+               sources=dict(catalog.sources),
+               observability=settings.to_environment().observability)
     if recorded.migrating:
         options.say(f"reading the release progress of {', '.join(recorded.migrated)} from "
                     f"{progress.LEGACY_KEY} in Pulumi.{options.stack}.yaml once; it moves into "
@@ -115,7 +132,8 @@ def deliver(options: DeliverOptions) -> list[ServiceReport]:
         return [run.reports[name] for name in sorted(run.reports)]
     _first_deployments(run, assessments)
     pending = {name for name, found in assessments.items() if found.has_work}
-    bad = _stage_and_freeze(run, settings, assessments, pending, now)
+    bad = _callers_not_ready(run, assessments, pending)
+    bad |= _stage_and_freeze(run, settings, assessments, pending, now)
     parallel = options.parallel if options.parallel is not None else settings.delivery.parallel
     active: dict[str, ReleaseRef | None] = {}
     while True:
@@ -177,6 +195,26 @@ def _first_deployments(run: _Run, assessments: dict[str, Assessment]) -> None:
     for name in new:
         run.reports[name].result = "created"
         run.reports[name].reason = "first deployment at the file's version (not judged)"
+
+
+def _callers_not_ready(run: _Run, assessments: dict[str, Assessment],
+                       pending: set[str]) -> set[str]:
+    """Refuse a new release whose major version a caller does not work with (the program
+    would refuse its update anyway; refusing here names the callers and lets the other
+    services go on). Returns the services refused."""
+    refused: set[str] = set()
+    for name in sorted(pending):
+        found = assessments[name]
+        if not found.starts_new_release:
+            continue
+        running = [ref.version for ref in (found.stable, found.desired) if ref is not None]
+        refusal = major_refusal(run.specs, run.sources, name, running, run.recorded.states)
+        if refusal is not None:
+            run.reports[name].result = "refused"
+            run.reports[name].reason = refusal
+            refused.add(name)
+    pending.difference_update(refused)
+    return refused
 
 
 def _new_services_refused(run: _Run, settings: StackSettings,
@@ -258,6 +296,16 @@ def _begin(run: _Run, found: Assessment, name: str) -> bool:
     return True
 
 
+def _probe(run: _Run, spec: ServiceSpec, window: str) -> ProbeHealth | None:
+    """The synthetic check's success ratio, for a public service that has one."""
+    check = spec.exposure.synthetic_check
+    if check is None or not run.observability:
+        return None
+    ratio = run.options.prometheus.probe_success(
+        run.namespace, spec.name, probe_window(window, check.interval))
+    return ProbeHealth(ratio, check.min_success_ratio, target_url(spec))
+
+
 def _judge(run: _Run, name: str, previous: ReleaseRef | None, window: str) -> str:
     spec, state = run.specs[name], run.state(name)
     commit, now = run.options.commit, run.options.now()
@@ -268,13 +316,15 @@ def _judge(run: _Run, name: str, previous: ReleaseRef | None, window: str) -> st
         track = delivery.judged_track(spec, state)
         health: TrackHealth | None = None
         unavailable = None
+        probe: ProbeHealth | None = None
         try:
             health = run.options.prometheus.track_health(run.namespace, name, track, window,
                                                          spec.slo.latency.percent)
+            probe = _probe(run, spec, window)
         except PrometheusUnavailable as err:
             unavailable = str(err)
         judged = delivery.decide(spec, state, health=health, unavailable=unavailable,
-                                 previous=previous, commit=commit, now=now)
+                                 previous=previous, commit=commit, now=now, probe=probe)
     report.gates.append(judged.gate)
     run.options.say(f"{name}: gate at {judged.gate.weight}%: {judged.gate.verdict}"
                     + (f" ({'; '.join(judged.gate.reasons)})" if judged.gate.reasons else ""))

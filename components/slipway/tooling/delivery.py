@@ -28,7 +28,13 @@ from typing import Literal
 from ..release_progress import desired, first_step, without_candidate
 from ..release_state import Delivery, FailedRelease, Gate, ReleaseRef, ReleaseState
 from ..spec.model import ServiceSpec
-from .prometheus import DEFAULT_MIN_REQUESTS_PER_SECOND, TrackHealth, judge
+from .prometheus import (
+    DEFAULT_MIN_REQUESTS_PER_SECOND,
+    ProbeHealth,
+    TrackHealth,
+    judge,
+    probe_breach,
+)
 from .releases import Step
 
 COMMIT_PATTERN = re.compile(r"^[0-9a-f]{7,40}$")
@@ -97,8 +103,8 @@ def ready(specs: Mapping[str, ServiceSpec], pending: Iterable[str],
     blocked: dict[str, str] = {}
     for name in sorted(waiting):
         spec = specs[name]
-        busy = [callee for callee in spec.calls if callee in waiting]
-        broken = [callee for callee in spec.calls if callee in bad]
+        busy = [callee for callee in spec.callees if callee in waiting]
+        broken = [callee for callee in spec.callees if callee in bad]
         if broken:
             blocked[name] = (f"waits for {', '.join(broken)} (its release did not finish in "
                              "this run)")
@@ -166,11 +172,12 @@ class Judged:
 
 
 def gate_record(weight: int, health: TrackHealth | None, verdict: str,
-                reasons: Sequence[str]) -> Gate:
+                reasons: Sequence[str], probe: ProbeHealth | None = None) -> Gate:
     return Gate(weight=weight,
                 requests_per_second=health.requests_per_second if health else 0.0,
                 error_rate=health.error_rate if health else None,
                 latency_ms=health.latency_ms if health else None,
+                probe_success=probe.success_ratio if probe else None,
                 verdict=verdict, reasons=list(reasons))
 
 
@@ -197,27 +204,37 @@ def passed_here(state: ReleaseState) -> bool:
 
 def decide(spec: ServiceSpec, state: ReleaseState, *, health: TrackHealth | None,
            unavailable: str | None, previous: ReleaseRef | None, commit: str | None,
-           now: datetime,
+           now: datetime, probe: ProbeHealth | None = None,
            min_requests_per_second: float = DEFAULT_MIN_REQUESTS_PER_SECOND) -> Judged:
     """A gate's verdict on the current step, and the update it leads to.
 
     `state` is the recorded progress after the step was applied; `previous` is the version a
-    rolling roll-out replaced (what a breach rolls back to). Pass: the next weight, the flip,
-    or the end. Breach: roll back and record the version as failed. Hold: nothing."""
+    rolling roll-out replaced (what a breach rolls back to); `probe` is the synthetic check of
+    a public service (None: it has none). Pass: the next weight, the flip, or the end.
+    Breach: roll back and record the version as failed. Hold: nothing."""
     weight = state.candidate_weight if state.candidate is not None else 100
     if unavailable is not None:
-        return Judged(None, "held", gate_record(weight, None, "hold", [unavailable]))
+        return Judged(None, "held", gate_record(weight, None, "hold", [unavailable], probe))
     assert health is not None
     if health.requests_per_second < min_requests_per_second:
         reason = (f"{health.requests_per_second:.2f} requests/s, below the "
                   f"{min_requests_per_second:g} needed to judge: hold, never a pass")
-        return Judged(None, "held", gate_record(weight, health, "hold", [reason]))
+        return Judged(None, "held", gate_record(weight, health, "hold", [reason], probe))
     verdict = judge(health, spec.slo, min_requests_per_second)
-    if not verdict.healthy:
-        gate = gate_record(weight, health, "breach", verdict.breaches)
+    breaches = list(verdict.breaches)
+    failing = probe_breach(probe) if probe is not None else None
+    if failing is not None:
+        breaches.append(failing)
+    if breaches:
+        gate = gate_record(weight, health, "breach", breaches, probe)
         return Judged(_roll_back(spec, state, gate, previous=previous, commit=commit, now=now),
                       "rolled-back", gate)
-    gate = gate_record(weight, health, "pass", [])
+    if probe is not None and probe.success_ratio is None:
+        # The service has a synthetic check but no probe reported: not judged, so no pass.
+        reason = (f"no synthetic check data (probe_success) for {probe.target} over the "
+                  "window: hold, never a pass")
+        return Judged(None, "held", gate_record(weight, health, "hold", [reason], probe))
+    gate = gate_record(weight, health, "pass", [], probe)
     return _advance(spec, state, gate, commit=commit, now=now)
 
 
@@ -443,11 +460,12 @@ def markdown(stack: str, reports: Sequence[ServiceReport], commit: str | None) -
                   ""]
         lines += [f"- `{step}`" for step in r.steps]
         if r.gates:
-            lines += ["", "| weight | requests/s | errors | latency | verdict | why |",
-                      "|---|---|---|---|---|---|"]
+            lines += ["", "| weight | requests/s | errors | latency | probes ok | verdict | why |",
+                      "|---|---|---|---|---|---|---|"]
             for g in r.gates:
                 why = "; ".join(g.reasons).replace("|", "\\|")
                 lines.append(f"| {g.weight}% | {g.requests_per_second:.1f} | "
                              f"{_figure(g.error_rate, 'errors')} | "
-                             f"{_figure(g.latency_ms, 'latency')} | {g.verdict} | {why} |")
+                             f"{_figure(g.latency_ms, 'latency')} | "
+                             f"{_figure(g.probe_success, 'errors')} | {g.verdict} | {why} |")
     return "\n".join(lines) + "\n"

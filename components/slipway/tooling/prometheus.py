@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..spec.slo import Slo
+from ..synthetic_checks import success_ratio
 
 REQUESTS = "http_requests_total"
 DURATION_BUCKETS = "http_request_duration_seconds_bucket"
@@ -145,6 +146,27 @@ class Prometheus:
         )
 
 
+    def probe_success(self, namespace: str, service: str, window: str) -> float | None:
+        """The share of the service's synthetic probes that succeeded over the window
+        (`probe_success`, 1 or 0 per probe); None when no probe reported in it."""
+        value = self.scalar(probe_query(namespace, service, window))
+        return None if value is None or math.isnan(value) else value
+
+
+def probe_query(namespace: str, service: str, window: str) -> str:
+    """The PromQL behind `Prometheus.probe_success` (the synthetic check's alert reads it too)."""
+    if not WINDOW.match(window):
+        raise ValueError(f"window {window!r} is not a Prometheus duration; use e.g. 30s, 1m, 5m")
+    return success_ratio(_unquoted(namespace), _unquoted(service), window)
+
+
+def _unquoted(value: str) -> str:
+    # Names are DNS labels; refuse anything that could break out of the PromQL string.
+    if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", value):
+        raise ValueError(f"{value!r} is not a Kubernetes name")
+    return value
+
+
 def _error_text(err: urllib.error.HTTPError) -> str:
     try:
         body = json.loads(err.read().decode())
@@ -188,3 +210,42 @@ def judge(health: TrackHealth, slo: Slo,
         breaches.append(f"{name} {quantile} latency {health.latency_ms:.0f} ms > "
                         f"{threshold} ms threshold")
     return Verdict(healthy=not breaches, breaches=breaches)
+
+
+# -- the synthetic check of a public service ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProbeHealth:
+    """What the synthetic check of a public service saw over the gate's window."""
+
+    success_ratio: float | None
+    """Share of probes that succeeded; None when no probe reported (never a pass)."""
+    min_success_ratio: float
+    """The service's exposure.synthetic.minSuccessRatio."""
+    target: str
+    """The URL probed, for messages."""
+
+
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800,
+                 "y": 31536000}
+
+
+def seconds(duration: str) -> float:
+    """A Prometheus duration (30s, 1m30s, 2h) in seconds."""
+    return sum(int(n) * _UNIT_SECONDS[unit]
+               for n, unit in re.findall(r"([0-9]+)(ms|s|m|h|d|w|y)", duration))
+
+
+def probe_window(window: str, interval: str) -> str:
+    """The range a gate reads the synthetic check over: the gate's window, but at least two
+    probe intervals, so that a short bake still sees probes (and a missing probe holds)."""
+    return f"{max(round(seconds(window)), 2 * round(seconds(interval)))}s"
+
+
+def probe_breach(probe: ProbeHealth) -> str | None:
+    """The synthetic check's breach, if its success ratio is below the service's floor."""
+    if probe.success_ratio is None or probe.success_ratio >= probe.min_success_ratio:
+        return None
+    return (f"synthetic check of {probe.target}: {percent(probe.success_ratio)} of probes "
+            f"succeeded < {percent(probe.min_success_ratio)} required")

@@ -36,15 +36,19 @@ from ..spec.service import ServiceSpec
 from ..spec.slo import Slo
 from ..stack import StackSettings, automation_config, read_settings
 from ..strategies import stable_release
+from ..synthetic_checks import target_url
 from . import plans, previews, progress, stacks
 from .plan import Plan
 from .previews import PolicyPack
 from .prometheus import (
     DEFAULT_MIN_REQUESTS_PER_SECOND,
+    ProbeHealth,
     Prometheus,
     PrometheusUnavailable,
     TrackHealth,
     judge,
+    probe_breach,
+    probe_window,
 )
 
 # roll: a rolling service's new version; supersede: a release given up for a newer one (not a
@@ -502,12 +506,20 @@ def run_auto(release: ReleaseTarget, prometheus: Prometheus, *, bake_seconds: fl
         try:
             health = prometheus.track_health(release.namespace, spec.name, judged.track, window,
                                              slo.latency.percent)
+            probe = synthetic_check(release, prometheus, window)
         except PrometheusUnavailable as err:
             result.outcome, result.reason = "held", str(err)
             say(f"{spec.name}: holding, {judged.what}: {err}")
             return result
         result.health.append(_health(state, judged, health))
         decision, reasons = decide(health, slo, window)
+        if probe is not None:
+            result.health[-1]["probeSuccess"] = probe.success_ratio
+        failing = probe_breach(probe) if probe is not None else None
+        if failing is not None:
+            # A failing synthetic check is a breach whatever the traffic says.
+            reasons = [*(reasons if decision == "rollback" else []), failing]
+            decision = "rollback"
         if decision == "hold":
             result.outcome, result.reason = "held", reasons[0]
             say(f"{spec.name}: holding, {judged.what}: {result.reason}")
@@ -521,12 +533,31 @@ def run_auto(release: ReleaseTarget, prometheus: Prometheus, *, bake_seconds: fl
             result.steps.append(step.message)
             result.outcome = "rolled-back"
             return result
+        if probe is not None and probe.success_ratio is None:
+            result.outcome = "held"
+            result.reason = (f"no synthetic check data (probe_success) for {probe.target} over "
+                             f"{window}: no promotion")
+            say(f"{spec.name}: holding, {judged.what}: {result.reason}")
+            return result
         step = promote(spec, state)
         say(f"{spec.name}: healthy, {judged.what} ({_summary(health)}); {step.message}")
         result.runs.append(apply(release, step, on_output))
         result.steps.append(step.message)
         if step.action == "promote":
             return result
+
+
+def synthetic_check(release: ReleaseTarget, prometheus: Prometheus,
+                    window: str) -> ProbeHealth | None:
+    """The synthetic check's success ratio over the gate's window (at least two probe
+    intervals), for a public service in a stack with observability; None: it has none."""
+    spec = release.spec
+    check = spec.exposure.synthetic_check
+    if check is None or not release.settings.to_environment().observability:
+        return None
+    ratio = prometheus.probe_success(release.namespace, spec.name,
+                                     probe_window(window, check.interval))
+    return ProbeHealth(ratio, check.min_success_ratio, target_url(spec))
 
 
 def _health(state: ReleaseState, judged: Gate, health: TrackHealth) -> dict[str, Any]:

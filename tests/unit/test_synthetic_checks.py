@@ -1,0 +1,119 @@
+"""Synthetic checks of public services (slipway.synthetic_checks) under mocks: the Probe through
+the blackbox exporter, its alert, where they are parented, and the bad inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from microservice_fixtures import COMPONENT, render, spec
+from slipway import Environment, SpecError
+from slipway.spec.loader import check_service
+from slipway.stack import read_settings
+
+PROBE = "kubernetes:monitoring.coreos.com/v1:Probe"
+RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
+ENV = Environment(name="prod", namespace="shop", observability=True)
+PUBLIC: dict[str, Any] = {"exposure": {"public": True, "host": "shop.example.com",
+                                       "path": "/store"}}
+
+
+def test_a_public_service_gets_a_probe_of_its_public_path_through_the_blackbox_exporter() -> None:
+    registry = render(spec(**PUBLIC), environment=ENV)
+    probe = registry.one(PROBE, "api-synthetic")
+    assert probe.inputs["metadata"]["namespace"] == "shop"
+    assert probe.spec == {
+        "jobName": "slipway-synthetic",
+        "interval": "30s",
+        "module": "http_2xx",
+        "prober": {"url": "blackbox-exporter.monitoring.svc:9115", "scheme": "http",
+                   "path": "/probe"},
+        "targets": {"staticConfig": {"static": ["https://shop.example.com/store"],
+                                     "labels": {"namespace": "shop", "service": "api"}}},
+    }
+    component = registry.one(COMPONENT)
+    assert probe.parent == component.urn
+    assert registry.one(RULE, "api-synthetic").parent == component.urn
+
+
+def test_the_critical_path_interval_and_exporter_address_are_settable() -> None:
+    service = spec(exposure={**PUBLIC["exposure"], "synthetic": {
+        "path": "/store/checkout/health", "interval": "1m", "minSuccessRatio": 0.99}})
+    env = Environment(name="prod", namespace="shop", blackbox_exporter="probes.infra:9115")
+    probe = render(service, environment=env).one(PROBE).spec
+    assert probe["targets"]["staticConfig"]["static"] == [
+        "https://shop.example.com/store/checkout/health"]
+    assert (probe["interval"], probe["prober"]["url"]) == ("1m", "probes.infra:9115")
+
+
+def test_the_alert_fires_when_the_success_ratio_falls_below_the_floor() -> None:
+    service = spec(exposure={**PUBLIC["exposure"], "synthetic": {"minSuccessRatio": 0.99}})
+    [group] = render(service, environment=ENV).one(RULE, "api-synthetic").spec["groups"]
+    [rule] = group["rules"]
+    assert rule["alert"] == "SlipwaySyntheticCheckFailing"
+    assert rule["expr"] == ('avg(avg_over_time(probe_success{namespace="shop",service="api"}'
+                            '[10m])) < 0.99')
+    assert rule["for"] == "5m"
+    assert rule["labels"] == {"severity": "page", "service": "api", "namespace": "shop",
+                              "check": "synthetic"}
+    assert "https://shop.example.com/store" in rule["annotations"]["summary"]
+
+
+def test_an_internal_service_gets_no_probe() -> None:
+    registry = render(spec(), environment=ENV)
+    assert registry.of_type(PROBE) == []
+    assert [r.k8s_name for r in registry.of_type(RULE)] == ["api-slo"]
+
+
+def test_no_probe_without_observability() -> None:
+    registry = render(spec(**PUBLIC), environment=Environment(
+        name="dev", namespace="shop", observability=False))
+    assert registry.of_type(PROBE) == []
+
+
+@pytest.mark.parametrize(("exposure", "problem"), [
+    ({"synthetic": {}},
+     "services/api.yaml: exposure.synthetic: checks the public host, and exposure.public is "
+     "false: set public: true (with a host) or drop synthetic"),
+    ({**PUBLIC["exposure"], "synthetic": {"interval": "30"}},
+     "services/api.yaml: exposure.synthetic.interval: string should match pattern "
+     "'^[1-9][0-9]*(s|m)$' (got '30')"),
+    ({**PUBLIC["exposure"], "synthetic": {"minSuccessRatio": 1.5}},
+     "services/api.yaml: exposure.synthetic.minSuccessRatio: input should be less than or "
+     "equal to 1 (got 1.5)"),
+    ({**PUBLIC["exposure"], "synthetic": {"path": "health"}},
+     "services/api.yaml: exposure.synthetic.path: must be a path starting with '/' made of "
+     "letters, digits, '-', '_', '.' and '/', e.g. /orders (got 'health')"),
+])
+def test_bad_synthetic_settings_name_the_field(exposure: dict[str, Any], problem: str) -> None:
+    document = {"name": "api", "image": "registry.example.com/team/api@sha256:" + "a" * 64,
+                "version": "1.2.3", "exposure": exposure}
+    with pytest.raises(SpecError) as caught:
+        check_service(document, "services/api.yaml")
+    assert caught.value.problems == [problem]
+
+
+def test_a_blackbox_exporter_with_a_scheme_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"blackbox_exporter must be host:port without a "
+                       r"scheme, e\.g\. blackbox-exporter\.monitoring\.svc:9115 \(got "
+                       r"'http://probes:9115'\)"):
+        Environment(name="dev", namespace="shop", blackbox_exporter="http://probes:9115")
+
+
+def test_the_stack_sets_the_exporter_address_from_its_observability_settings() -> None:
+    config = {"slipway:environment": "prod", "slipway:kubernetes": {"context": "prod"},
+              "slipway:platform": {"observability": {"blackboxExporter": "bb.monitoring:9115"}}}
+    env = read_settings(config, "Pulumi.prod.yaml").to_environment()
+    assert env.blackbox_exporter == "bb.monitoring:9115"
+    bare = {"slipway:environment": "dev", "slipway:kubernetes": {"context": "dev"}}
+    assert read_settings(bare, "Pulumi.dev.yaml").to_environment().blackbox_exporter == \
+        "blackbox-exporter.monitoring.svc:9115"
+
+
+def test_a_bad_exporter_setting_names_the_stack_file_and_key() -> None:
+    config = {"slipway:environment": "prod", "slipway:kubernetes": {"context": "prod"},
+              "slipway:platform": {"observability": {"blackboxExporter": "http://bb:9115"}}}
+    with pytest.raises(SpecError, match=r"Pulumi.prod.yaml: slipway:platform.observability."
+                       r"blackboxExporter: must be host:port"):
+        read_settings(config, "Pulumi.prod.yaml")
