@@ -168,7 +168,9 @@ class Microservice(pulumi.ComponentResource):
                                        waits_for=waits_for, plan=plan)
             for plan in release_plan.workloads
         }
-        services = [self._service(namespace, plan) for plan in release_plan.services]
+        services = [self._service(namespace, plan, _selected(plan, release_plan.workloads,
+                                                             deployments))
+                    for plan in release_plan.services]
         for plan in release_plan.workloads:
             if plan.autoscaled and spec.scaling.autoscaled:
                 self._autoscaler(namespace, deployments[plan.key], plan)
@@ -432,7 +434,11 @@ class Microservice(pulumi.ComponentResource):
             opts=self._opts(depends_on=waits_for),
         )
 
-    def _service(self, namespace: pulumi.Input[str], plan: ServicePlan) -> k8s.core.v1.Service:
+    def _service(self, namespace: pulumi.Input[str], plan: ServicePlan,
+                 selects: list[k8s.apps.v1.Deployment]) -> k8s.core.v1.Service:
+        """A Service waits for the Deployments whose pods it selects: a selector that moves to
+        other pods (a blue-green flip, the end of a strategy switch) moves only once they are
+        rolled out, so it never points at pods that are not ready yet."""
         spec, env = self._args.spec, self._args.environment
         metadata = self._metadata(namespace, _kind("service", plan.key), plan.name)
         if plan.key in ("stable", "canary"):
@@ -446,7 +452,7 @@ class Microservice(pulumi.ComponentResource):
                 "ports": [{"name": "http", "port": routes.SERVICE_PORT, "target_port": "http",
                            "protocol": "TCP"}],
             },
-            opts=self._opts(),
+            opts=self._opts(depends_on=selects),
         )
 
     def _autoscaler(self, namespace: pulumi.Input[str], deployment: k8s.apps.v1.Deployment,
@@ -542,6 +548,13 @@ def _child(component: str, kind: str, key: str) -> str:
     return f"{component}-{kind}" if not key else f"{component}-{kind}-{key}"
 
 
+def _selected(service: ServicePlan, workloads: list[WorkloadPlan],
+              deployments: Mapping[str, k8s.apps.v1.Deployment]) -> list[k8s.apps.v1.Deployment]:
+    """The Deployments whose pods `service` selects (its track or slot labels are theirs)."""
+    return [deployments[w.key] for w in workloads
+            if service.pod_labels.items() <= w.pod_labels.items()]
+
+
 def _kind(kind: str, key: str) -> str:
     """Keys of the resourceNames output: deployment, deploymentCanary, serviceStable, ..."""
     return kind if not key else f"{kind}{key[0].upper()}{key[1:]}"
@@ -563,6 +576,8 @@ def _release_status(spec: ServiceSpec, state: ReleaseState | None,
         "weight": state.candidate_weight if state is not None else 0,
         "workloads": {w.name: w.release.version for w in plan.workloads},
     }
-    if spec.release.strategy == "blue-green":
+    if state is not None and state.bridge:
+        status["bridge"] = True  # mid-switch: neither strategy's own objects run
+    elif spec.release.strategy == "blue-green":
         status["live"] = state.live_slot if state is not None else "blue"
     return status

@@ -14,6 +14,13 @@ slot) to a plan of plain data the Microservice turns into resources.
   Service `<name>` selects the live slot; while a candidate is in the other slot, the Service
   `<name>-preview` selects it. Flipping is a change of selector only, so flipping back is
   instant while both slots run.
+- a strategy switch in progress (release state `bridge`, `slipway release switch`): only the
+  bridge Deployment `<name>-bridge` (`track: bridge`, the stable version) behind the Service
+  `<name>`, which then selects every server pod. The switch's first update brings the bridge up
+  and retires the old strategy's objects (deleted at the end of the update, once the bridge is
+  ready); its second renders the new strategy, whose Services wait for their Deployments, and
+  the bridge goes at the end. No Deployment ever changes its selector, so none is replaced,
+  and the bridge's ready pods cover the gap.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from .spec.service import ServiceSpec
 
 STABLE = "stable"
 CANARY = "canary"
+BRIDGE = "bridge"
 
 
 @dataclass(frozen=True)
@@ -104,11 +112,17 @@ def check_state(spec: ServiceSpec, state: ReleaseState | None) -> list[str]:
         return []
     strategy = spec.release.strategy
     problems = []
+    if state.bridge:
+        if state.candidate is not None or state.weight is not None or state.live is not None:
+            problems.append("bridge: a strategy switch runs the stable version alone; no "
+                            "candidate, weight or live slot goes with it")
+        return problems
     if strategy == "rolling" and (state.candidate is not None or state.weight is not None
                                   or state.live is not None):
         problems.append(
             "release strategy is rolling, which has no candidate, weight or live slot; "
-            "clear them with `slipway release rollback` or set release.strategy"
+            f"switch to rolling with `slipway release switch {spec.name}` (it clears them "
+            "without dropping pods) or set release.strategy back"
         )
     if strategy == "canary" and state.live is not None:
         problems.append(f"live: {state.live} is for blue-green; strategy is canary")
@@ -125,6 +139,8 @@ def check_state(spec: ServiceSpec, state: ReleaseState | None) -> list[str]:
 def plan(spec: ServiceSpec, state: ReleaseState | None) -> ReleasePlan:
     strategy = spec.release.strategy
     stable = stable_release(spec, state)
+    if state is not None and state.bridge:
+        return _bridge(spec, stable)
     if strategy == "canary":
         return _canary(spec, stable, state)
     if strategy == "blue-green":
@@ -136,6 +152,14 @@ def plan(spec: ServiceSpec, state: ReleaseState | None) -> ReleasePlan:
         split=False,
         stable=stable,
     )
+
+
+def _bridge(spec: ServiceSpec, stable: ReleaseRef) -> ReleasePlan:
+    """Mid-switch: the stable version on the bridge alone, the Service `<name>` selecting every
+    server pod (the old strategy's while they go, the new one's while they come)."""
+    bridge = WorkloadPlan(BRIDGE, f"{spec.name}-{BRIDGE}", stable, {labels.TRACK: BRIDGE})
+    return ReleasePlan(workloads=[bridge], services=[ServicePlan("", spec.name)],
+                       backends=[(spec.name, 100)], split=False, stable=stable)
 
 
 def _canary(spec: ServiceSpec, stable: ReleaseRef, state: ReleaseState | None) -> ReleasePlan:

@@ -32,6 +32,8 @@ class Recorded:
     """Services whose progress came from the old `slipway:releases` config key."""
     legacy_key: bool = False
     """The old key is still in the stack file (removed after the next successful update)."""
+    running: dict[str, str] = field(default_factory=dict)
+    """The release strategy each service ran after the last update (`services` output)."""
 
     @property
     def migrating(self) -> bool:
@@ -62,11 +64,20 @@ def _from_services(raw: object) -> dict[str, ReleaseState]:
     return found
 
 
+def strategies(raw: object) -> dict[str, str]:
+    """`services.<name>.release.strategy` of the last update: what each service runs."""
+    if not isinstance(raw, dict):
+        return {}
+    return {name: value["release"]["strategy"] for name, value in raw.items()
+            if isinstance(value, dict) and isinstance(value.get("release"), dict)
+            and isinstance(value["release"].get("strategy"), str)}
+
+
 def recorded(stack: auto.Stack) -> Recorded:
     """The recorded progress: the `releases` output (else what the `services` output says runs),
     with the legacy config key's services taken from that key while it is still there."""
     found = outputs(stack)
-    result = Recorded()
+    result = Recorded(running=strategies(found.get("services")))
     if OUTPUT in found:
         result.states = parse(found[OUTPUT], f"stack {stack.name}: output {OUTPUT}")
     else:
@@ -91,7 +102,8 @@ def hand_off(stack: auto.Stack, progress: Recorded | None = None,
     workspace = stack.workspace
     assert isinstance(workspace, auto.LocalWorkspace)
     env = dict(workspace.env_vars or {})
-    env[ENV] = encode(Handoff(recorded=dict(known.states), intent=dict(intent or {})))
+    env[ENV] = encode(Handoff(recorded=dict(known.states), intent=dict(intent or {}),
+                              running=dict(known.running)))
     workspace.env_vars = env
     return known
 
@@ -113,3 +125,9 @@ def finish_migration(stack: auto.Stack, progress: Recorded,
 def exported(run_outputs: Mapping[str, object]) -> dict[str, ReleaseState]:
     """The progress an update recorded, from its outputs."""
     return parse(run_outputs.get(OUTPUT), f"output {OUTPUT}")
+
+
+def remember(progress: Recorded, run_outputs: Mapping[str, object]) -> None:
+    """What a successful update recorded: its progress and the strategy each service runs."""
+    progress.states = exported(run_outputs)
+    progress.running = strategies(run_outputs.get("services"))

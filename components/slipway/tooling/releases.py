@@ -15,6 +15,14 @@ Blue-green: start puts the candidate in the idle slot (the preview Service); pro
 live slot to it (weight 100), and promoting again finishes the release (the candidate becomes
 stable and the old slot goes away); rollback flips back while both slots run, or removes a
 candidate still in preview.
+
+Switch (the service file names another `release.strategy` than the one running): two updates.
+The first brings the bridge Deployment `<name>-bridge` up with the stable version and, once it
+is ready, removes the old strategy's objects (a release in flight is given up: traffic stays on
+the stable version); the second brings the new strategy's objects up, moves the Services onto
+them once they are ready, and removes the bridge. No Deployment changes its selector (none is
+replaced) and the service's ready pods never drop below its minimum. A switch interrupted
+between the two is finished by running it again.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from typing import Any, Literal
 
 from pulumi import automation as auto
 
-from ..release_progress import reconcile
+from ..release_progress import bridged, landed, reconcile, running_strategy
 from ..release_state import ReleaseRef, ReleaseState, other_slot
 from ..spec.catalog import load_catalog
 from ..spec.errors import SpecError
@@ -45,7 +53,8 @@ from .prometheus import (
 
 # roll: a rolling service's new version; supersede: a release given up for a newer one (not a
 # failure); verify: a judged roll-out recorded as delivered (deliver only).
-Action = Literal["start", "step", "promote", "rollback", "flip", "roll", "supersede", "verify"]
+Action = Literal["start", "step", "promote", "rollback", "flip", "roll", "supersede", "verify",
+                 "switch"]
 
 
 class ReleaseError(ValueError):
@@ -167,6 +176,27 @@ def rollback(spec: ServiceSpec, state: ReleaseState | None) -> Step:
     return Step(spec.name, "rollback", ReleaseState(stable=stable), candidate.version)
 
 
+def switch(spec: ServiceSpec, state: ReleaseState | None, running: str | None) -> list[Step]:
+    """The updates that move a running service to the strategy its file names: onto the bridge,
+    then onto the new strategy's objects (only the second when a switch is half done)."""
+    current = _state(state)
+    stable = stable_release(spec, state)
+    strategy = spec.release.strategy
+    if current.bridge:
+        return [Step(spec.name, "switch", landed(current), stable.version)]
+    running = running_strategy(state, running)
+    if running is None:
+        raise ReleaseError(f"{spec.name}: not deployed on this stack (or deployed before its "
+                           f"strategy was recorded): `slipway up` creates it as {strategy}")
+    if running == strategy:
+        raise ReleaseError(
+            f"{spec.name}: already runs {strategy}; set release.strategy in its service file "
+            "to the strategy to switch to (rolling, canary or blue-green), then run this again")
+    first = bridged(spec, state)
+    return [Step(spec.name, "switch", first, stable.version),
+            Step(spec.name, "switch", landed(first), stable.version)]
+
+
 # -- the stack -------------------------------------------------------------------------------
 
 
@@ -243,7 +273,7 @@ def run_step(stack: auto.Stack, stack_name: str, recorded: progress.Recorded, st
         changes=stacks.operation_counts(result.summary.resource_changes),
         outputs={key: value.value for key, value in result.outputs.items()},
     )
-    recorded.states = progress.exported(run.outputs)
+    progress.remember(recorded, run.outputs)
     return run
 
 
@@ -283,8 +313,11 @@ def status(release: ReleaseTarget) -> dict[str, Any]:
     }
     if spec.release.strategy == "canary":
         result["steps"] = list(spec.release.steps)
-    if spec.release.strategy == "blue-green":
+    if current.bridge:
+        result["bridge"] = True
+    elif spec.release.strategy == "blue-green":
         result["live"] = current.live_slot
+    result["running"] = release.recorded.running.get(spec.name)
     return result
 
 
