@@ -157,7 +157,9 @@ def plan(spec: ServiceSpec, state: ReleaseState | None) -> ReleasePlan:
 def _bridge(spec: ServiceSpec, stable: ReleaseRef) -> ReleasePlan:
     """Mid-switch: the stable version on the bridge alone, the Service `<name>` selecting every
     server pod (the old strategy's while they go, the new one's while they come)."""
-    bridge = WorkloadPlan(BRIDGE, f"{spec.name}-{BRIDGE}", stable, {labels.TRACK: BRIDGE})
+    # A fixed count (no autoscaler): it is ready at the minimum before anything old goes.
+    bridge = WorkloadPlan(BRIDGE, f"{spec.name}-{BRIDGE}", stable, {labels.TRACK: BRIDGE},
+                          replicas=spec.scaling.min)
     return ReleasePlan(workloads=[bridge], services=[ServicePlan("", spec.name)],
                        backends=[(spec.name, 100)], split=False, stable=stable)
 
