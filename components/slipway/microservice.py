@@ -40,6 +40,12 @@ TYPE_TOKEN = "slipway:index:Microservice"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 EXTERNAL_SECRETS_API = "external-secrets.io/v1"
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+# A switch's `land` update marks the new Deployments; the next update drops the mark, which makes
+# the provider await each of them again, at the count their autoscaler has set by then.
+LANDING_ANNOTATION = "slipway.dev/switch"
+# The provider's own await condition: the autoscaler has run once (and raised its Deployment
+# to scaling.min) before the update goes on.
+WAIT_FOR_ANNOTATION = "pulumi.com/waitFor"
 
 
 @dataclass(frozen=True)
@@ -423,11 +429,13 @@ class Microservice(pulumi.ComponentResource):
         own = spec.version == self._args.spec.version and spec.image == self._args.spec.image
         source = plan.release.source_commit or (spec.commit if own else None)
         commit = source[:12] if source else "unknown"
+        annotations = {CHANGE_CAUSE: f"{spec.name} {spec.version} (commit {commit})"}
+        if self._plan.landing and plan.key != strategies.BRIDGE:
+            annotations[LANDING_ANNOTATION] = "land"
         return k8s.apps.v1.Deployment(
             _child(self._name, "deployment", plan.key),
             metadata=self._metadata(
-                namespace, _kind("deployment", plan.key), plan.name,
-                {CHANGE_CAUSE: f"{spec.name} {spec.version} (commit {commit})"},
+                namespace, _kind("deployment", plan.key), plan.name, annotations,
                 version=spec.version,
             ),
             spec=deployment_spec,
@@ -461,7 +469,9 @@ class Microservice(pulumi.ComponentResource):
         k8s.autoscaling.v2.HorizontalPodAutoscaler(
             _child(self._name, "hpa", plan.key),
             metadata=self._metadata(namespace, _kind("horizontalPodAutoscaler", plan.key),
-                                    plan.name),
+                                    plan.name,
+                                    {WAIT_FOR_ANNOTATION: "condition=AbleToScale"}
+                                    if self._plan.landing else None),
             spec=availability.hpa_spec(spec, plan.name),
             opts=self._opts(depends_on=[deployment]),
         )
@@ -576,8 +586,8 @@ def _release_status(spec: ServiceSpec, state: ReleaseState | None,
         "weight": state.candidate_weight if state is not None else 0,
         "workloads": {w.name: w.release.version for w in plan.workloads},
     }
-    if state is not None and state.bridge:
-        status["bridge"] = True  # mid-switch: neither strategy's own objects run
+    if state is not None and state.switch is not None:
+        status["switch"] = state.switch  # mid-switch: the bridge Deployment serves
     elif spec.release.strategy == "blue-green":
         status["live"] = state.live_slot if state is not None else "blue"
     return status

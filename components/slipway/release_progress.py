@@ -12,11 +12,11 @@ version change is never silently ignored:
 - a newer version while another is in flight: the older one is superseded (traffic back to
   stable) and the newer one starts;
 - a version whose release was rolled back stays failed: nothing happens until the file changes;
-- a strategy switch in progress (`bridge`) stays as it is: `slipway release switch` finishes it.
+- a strategy switch in progress (`switch`) stays as it is: `slipway release switch` finishes it.
 
 A changed `release.strategy` is not reconciled here: going from one strategy's Deployments to
 another's in one update would replace them, so the program refuses it (stack/progress.py) and
-`slipway release switch` drives it in two updates (`bridged`, then `landed`).
+`slipway release switch` drives it in three updates (`bridged`, `landing`, `settled`).
 
 Pure: spec and recorded state in, the state for this update and a sentence out.
 """
@@ -75,12 +75,17 @@ def bridged(spec: ServiceSpec, state: ReleaseState | None) -> ReleaseState:
     current = state if state is not None else ReleaseState()
     stable = current.stable if current.stable is not None else desired(spec)
     return current.model_copy(update={"stable": stable, "candidate": None, "weight": None,
-                                      "live": None, "gates": [], "bridge": True})
+                                      "live": None, "gates": [], "switch": "bridge"})
 
 
-def landed(state: ReleaseState) -> ReleaseState:
-    """A strategy switch's second update: the new strategy's objects come, the bridge goes."""
-    return state.model_copy(update={"bridge": False})
+def landing(state: ReleaseState) -> ReleaseState:
+    """A switch's second update: the new strategy's objects come up beside the bridge."""
+    return state.model_copy(update={"switch": "land"})
+
+
+def settled(state: ReleaseState) -> ReleaseState:
+    """A switch's last update: the new strategy as usual; the bridge goes."""
+    return state.model_copy(update={"switch": None})
 
 
 def running_strategy(recorded: ReleaseState | None, reported: str | None) -> str | None:
@@ -89,7 +94,7 @@ def running_strategy(recorded: ReleaseState | None, reported: str | None) -> str
     canary); None when nothing says."""
     if reported is not None:
         return reported
-    if recorded is None or recorded.bridge:
+    if recorded is None or recorded.switch is not None:
         return None
     if recorded.live is not None:
         return "blue-green"
@@ -103,7 +108,7 @@ def reconcile(spec: ServiceSpec, recorded: ReleaseState | None) -> Reconciled:
     want = desired(spec)
     state = recorded if recorded is not None else ReleaseState()
     name, strategy = spec.name, spec.release.strategy
-    if state.bridge:
+    if state.switch is not None:
         return Reconciled(state, "switching",
                           f"{name}: a switch to {strategy} is half done (the bridge "
                           f"Deployment {name}-bridge serves); `slipway release switch {name} "

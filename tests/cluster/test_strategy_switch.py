@@ -57,7 +57,7 @@ def test_switching_rolling_to_canary_and_back_keeps_the_minimum_and_leaves_no_ol
         fewest, out = switch_watched(project, kube, "inventory")
         assert fewest >= MINIMUM
         assert [step["message"] for step in out["steps"]] == [
-            "slipway release switch inventory 0.9.12"] * 2
+            "slipway release switch inventory 0.9.12"] * 3
         assert "replace" not in str([step["changes"] for step in out["steps"]])
         assert names(kube, "deployments", "inventory") == {"inventory"}
         assert deployment(kube, "inventory")["spec"]["selector"]["matchLabels"][TRACK] == "stable"

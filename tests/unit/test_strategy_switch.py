@@ -1,7 +1,7 @@
 """Switching a running service's release strategy: an update refuses it (it would replace the
 Deployments) and names `slipway release switch`, which moves the service in two updates, onto a
-bridge Deployment and then onto the new strategy's objects, so no Deployment ever changes its
-(immutable) selector under the same URN and no resource is replaced."""
+bridge Deployment, then the new strategy's objects beside it, then without it, so no Deployment
+ever changes its (immutable) selector under the same URN and no resource is replaced."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from microservice_fixtures import DEPLOYMENT, HPA, SERVICE, render, spec
 from mocking import Registry
 from slipway.labels import SLOT, TRACK
-from slipway.release_progress import bridged, landed
+from slipway.release_progress import bridged, landing, settled
 from slipway.release_state import ReleaseRef, ReleaseState
 from slipway.spec.catalog import Catalog
 from slipway.spec.errors import SpecError
@@ -21,6 +21,7 @@ from slipway.spec.service import ServiceSpec
 from slipway.stack.progress import Handoff, apply_to_catalog, decode, encode
 from slipway.tooling import releases
 
+HTTPROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
 STABLE = ReleaseRef(version="1.2.3", image="registry.example.com/team/api@sha256:" + "a" * 64)
 CANDIDATE = ReleaseRef(version="1.3.0", image="registry.example.com/team/api@sha256:" + "b" * 64)
 
@@ -57,15 +58,17 @@ def test_no_deployment_changes_its_selector_in_any_step_of_a_switch(before: str,
                                                                      after: str) -> None:
     renders = switch_renders(strategy(before), ReleaseState(stable=STABLE), strategy(after))
     assert_no_replacement(renders)
-    # The middle step runs only the bridge; the last one only the new strategy's Deployments.
+    at_rest = [d.k8s_name for d in render(strategy(after), release=ReleaseState(stable=STABLE))
+               .of_type(DEPLOYMENT)]
+    # Bridge alone; the new Deployments beside it; the new Deployments alone.
     assert [d.k8s_name for d in renders[1].of_type(DEPLOYMENT)] == ["api-bridge"]
-    assert [d.k8s_name for d in renders[2].of_type(DEPLOYMENT)] == [
-        d.k8s_name for d in render(strategy(after), release=ReleaseState(stable=STABLE))
-        .of_type(DEPLOYMENT)]
+    assert sorted(d.k8s_name for d in renders[2].of_type(DEPLOYMENT)) == sorted(
+        [*at_rest, "api-bridge"])
+    assert [d.k8s_name for d in renders[3].of_type(DEPLOYMENT)] == at_rest
 
 
 def test_rolling_to_canary_keeps_the_main_deployment_urn_between_two_separate_updates() -> None:
-    rolling, bridge, canary = switch_renders(strategy("rolling"), None, strategy("canary"))
+    rolling, bridge, _, canary = switch_renders(strategy("rolling"), None, strategy("canary"))
     urn = rolling.one(DEPLOYMENT, "api").urn
     # Same URN and name before and after, different selector: never in consecutive updates.
     assert urn == canary.one(DEPLOYMENT, "api").urn
@@ -101,21 +104,43 @@ def test_services_wait_for_the_deployments_they_select() -> None:
 # -- the tool's steps -----------------------------------------------------------------------
 
 
-def test_switch_is_two_updates_bridge_then_landed_and_gives_up_a_release_in_flight() -> None:
+def test_landing_keeps_all_traffic_on_the_main_service_and_awaits_the_new_autoscaler() -> None:
+    service = spec(release={"strategy": "blue-green"}, scaling={"min": 2, "max": 6},
+                   **{"exposure": {"public": True, "host": "api.example.com"}})
+    registry = render(service, release=landing(bridged(service, ReleaseState(stable=STABLE))))
+    assert SLOT not in registry.one(SERVICE, "api").spec["selector"]  # bridge pods too
+    route = registry.one(HTTPROUTE, "api")
+    assert [b["name"] for b in route.spec["rules"][0]["backendRefs"]] == ["api"]
+    blue = registry.one(DEPLOYMENT, "api-blue")
+    assert blue.inputs["metadata"]["annotations"]["slipway.dev/switch"] == "land"
+    hpa = registry.one(HPA, "api-blue")
+    assert hpa.inputs["metadata"]["annotations"] == {"pulumi.com/waitFor": "condition=AbleToScale"}
+    # The last update drops the mark (so the provider awaits the Deployment again, at the
+    # autoscaler's count) and narrows the Service once that Deployment is ready.
+    last = render(service, release=settled(landing(bridged(service, ReleaseState(stable=STABLE)))))
+    assert "slipway.dev/switch" not in last.one(DEPLOYMENT, "api-blue").inputs["metadata"][
+        "annotations"]
+    assert last.one(SERVICE, "api").spec["selector"][SLOT] == "blue"
+    assert last.one(SERVICE, "api").dependencies == [last.one(DEPLOYMENT, "api-blue").urn]
+    assert "annotations" not in last.one(HPA, "api-blue").inputs["metadata"]
+
+
+def test_switch_is_three_updates_and_gives_up_a_release_in_flight() -> None:
     state = ReleaseState(stable=STABLE, candidate=CANDIDATE, weight=100, live="green")
     steps = releases.switch(strategy("rolling"), state, "blue-green")
     assert [(s.action, s.message) for s in steps] == [
-        ("switch", "slipway release switch api 1.2.3")] * 2
-    assert steps[0].state.bridge and steps[0].state.stable == STABLE
+        ("switch", "slipway release switch api 1.2.3")] * 3
+    assert [s.state.switch for s in steps] == ["bridge", "land", None]
+    assert steps[0].state.stable == STABLE
     assert (steps[0].state.candidate, steps[0].state.weight, steps[0].state.live) == (
         None, None, None)
-    assert steps[1].state == landed(steps[0].state) and not steps[1].state.bridge
 
 
-def test_a_half_done_switch_is_finished_by_running_it_again() -> None:
-    half = bridged(strategy("canary"), ReleaseState(stable=STABLE))
+@pytest.mark.parametrize(("where", "left"), [("bridge", ["land", None]), ("land", [None])])
+def test_a_half_done_switch_is_finished_by_running_it_again(where: Any, left: Any) -> None:
+    half = ReleaseState(stable=STABLE, switch=where)
     steps = releases.switch(strategy("canary"), half, "canary")
-    assert [s.state for s in steps] == [landed(half)]
+    assert [s.state.switch for s in steps] == left
 
 
 def test_switch_refuses_a_service_already_on_its_files_strategy_or_never_deployed() -> None:
@@ -157,7 +182,7 @@ def test_a_preview_shows_the_switchs_first_update_with_the_reason() -> None:
     handoff = Handoff(recorded={"api": ReleaseState(stable=STABLE)}, running={"api": "rolling"})
     result = apply_to_catalog(catalog(strategy("blue-green")), handoff, applying=False,
                               stack="dev")["api"]
-    assert result.state.bridge and result.change == "switching"
+    assert result.state.switch == "bridge" and result.change == "switching"
     assert "slipway release switch api --stack dev" in result.note
 
 
@@ -168,7 +193,7 @@ def test_the_switch_steps_and_a_half_done_switch_pass_the_program(intent: Any) -
                 else {"api": bridged(strategy("canary"), ReleaseState(stable=STABLE))})
     handoff = Handoff(recorded=recorded, intent=intent, running={"api": "rolling"})
     result = apply_to_catalog(catalog(strategy("canary")), handoff, stack="dev")["api"]
-    assert result.state.bridge
+    assert result.state.switch == "bridge"
 
 
 def test_the_hand_off_carries_the_running_strategies() -> None:

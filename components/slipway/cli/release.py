@@ -194,8 +194,9 @@ def rollback(service: ServiceArg, stack: StackOption = "dev", json_output: JsonO
 def switch(service: ServiceArg, stack: StackOption = "dev", json_output: JsonOption = False,
            project_dir: ProjectOption = Path(".")) -> None:
     """Move a running service to the release.strategy its file now names, never below its
-    ready minimum: a bridge Deployment takes over, the old strategy's objects go, the new
-    one's come, the bridge goes (two updates). Run it again to finish a half-done switch."""
+    ready minimum: a bridge Deployment takes over and the old strategy's objects go, the new
+    one's come up beside it, then the Services move onto them and the bridge goes (three
+    updates). Run it again to finish a half-done switch."""
     target = _target(stack, project_dir, service, json_output)
     try:
         steps = releases.switch(target.spec, target.state,

@@ -17,7 +17,7 @@ was.
 
 A service whose file names another `release.strategy` than the one running (`running`, or what
 its recorded progress implies) is refused by an update: that change would replace its
-Deployments in one go. `slipway release switch` makes it in two updates that never drop below
+Deployments in one go. `slipway release switch` makes it in three updates that never drop below
 the ready minimum; a preview shows that switch's first update.
 """
 
@@ -105,7 +105,7 @@ def strategy_change(spec: ServiceSpec, handoff: Handoff, sources: Mapping[str, s
     """Why this update may not move `spec` to its file's strategy (None: it may): another
     strategy runs and no switch is under way (a bridge recorded or being put in place)."""
     recorded, intent = handoff.recorded.get(spec.name), handoff.intent.get(spec.name)
-    if (recorded is not None and recorded.bridge) or (intent is not None and intent.bridge):
+    if any(state is not None and state.switch is not None for state in (recorded, intent)):
         return None
     running = running_strategy(recorded, handoff.running.get(spec.name))
     if running is None or running == spec.release.strategy:
@@ -113,7 +113,7 @@ def strategy_change(spec: ServiceSpec, handoff: Handoff, sources: Mapping[str, s
     return (f"{sources.get(spec.name, spec.name)}: release.strategy: {spec.name} runs "
             f"{running}; moving it to {spec.release.strategy} in one update would replace its "
             f"Deployments (their pods go); `slipway release switch {spec.name} --stack "
-            f"{stack}` switches it in two updates that never drop below the ready minimum")
+            f"{stack}` switches it in three updates that never drop below the ready minimum")
 
 
 def apply_to_catalog(catalog: Catalog, handoff: Handoff, *, gated_by: str | None = None,

@@ -16,13 +16,14 @@ live slot to it (weight 100), and promoting again finishes the release (the cand
 stable and the old slot goes away); rollback flips back while both slots run, or removes a
 candidate still in preview.
 
-Switch (the service file names another `release.strategy` than the one running): two updates.
-The first brings the bridge Deployment `<name>-bridge` up with the stable version and, once it
-is ready, removes the old strategy's objects (a release in flight is given up: traffic stays on
-the stable version); the second brings the new strategy's objects up, moves the Services onto
-them once they are ready, and removes the bridge. No Deployment changes its selector (none is
-replaced) and the service's ready pods never drop below its minimum. A switch interrupted
-between the two is finished by running it again.
+Switch (the service file names another `release.strategy` than the one running): three
+updates (strategies.py). The first brings the bridge Deployment `<name>-bridge` up with the
+stable version and, once it is ready, removes the old strategy's objects (a release in flight
+is given up: traffic stays on the stable version); the second brings the new strategy's
+Deployments up beside the bridge, which keeps the traffic; the third moves the Services onto
+them once they are ready at their full count and removes the bridge. No Deployment changes its
+selector (none is replaced) and the service's ready pods never drop below its minimum. A
+switch interrupted on the way is finished by running it again.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from typing import Any, Literal
 
 from pulumi import automation as auto
 
-from ..release_progress import bridged, landed, reconcile, running_strategy
+from ..release_progress import bridged, landing, reconcile, running_strategy, settled
 from ..release_state import ReleaseRef, ReleaseState, other_slot
 from ..spec.catalog import load_catalog
 from ..spec.errors import SpecError
@@ -178,23 +179,29 @@ def rollback(spec: ServiceSpec, state: ReleaseState | None) -> Step:
 
 def switch(spec: ServiceSpec, state: ReleaseState | None, running: str | None) -> list[Step]:
     """The updates that move a running service to the strategy its file names: onto the bridge,
-    then onto the new strategy's objects (only the second when a switch is half done)."""
+    the new strategy's objects beside it, then without it (only what is left of a half-done
+    switch)."""
     current = _state(state)
     stable = stable_release(spec, state)
     strategy = spec.release.strategy
-    if current.bridge:
-        return [Step(spec.name, "switch", landed(current), stable.version)]
-    running = running_strategy(state, running)
-    if running is None:
-        raise ReleaseError(f"{spec.name}: not deployed on this stack (or deployed before its "
-                           f"strategy was recorded): `slipway up` creates it as {strategy}")
-    if running == strategy:
-        raise ReleaseError(
-            f"{spec.name}: already runs {strategy}; set release.strategy in its service file "
-            "to the strategy to switch to (rolling, canary or blue-green), then run this again")
-    first = bridged(spec, state)
-    return [Step(spec.name, "switch", first, stable.version),
-            Step(spec.name, "switch", landed(first), stable.version)]
+    if current.switch is None:
+        running = running_strategy(state, running)
+        if running is None:
+            raise ReleaseError(f"{spec.name}: not deployed on this stack (or deployed before "
+                               f"its strategy was recorded): `slipway up` creates it as "
+                               f"{strategy}")
+        if running == strategy:
+            raise ReleaseError(
+                f"{spec.name}: already runs {strategy}; set release.strategy in its service "
+                "file to the strategy to switch to (rolling, canary or blue-green), then run "
+                "this again")
+        current = bridged(spec, state)
+        states = [current, landing(current), settled(current)]
+    elif current.switch == "bridge":
+        states = [landing(current), settled(current)]
+    else:
+        states = [settled(current)]
+    return [Step(spec.name, "switch", step, stable.version) for step in states]
 
 
 # -- the stack -------------------------------------------------------------------------------
@@ -313,8 +320,8 @@ def status(release: ReleaseTarget) -> dict[str, Any]:
     }
     if spec.release.strategy == "canary":
         result["steps"] = list(spec.release.steps)
-    if current.bridge:
-        result["bridge"] = True
+    if current.switch is not None:
+        result["switch"] = current.switch
     elif spec.release.strategy == "blue-green":
         result["live"] = current.live_slot
     result["running"] = release.recorded.running.get(spec.name)
