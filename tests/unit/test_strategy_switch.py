@@ -178,6 +178,12 @@ def test_a_live_blue_green_slot_back_to_rolling_is_refused_with_the_switch_not_a
     assert [d.k8s_name for d in renders[-1].of_type(DEPLOYMENT)] == ["api"]
 
 
+def test_rollback_of_a_rolling_file_with_a_live_slot_points_at_the_switch() -> None:
+    with pytest.raises(releases.ReleaseError, match="`slipway release switch api` moves it to "
+                       "rolling"):
+        releases.rollback(strategy("rolling"), ReleaseState(stable=STABLE, live="green"))
+
+
 def test_a_preview_shows_the_switchs_first_update_with_the_reason() -> None:
     handoff = Handoff(recorded={"api": ReleaseState(stable=STABLE)}, running={"api": "rolling"})
     result = apply_to_catalog(catalog(strategy("blue-green")), handoff, applying=False,

@@ -161,6 +161,13 @@ def promote(spec: ServiceSpec, state: ReleaseState | None) -> Step:
 def rollback(spec: ServiceSpec, state: ReleaseState | None) -> Step:
     """Canary: weight 0 and the candidate removed. Blue-green: flip back, or drop the
     candidate from preview. The stable version is never touched."""
+    if spec.release.strategy == "rolling" and state is not None and (
+            state.candidate is not None or state.live is not None):
+        # The file went back to rolling while blue-green or canary objects still run.
+        raise ReleaseError(
+            f"{spec.name}: its service file says rolling, but a live slot or a candidate is "
+            f"still recorded: `slipway release switch {spec.name}` moves it to rolling and "
+            "clears them without dropping below its ready minimum")
     _refuse_rolling(spec, "roll back")
     current = _state(state)
     candidate = current.candidate
