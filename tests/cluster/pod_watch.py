@@ -26,6 +26,8 @@ class ReadyPodWatch:
         self.pods: dict[str, dict[str, Any]] = {}
         self.counts: list[int] = []
         """Ready pods after each event, in order."""
+        self.seen: set[str] = set()
+        """Every pod the watch has reported."""
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
         self._thread: threading.Thread | None = None
@@ -38,6 +40,7 @@ class ReadyPodWatch:
         pod = event["object"]
         name = pod["metadata"]["name"]
         with self._lock:
+            self.seen.add(name)
             if event["type"] == "DELETED":
                 self.pods.pop(name, None)
             else:

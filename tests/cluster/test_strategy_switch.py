@@ -30,7 +30,8 @@ def deployment(kube: Kube, name: str) -> dict[str, Any]:
 
 def switch_watched(project: Project, kube: Kube, service: str) -> tuple[int, dict[str, Any]]:
     """Run `slipway release switch` while watching the service's pods; (fewest ready pods
-    during the switch, the command's JSON)."""
+    during the switch, the command's JSON). The watch must have seen the bridge's pods, so it
+    cannot pass by seeing nothing."""
     with ReadyPodWatch(kube, NAMESPACE, service) as watch:
         kube.wait_until("the pod watch to list what the API server has", watch.caught_up(),
                         timeout=120)
@@ -40,7 +41,12 @@ def switch_watched(project: Project, kube: Kube, service: str) -> tuple[int, dic
         assert code == 0, err[-3000:]
         # Everything the switch did has reached the watch before it is read.
         kube.wait_until("the pod watch to catch up", watch.caught_up(), timeout=120)
-        return watch.fewest_ready_since(start), out
+        bridge_pods = {name for name in watch.seen if name.startswith(f"{service}-bridge-")}
+        assert len(bridge_pods) >= MINIMUM, watch.seen
+        assert not bridge_pods & watch.ready_names()  # gone by the end
+        fewest = watch.fewest_ready_since(start)
+        print(f"{service}: {len(watch.counts) - start} pod events, fewest ready {fewest}")
+        return fewest, out
 
 
 def test_switching_rolling_to_canary_and_back_keeps_the_minimum_and_leaves_no_old_objects(
