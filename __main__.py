@@ -42,8 +42,9 @@ check_releases(catalog, settings.releases, stack_file)
 # legacy config key, while present, is the newest word on the services it names.
 handoff = decode(os.environ.get(ENV))
 if handoff is None:
-    recorded = {} if under_mocks() else read_own_progress(pulumi.get_stack(), Path.cwd())
-    handoff = Handoff(recorded={**recorded, **settings.releases})
+    legacy = dict(settings.releases)
+    handoff = Handoff(recorded=legacy) if under_mocks() else read_own_progress(
+        pulumi.get_stack(), Path.cwd(), legacy)
 progress = apply_to_catalog(catalog, handoff, gated_by=settings.delivery.after,
                             applying=not pulumi.runtime.is_dry_run(), stack=pulumi.get_stack(),
                             direct=settings.preview is not None)

@@ -42,6 +42,12 @@ TYPE_TOKEN = "slipway:index:Microservice"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 EXTERNAL_SECRETS_API = "external-secrets.io/v1"
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+# A switch's `land` update marks the new Deployments; the next update drops the mark, which makes
+# the provider await each of them again, at the count their autoscaler has set by then.
+LANDING_ANNOTATION = "slipway.dev/switch"
+# The provider's own await condition: the autoscaler has run once (and raised its Deployment
+# to scaling.min) before the update goes on.
+WAIT_FOR_ANNOTATION = "pulumi.com/waitFor"
 
 
 @dataclass(frozen=True)
@@ -170,7 +176,9 @@ class Microservice(pulumi.ComponentResource):
                                        waits_for=waits_for, plan=plan)
             for plan in release_plan.workloads
         }
-        services = [self._service(namespace, plan) for plan in release_plan.services]
+        services = [self._service(namespace, plan, _selected(plan, release_plan.workloads,
+                                                             deployments))
+                    for plan in release_plan.services]
         for plan in release_plan.workloads:
             if plan.autoscaled and spec.scaling.autoscaled:
                 self._autoscaler(namespace, deployments[plan.key], plan)
@@ -425,18 +433,24 @@ class Microservice(pulumi.ComponentResource):
         own = spec.version == self._args.spec.version and spec.image == self._args.spec.image
         source = plan.release.source_commit or (spec.commit if own else None)
         commit = source[:12] if source else "unknown"
+        annotations = {CHANGE_CAUSE: f"{spec.name} {spec.version} (commit {commit})"}
+        if self._plan.landing and plan.key != strategies.BRIDGE:
+            annotations[LANDING_ANNOTATION] = "land"
         return k8s.apps.v1.Deployment(
             _child(self._name, "deployment", plan.key),
             metadata=self._metadata(
-                namespace, _kind("deployment", plan.key), plan.name,
-                {CHANGE_CAUSE: f"{spec.name} {spec.version} (commit {commit})"},
+                namespace, _kind("deployment", plan.key), plan.name, annotations,
                 version=spec.version,
             ),
             spec=deployment_spec,
             opts=self._opts(depends_on=waits_for),
         )
 
-    def _service(self, namespace: pulumi.Input[str], plan: ServicePlan) -> k8s.core.v1.Service:
+    def _service(self, namespace: pulumi.Input[str], plan: ServicePlan,
+                 selects: list[k8s.apps.v1.Deployment]) -> k8s.core.v1.Service:
+        """A Service waits for the Deployments whose pods it selects: a selector that moves to
+        other pods (a blue-green flip, the end of a strategy switch) moves only once they are
+        rolled out, so it never points at pods that are not ready yet."""
         spec, env = self._args.spec, self._args.environment
         metadata = self._metadata(namespace, _kind("service", plan.key), plan.name)
         if plan.key in ("stable", "canary"):
@@ -450,7 +464,7 @@ class Microservice(pulumi.ComponentResource):
                 "ports": [{"name": "http", "port": routes.SERVICE_PORT, "target_port": "http",
                            "protocol": "TCP"}],
             },
-            opts=self._opts(),
+            opts=self._opts(depends_on=selects),
         )
 
     def _autoscaler(self, namespace: pulumi.Input[str], deployment: k8s.apps.v1.Deployment,
@@ -459,7 +473,9 @@ class Microservice(pulumi.ComponentResource):
         k8s.autoscaling.v2.HorizontalPodAutoscaler(
             _child(self._name, "hpa", plan.key),
             metadata=self._metadata(namespace, _kind("horizontalPodAutoscaler", plan.key),
-                                    plan.name),
+                                    plan.name,
+                                    {WAIT_FOR_ANNOTATION: "condition=AbleToScale"}
+                                    if self._plan.landing else None),
             spec=availability.hpa_spec(spec, plan.name),
             opts=self._opts(depends_on=[deployment]),
         )
@@ -546,6 +562,13 @@ def _child(component: str, kind: str, key: str) -> str:
     return f"{component}-{kind}" if not key else f"{component}-{kind}-{key}"
 
 
+def _selected(service: ServicePlan, workloads: list[WorkloadPlan],
+              deployments: Mapping[str, k8s.apps.v1.Deployment]) -> list[k8s.apps.v1.Deployment]:
+    """The Deployments whose pods `service` selects (its track or slot labels are theirs)."""
+    return [deployments[w.key] for w in workloads
+            if service.pod_labels.items() <= w.pod_labels.items()]
+
+
 def _kind(kind: str, key: str) -> str:
     """Keys of the resourceNames output: deployment, deploymentCanary, serviceStable, ..."""
     return kind if not key else f"{kind}{key[0].upper()}{key[1:]}"
@@ -567,6 +590,8 @@ def _release_status(spec: ServiceSpec, state: ReleaseState | None,
         "weight": state.candidate_weight if state is not None else 0,
         "workloads": {w.name: w.release.version for w in plan.workloads},
     }
-    if spec.release.strategy == "blue-green":
+    if state is not None and state.switch is not None:
+        status["switch"] = state.switch  # mid-switch: the bridge Deployment serves
+    elif spec.release.strategy == "blue-green":
         status["live"] = state.live_slot if state is not None else "blue"
     return status

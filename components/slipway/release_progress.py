@@ -11,7 +11,12 @@ version change is never silently ignored:
   the release is rolled back (traffic to stable, candidate removed);
 - a newer version while another is in flight: the older one is superseded (traffic back to
   stable) and the newer one starts;
-- a version whose release was rolled back stays failed: nothing happens until the file changes.
+- a version whose release was rolled back stays failed: nothing happens until the file changes;
+- a strategy switch in progress (`switch`) stays as it is: `slipway release switch` finishes it.
+
+A changed `release.strategy` is not reconciled here: going from one strategy's Deployments to
+another's in one update would replace them, so the program refuses it (stack/progress.py) and
+`slipway release switch` drives it in three updates (`bridged`, `landing`, `settled`).
 
 Pure: spec and recorded state in, the state for this update and a sentence out.
 """
@@ -25,7 +30,7 @@ from .release_state import ReleaseRef, ReleaseState
 from .spec.model import ServiceSpec
 
 Change = Literal["none", "first", "rolled", "started", "reverted", "superseded", "failed-before",
-                 "in-flight"]
+                 "in-flight", "switching"]
 
 
 @dataclass(frozen=True)
@@ -64,11 +69,50 @@ def without_candidate(state: ReleaseState) -> ReleaseState:
                                     "live": live})
 
 
+def bridged(spec: ServiceSpec, state: ReleaseState | None) -> ReleaseState:
+    """A strategy switch's first update: the stable version on the bridge Deployment alone (the
+    old strategy's objects go once it is ready). Nothing in flight goes with it."""
+    current = state if state is not None else ReleaseState()
+    stable = current.stable if current.stable is not None else desired(spec)
+    return current.model_copy(update={"stable": stable, "candidate": None, "weight": None,
+                                      "live": None, "gates": [], "switch": "bridge"})
+
+
+def landing(state: ReleaseState) -> ReleaseState:
+    """A switch's second update: the new strategy's objects come up beside the bridge."""
+    return state.model_copy(update={"switch": "land"})
+
+
+def settled(state: ReleaseState) -> ReleaseState:
+    """A switch's last update: the new strategy as usual; the bridge goes."""
+    return state.model_copy(update={"switch": None})
+
+
+def running_strategy(recorded: ReleaseState | None, reported: str | None) -> str | None:
+    """The strategy whose objects run: what the last update reported (the `services` output),
+    else what the recorded progress implies (a live slot is blue-green, a weight without one
+    canary); None when nothing says."""
+    if reported is not None:
+        return reported
+    if recorded is None or recorded.switch is not None:
+        return None
+    if recorded.live is not None:
+        return "blue-green"
+    if recorded.weight is not None:
+        return "canary"
+    return None
+
+
 def reconcile(spec: ServiceSpec, recorded: ReleaseState | None) -> Reconciled:
     """The state this update applies for `spec` (see the module docstring)."""
     want = desired(spec)
     state = recorded if recorded is not None else ReleaseState()
     name, strategy = spec.name, spec.release.strategy
+    if state.switch is not None:
+        return Reconciled(state, "switching",
+                          f"{name}: a switch to {strategy} is half done (the bridge "
+                          f"Deployment {name}-bridge serves); `slipway release switch {name} "
+                          "--stack STACK` finishes it")
     if state.stable is None:
         # Never deployed (or deployed before progress was recorded): the file's version runs.
         return Reconciled(state.model_copy(update={"stable": want}), "first", "")

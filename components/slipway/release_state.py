@@ -12,6 +12,7 @@ runner, laptop and fresh clone reads the same thing (docs/delivery.md):
         candidate: {version: 1.9.0, image: registry.example.com/shop/orders@sha256:...}
         weight: 5          # canary: percent of traffic to the candidate
         live: blue         # blue-green: the slot the main Service selects
+        switch: bridge     # a strategy switch in progress (bridge, then land)
         gates: [{weight: 1, requestsPerSecond: 20.0, errorRate: 0.0, latencyMs: 80.0}]
         failed: [{version: 1.8.9, image: ..., reason: "canary error rate 5.00% > 0.10% ..."}]
 
@@ -129,6 +130,12 @@ class ReleaseState(SpecModel):
     live: Slot | None = Field(
         default=None, description="blue-green: the slot the main Service selects. Default blue."
     )
+    switch: Literal["bridge", "land"] | None = Field(
+        default=None,
+        description="A strategy switch in progress (`slipway release switch`). bridge: the "
+        "service runs on its bridge Deployment `<name>-bridge` alone (the old strategy's objects "
+        "are gone); land: the new strategy's Deployments run beside the bridge, which still "
+        "takes traffic. Left out: no switch.")
     gates: list[Gate] = Field(
         default_factory=list,
         description="The gates the candidate passed so far (cleared when it finishes); a "

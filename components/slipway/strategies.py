@@ -14,6 +14,16 @@ slot) to a plan of plain data the Microservice turns into resources.
   Service `<name>` selects the live slot; while a candidate is in the other slot, the Service
   `<name>-preview` selects it. Flipping is a change of selector only, so flipping back is
   instant while both slots run.
+- a strategy switch in progress (release state `switch`, `slipway release switch`), three
+  updates in which no Deployment ever changes its (immutable) selector, so none is replaced:
+  `bridge`: only the bridge Deployment `<name>-bridge` (`track: bridge`, the stable version, a
+  fixed `scaling.min` pods) behind the Service `<name>`, which selects every server pod; the
+  old strategy's objects are deleted at the end of that update, once the bridge is ready.
+  `land`: the new strategy's Deployments come up beside the bridge; the Service `<name>` still
+  selects every server pod and the route sends everything to it, so the bridge keeps serving
+  while the new pods (and their autoscaler) come up. The last update renders the new strategy
+  as usual: its Deployments are awaited at their full count before the Services narrow onto
+  them, and the bridge goes at the end.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ from .spec.service import ServiceSpec
 
 STABLE = "stable"
 CANARY = "canary"
+BRIDGE = "bridge"
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,8 @@ class ReleasePlan:
     stable: ReleaseRef
     """The stable version: the version label of everything not tied to one workload (it
     changes when a release completes, not at each step or flip)."""
+    landing: bool = False
+    """A switch's `land` update: the new strategy's Deployments are new beside the bridge."""
 
     @property
     def primary(self) -> WorkloadPlan:
@@ -104,11 +117,17 @@ def check_state(spec: ServiceSpec, state: ReleaseState | None) -> list[str]:
         return []
     strategy = spec.release.strategy
     problems = []
+    if state.switch is not None:
+        if state.candidate is not None or state.weight is not None or state.live is not None:
+            problems.append(f"switch: {state.switch}: a strategy switch runs the stable version "
+                            "only; no candidate, weight or live slot goes with it")
+        return problems
     if strategy == "rolling" and (state.candidate is not None or state.weight is not None
                                   or state.live is not None):
         problems.append(
             "release strategy is rolling, which has no candidate, weight or live slot; "
-            "clear them with `slipway release rollback` or set release.strategy"
+            f"switch to rolling with `slipway release switch {spec.name}` (it clears them "
+            "without dropping pods) or set release.strategy back"
         )
     if strategy == "canary" and state.live is not None:
         problems.append(f"live: {state.live} is for blue-green; strategy is canary")
@@ -125,17 +144,42 @@ def check_state(spec: ServiceSpec, state: ReleaseState | None) -> list[str]:
 def plan(spec: ServiceSpec, state: ReleaseState | None) -> ReleasePlan:
     strategy = spec.release.strategy
     stable = stable_release(spec, state)
+    if state is not None and state.switch == "bridge":
+        return ReleasePlan(workloads=[_bridge(spec, stable)], services=[ServicePlan("", spec.name)],
+                           backends=[(spec.name, 100)], split=False, stable=stable)
     if strategy == "canary":
-        return _canary(spec, stable, state)
-    if strategy == "blue-green":
-        return _blue_green(spec, stable, state)
-    return ReleasePlan(
-        workloads=[WorkloadPlan("", spec.name, stable)],
-        services=[ServicePlan("", spec.name)],
-        backends=[(spec.name, 100)],
-        split=False,
-        stable=stable,
-    )
+        planned = _canary(spec, stable, state)
+    elif strategy == "blue-green":
+        planned = _blue_green(spec, stable, state)
+    else:
+        planned = ReleasePlan(
+            workloads=[WorkloadPlan("", spec.name, stable)],
+            services=[ServicePlan("", spec.name)],
+            backends=[(spec.name, 100)],
+            split=False,
+            stable=stable,
+        )
+    if state is not None and state.switch == "land":
+        return _landing(spec, planned)
+    return planned
+
+
+def _bridge(spec: ServiceSpec, stable: ReleaseRef, *, primary: bool = True) -> WorkloadPlan:
+    """The stable version at a fixed `scaling.min` pods (no autoscaler): ready at the minimum
+    before anything old goes."""
+    return WorkloadPlan(BRIDGE, f"{spec.name}-{BRIDGE}", stable, {labels.TRACK: BRIDGE},
+                        replicas=spec.scaling.min, primary=primary)
+
+
+def _landing(spec: ServiceSpec, planned: ReleasePlan) -> ReleasePlan:
+    """The new strategy's Deployments beside the bridge; the Service `<name>` keeps selecting
+    every server pod and takes all the traffic, until the next update narrows it."""
+    services = [ServicePlan("", spec.name) if service.key == "" else service
+                for service in planned.services]
+    return ReleasePlan(workloads=[*planned.workloads, _bridge(spec, planned.stable,
+                                                              primary=False)],
+                       services=services, backends=[(spec.name, 100)], split=False,
+                       stable=planned.stable, landing=True)
 
 
 def _canary(spec: ServiceSpec, stable: ReleaseRef, state: ReleaseState | None) -> ReleasePlan:

@@ -170,9 +170,10 @@ def selectors_and_templates(kube: Kube, service: str) -> tuple[dict[str, Any], d
 def test_blue_green_flip_and_flip_back_change_only_service_selectors(
         deployed: Deployed, project: Project, kube: Kube) -> None:
     path = project.services / "payments.yaml"
-    with edited(project, "payments", path.read_text() + "release: {strategy: blue-green}\n"):
+    rolling = path.read_text()
+    with edited(project, "payments", rolling + "release: {strategy: blue-green}\n"):
         try:
-            project.up()
+            release(project, "switch", "payments")  # a live service: `up` would refuse
             release(project, "start", "payments", "--version", "3.2.0",
                     "--image", PAYMENTS_IMAGE)
             kube.wait_until("both slots available", lambda: set(
@@ -189,6 +190,12 @@ def test_blue_green_flip_and_flip_back_change_only_service_selectors(
             release(project, "rollback", "payments")  # flip back
             back, back_templates = selectors_and_templates(kube, "payments")
             assert back == services and back_templates == templates
+
+            # Back to rolling with a live slot and a candidate recorded: the switch clears them.
+            path.write_text(rolling)
+            release(project, "switch", "payments")
+            assert set(deployments_of(kube, "payments")) == {"payments"}
+            assert set(selectors_and_templates(kube, "payments")[0]) == {"payments"}
         finally:
             reset_releases(project, converge=False)  # `edited` converges on the way out
 

@@ -4,6 +4,7 @@
     slipway release promote orders          # canary: next step; blue-green: flip, then finish
     slipway release rollback orders         # canary: weight 0; blue-green: flip back
     slipway release status orders
+    slipway release switch orders           # to the release.strategy its file now names
     slipway release start orders --version 1.9.0 --image ... --auto --prometheus-url http://prom:9090
 
 Each step is one ordinary `up` whose update message is `slipway release <action> <service>
@@ -212,6 +213,23 @@ def rollback(service: ServiceArg, *, stack: StackOption = "dev", json_output: Js
     except releases.ReleaseError as err:
         raise _fail(str(err), json_output) from None
     _report(target, json_output, {"steps": [_apply(target, step, json_output)]})
+
+
+@app.command()
+def switch(service: ServiceArg, stack: StackOption = "dev", json_output: JsonOption = False,
+           project_dir: ProjectOption = Path(".")) -> None:
+    """Move a running service to the release.strategy its file now names, never below its
+    ready minimum: a bridge Deployment takes over and the old strategy's objects go, the new
+    one's come up beside it, then the Services move onto them and the bridge goes (three
+    updates). Run it again to finish a half-done switch."""
+    target = _target(stack, project_dir, service, json_output)
+    try:
+        steps = releases.switch(target.spec, target.state,
+                                target.recorded.running.get(service))
+    except releases.ReleaseError as err:
+        raise _fail(str(err), json_output) from None
+    done = [_apply(target, step, json_output) for step in steps]
+    _report(target, json_output, {"steps": done})
 
 
 @app.command()

@@ -1,8 +1,9 @@
 """The Kubernetes object names a service's spec makes, by kind, and the field each comes from.
 
 The Microservice component names its objects from the spec: `<name>` and `<name>-canary`,
-`-stable`, `-blue`, `-green`, `-preview`, `-config`, `-flags`, `-secrets`, `-istiod`, `-slo`,
-`-dashboard`, `-synthetic` (public services) and a migration Job per version. Two services in
+`-stable`, `-blue`, `-green`, `-preview`, `-bridge` (mid strategy switch), `-config`, `-flags`,
+`-secrets`, `-istiod`, `-slo`, `-dashboard`, `-synthetic` (public services) and a migration Job
+per version. Two services in
 one namespace must not make the same name for the same kind, or one silently overwrites the
 other; the catalog checks that here, and the component takes its Job name from
 `migration_job_name` so the two cannot drift.
@@ -59,6 +60,9 @@ def derived_names(spec: ServiceSpec) -> list[DerivedName]:
         field = "name" if workload == name else "release.strategy"
         found += [DerivedName(kind, workload, field) for kind in (
             "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget")]
+    # The bridge a strategy switch runs on, whatever strategy it switches to.
+    found += [DerivedName(kind, f"{name}-bridge", "release.strategy")
+              for kind in ("Deployment", "PodDisruptionBudget")]
     for service in services:
         field = "name" if service == name else "release.strategy"
         found += [DerivedName("Service", service, field),

@@ -19,11 +19,14 @@ from pulumi.runtime.settings import get_monitor
 
 from ..release_state import ReleaseState
 from ..spec.errors import SpecError
-from .progress import ENV, from_outputs
+from .progress import ENV, Handoff, from_outputs, running_strategies
 
 
-def read_own_progress(stack: str, project_dir: Path) -> dict[str, ReleaseState]:
-    """The progress `stack`'s last update recorded ({} for a stack never updated)."""
+def read_own_progress(stack: str, project_dir: Path,
+                      legacy: dict[str, ReleaseState] | None = None) -> Handoff:
+    """What the tool would hand over: the progress `stack`'s last update recorded (nothing for
+    a stack never updated) and the strategy each service runs; `legacy` (the old config key,
+    while present) is the newest word on the services it names."""
     try:
         workspace = auto.LocalWorkspace(work_dir=str(project_dir))
         outputs = {name: value.value for name, value in workspace.stack_outputs(stack).items()}
@@ -37,7 +40,8 @@ def read_own_progress(stack: str, project_dir: Path) -> dict[str, ReleaseState]:
             f"({'; '.join(reasons) or 'pulumi stack output failed'}); nothing was changed. "
             f"Run `slipway up --stack {stack}` (it hands the progress over in {ENV}), or fix "
             "access to the backend"]) from None
-    return from_outputs(outputs, stack)
+    return Handoff(recorded={**from_outputs(outputs, stack), **(legacy or {})},
+                   running=running_strategies(outputs.get("services")))
 
 
 def under_mocks() -> bool:

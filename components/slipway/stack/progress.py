@@ -7,13 +7,19 @@ program in the environment variable SLIPWAY_RELEASE_PROGRESS, for that one run (
 `pulumi` run reads it itself: own_progress.py):
 
     {"recorded": {"orders": {...ReleaseState...}},   # as the backend has it
-     "intent":   {"orders": {...ReleaseState...}}}   # deliver/release: this step's state
+     "intent":   {"orders": {...ReleaseState...}},   # deliver/release: this step's state
+     "running":  {"orders": "rolling"}}              # the strategy the last update deployed
 
 For every service without an intent the program reconciles the recorded progress with the
 service file (release_progress.reconcile), so `slipway up` never ignores a version change.
 The program exports the state it applied as `releases` again, and that export resolves only
 once every Deployment of the update exists: a failed update leaves the recorded progress as it
 was.
+
+A service whose file names another `release.strategy` than the one running (`running`, or what
+its recorded progress implies) is refused by an update: that change would replace its
+Deployments in one go. `slipway release switch` makes it in three updates that never drop below
+the ready minimum; a preview shows that switch's first update.
 """
 
 from __future__ import annotations
@@ -25,10 +31,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..release_progress import Reconciled, desired, reconcile
+from ..release_progress import Reconciled, bridged, desired, reconcile, running_strategy
 from ..release_state import ReleaseRef, ReleaseState
 from ..spec.catalog import Catalog
 from ..spec.errors import SpecError
+from ..spec.service import ServiceSpec
 
 ENV = "SLIPWAY_RELEASE_PROGRESS"
 OUTPUT = "releases"
@@ -40,6 +47,8 @@ class Handoff:
 
     recorded: dict[str, ReleaseState] = field(default_factory=dict)
     intent: dict[str, ReleaseState] = field(default_factory=dict)
+    running: dict[str, str] = field(default_factory=dict)
+    """The release strategy each service ran after the last update (its `services` output)."""
 
 
 def dump(states: Mapping[str, ReleaseState]) -> dict[str, Any]:
@@ -84,6 +93,15 @@ def from_services(raw: object) -> dict[str, ReleaseState]:
     return found
 
 
+def running_strategies(services: object) -> dict[str, str]:
+    """`services.<name>.release.strategy` of the last update: what each service runs."""
+    if not isinstance(services, dict):
+        return {}
+    return {name: value["release"]["strategy"] for name, value in services.items()
+            if isinstance(value, dict) and isinstance(value.get("release"), dict)
+            and isinstance(value["release"].get("strategy"), str)}
+
+
 def from_outputs(outputs: Mapping[str, object], stack: str) -> dict[str, ReleaseState]:
     """The progress a stack's outputs record: `releases`, else what `services` says runs."""
     if OUTPUT in outputs:
@@ -92,7 +110,8 @@ def from_outputs(outputs: Mapping[str, object], stack: str) -> dict[str, Release
 
 
 def encode(handoff: Handoff) -> str:
-    return json.dumps({"recorded": dump(handoff.recorded), "intent": dump(handoff.intent)})
+    return json.dumps({"recorded": dump(handoff.recorded), "intent": dump(handoff.intent),
+                       "running": dict(sorted(handoff.running.items()))})
 
 
 def decode(text: str | None) -> Handoff | None:
@@ -105,8 +124,29 @@ def decode(text: str | None) -> Handoff | None:
         raise SpecError([f"{ENV}: not JSON ({err})"]) from None
     if not isinstance(raw, dict):
         raise SpecError([f"{ENV}: must be an object with recorded and intent"])
+    running = raw.get("running") or {}
+    if not isinstance(running, dict) or not all(
+            isinstance(value, str) for value in running.values()):
+        raise SpecError([f"{ENV}: running must map service names to strategy names"])
     return Handoff(recorded=parse(raw.get("recorded"), f"{ENV}: recorded"),
-                   intent=parse(raw.get("intent"), f"{ENV}: intent"))
+                   intent=parse(raw.get("intent"), f"{ENV}: intent"),
+                   running={str(name): value for name, value in running.items()})
+
+
+def strategy_change(spec: ServiceSpec, handoff: Handoff, sources: Mapping[str, str],
+                    stack: str) -> str | None:
+    """Why this update may not move `spec` to its file's strategy (None: it may): another
+    strategy runs and no switch is under way (a bridge recorded or being put in place)."""
+    recorded, intent = handoff.recorded.get(spec.name), handoff.intent.get(spec.name)
+    if any(state is not None and state.switch is not None for state in (recorded, intent)):
+        return None
+    running = running_strategy(recorded, handoff.running.get(spec.name))
+    if running is None or running == spec.release.strategy:
+        return None
+    return (f"{sources.get(spec.name, spec.name)}: release.strategy: {spec.name} runs "
+            f"{running}; moving it to {spec.release.strategy} in one update would replace its "
+            f"Deployments (their pods go); `slipway release switch {spec.name} --stack "
+            f"{stack}` switches it in three updates that never drop below the ready minimum")
 
 
 def apply_to_catalog(catalog: Catalog, handoff: Handoff, *, gated_by: str | None = None,
@@ -125,6 +165,15 @@ def apply_to_catalog(catalog: Catalog, handoff: Handoff, *, gated_by: str | None
     result: dict[str, Reconciled] = {}
     refused = []
     for spec in catalog:
+        switch = None if direct else strategy_change(spec, handoff, catalog.sources, stack)
+        if switch is not None:
+            if applying:
+                refused.append(switch)
+                continue
+            result[spec.name] = Reconciled(bridged(spec, handoff.recorded.get(spec.name)),
+                                           "switching",
+                                           switch + " (this preview shows its first update)")
+            continue
         if spec.name in handoff.intent:
             result[spec.name] = Reconciled(handoff.intent[spec.name], "none", "")
             continue

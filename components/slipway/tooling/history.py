@@ -32,11 +32,11 @@ from pulumi import automation as auto
 from ..stack import automation_config, read_settings
 
 RELEASE = re.compile(
-    r"^slipway release (?P<action>start|step|promote|rollback|flip|roll|supersede|verify) "
+    r"^slipway release (?P<action>start|step|promote|rollback|flip|roll|supersede|verify|switch) "
     r"(?P<service>[a-z0-9-]+) (?P<version>\S+)(?: weight=(?P<weight>\d+))?"
     r"(?: commit=(?P<commit>[0-9a-f]{7,40}))?$")
 RELEASE_ACTIONS = ("start", "step", "promote", "rollback", "flip", "roll", "supersede",
-                   "verify")
+                   "verify", "switch")
 
 
 @dataclass(frozen=True)

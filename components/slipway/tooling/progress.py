@@ -18,7 +18,15 @@ from pulumi import automation as auto
 
 from ..release_state import ReleaseState
 from ..stack import key
-from ..stack.progress import ENV, OUTPUT, Handoff, encode, from_outputs, parse
+from ..stack.progress import (
+    ENV,
+    OUTPUT,
+    Handoff,
+    encode,
+    from_outputs,
+    parse,
+    running_strategies,
+)
 
 LEGACY_KEY = key("releases")
 
@@ -32,6 +40,8 @@ class Recorded:
     """Services whose progress came from the old `slipway:releases` config key."""
     legacy_key: bool = False
     """The old key is still in the stack file (removed after the next successful update)."""
+    running: dict[str, str] = field(default_factory=dict)
+    """The release strategy each service ran after the last update (`services` output)."""
 
     @property
     def migrating(self) -> bool:
@@ -49,7 +59,9 @@ def outputs(stack: auto.Stack) -> dict[str, object]:
 def recorded(stack: auto.Stack) -> Recorded:
     """The recorded progress: the `releases` output (else what the `services` output says runs),
     with the legacy config key's services taken from that key while it is still there."""
-    result = Recorded(states=from_outputs(outputs(stack), stack.name))
+    found = outputs(stack)
+    result = Recorded(states=from_outputs(found, stack.name),
+                      running=running_strategies(found.get("services")))
     legacy = stack.get_all_config().get(LEGACY_KEY)
     result.legacy_key = legacy is not None
     if legacy is not None:
@@ -70,7 +82,8 @@ def hand_off(stack: auto.Stack, progress: Recorded | None = None,
     workspace = stack.workspace
     assert isinstance(workspace, auto.LocalWorkspace)
     env = dict(workspace.env_vars or {})
-    env[ENV] = encode(Handoff(recorded=dict(known.states), intent=dict(intent or {})))
+    env[ENV] = encode(Handoff(recorded=dict(known.states), intent=dict(intent or {}),
+                              running=dict(known.running)))
     workspace.env_vars = env
     return known
 
@@ -92,3 +105,9 @@ def finish_migration(stack: auto.Stack, progress: Recorded,
 def exported(run_outputs: Mapping[str, object]) -> dict[str, ReleaseState]:
     """The progress an update recorded, from its outputs."""
     return parse(run_outputs.get(OUTPUT), f"output {OUTPUT}")
+
+
+def remember(progress: Recorded, run_outputs: Mapping[str, object]) -> None:
+    """What a successful update recorded: its progress and the strategy each service runs."""
+    progress.states = exported(run_outputs)
+    progress.running = running_strategies(run_outputs.get("services"))

@@ -16,6 +16,15 @@ Blue-green: start puts the candidate in the idle slot (the preview Service); pro
 live slot to it (weight 100), and promoting again finishes the release (the candidate becomes
 stable and the old slot goes away); rollback flips back while both slots run, or removes a
 candidate still in preview.
+
+Switch (the service file names another `release.strategy` than the one running): three
+updates (strategies.py). The first brings the bridge Deployment `<name>-bridge` up with the
+stable version and, once it is ready, removes the old strategy's objects (a release in flight
+is given up: traffic stays on the stable version); the second brings the new strategy's
+Deployments up beside the bridge, which keeps the traffic; the third moves the Services onto
+them once they are ready at their full count and removes the bridge. No Deployment changes its
+selector (none is replaced) and the service's ready pods never drop below its minimum. A
+switch interrupted on the way is finished by running it again.
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from typing import Any, Literal
 
 from pulumi import automation as auto
 
-from ..release_progress import reconcile
+from ..release_progress import bridged, landing, reconcile, running_strategy, settled
 from ..release_state import ReleaseRef, ReleaseState, other_slot
 from ..spec.catalog import load_catalog
 from ..spec.errors import SpecError
@@ -53,7 +62,8 @@ from .prometheus import (
 
 # roll: a rolling service's new version; supersede: a release given up for a newer one (not a
 # failure); verify: a judged roll-out recorded as delivered (deliver only).
-Action = Literal["start", "step", "promote", "rollback", "flip", "roll", "supersede", "verify"]
+Action = Literal["start", "step", "promote", "rollback", "flip", "roll", "supersede", "verify",
+                 "switch"]
 
 
 class ReleaseError(ValueError):
@@ -159,6 +169,13 @@ def promote(spec: ServiceSpec, state: ReleaseState | None) -> Step:
 def rollback(spec: ServiceSpec, state: ReleaseState | None) -> Step:
     """Canary: weight 0 and the candidate removed. Blue-green: flip back, or drop the
     candidate from preview. The stable version is never touched."""
+    if spec.release.strategy == "rolling" and state is not None and (
+            state.candidate is not None or state.live is not None):
+        # The file went back to rolling while blue-green or canary objects still run.
+        raise ReleaseError(
+            f"{spec.name}: its service file says rolling, but a live slot or a candidate is "
+            f"still recorded: `slipway release switch {spec.name}` moves it to rolling and "
+            "clears them without dropping below its ready minimum")
     _refuse_rolling(spec, "roll back")
     current = _state(state)
     candidate = current.candidate
@@ -173,6 +190,33 @@ def rollback(spec: ServiceSpec, state: ReleaseState | None) -> Step:
         return Step(spec.name, "rollback", ReleaseState(stable=stable, live=current.live_slot),
                     candidate.version)
     return Step(spec.name, "rollback", ReleaseState(stable=stable), candidate.version)
+
+
+def switch(spec: ServiceSpec, state: ReleaseState | None, running: str | None) -> list[Step]:
+    """The updates that move a running service to the strategy its file names: onto the bridge,
+    the new strategy's objects beside it, then without it (only what is left of a half-done
+    switch)."""
+    current = _state(state)
+    stable = stable_release(spec, state)
+    strategy = spec.release.strategy
+    if current.switch is None:
+        running = running_strategy(state, running)
+        if running is None:
+            raise ReleaseError(f"{spec.name}: not deployed on this stack (or deployed before "
+                               f"its strategy was recorded): `slipway up` creates it as "
+                               f"{strategy}")
+        if running == strategy:
+            raise ReleaseError(
+                f"{spec.name}: already runs {strategy}; set release.strategy in its service "
+                "file to the strategy to switch to (rolling, canary or blue-green), then run "
+                "this again")
+        current = bridged(spec, state)
+        states = [current, landing(current), settled(current)]
+    elif current.switch == "bridge":
+        states = [landing(current), settled(current)]
+    else:
+        states = [settled(current)]
+    return [Step(spec.name, "switch", step, stable.version) for step in states]
 
 
 # -- the stack -------------------------------------------------------------------------------
@@ -364,7 +408,7 @@ def run_step(stack: auto.Stack, stack_name: str, recorded: progress.Recorded, st
         progress.finish_migration(stack, recorded)
     else:  # plans.apply dropped the legacy key already (it read the progress itself)
         recorded.legacy_key, recorded.migrated = False, []
-    recorded.states = progress.exported(run.outputs)
+    progress.remember(recorded, run.outputs)
     return run
 
 
@@ -418,8 +462,11 @@ def status(release: ReleaseTarget) -> dict[str, Any]:
     }
     if spec.release.strategy == "canary":
         result["steps"] = list(spec.release.steps)
-    if spec.release.strategy == "blue-green":
+    if current.switch is not None:
+        result["switch"] = current.switch
+    elif spec.release.strategy == "blue-green":
         result["live"] = current.live_slot
+    result["running"] = release.recorded.running.get(spec.name)
     return result
 
 
