@@ -78,3 +78,17 @@ def test_a_bare_pulumi_up_that_cannot_read_the_progress_changes_nothing(
         "(the pulumi CLI is not on PATH" in output, output[-3000:]
     assert project.manifests() == during
     assert project.progress() == recorded
+
+
+def test_a_bare_pulumi_up_refuses_a_one_update_strategy_switch(project: Project) -> None:
+    """What each service runs comes from the stack's outputs too: a rolling service whose file
+    now says canary would have its Deployment replaced (pods gone) in one update."""
+    project.up()
+    before = project.manifests()
+    payments = project.services / "payments.yaml"
+    payments.write_text(payments.read_text() + "release: {strategy: canary}\n")
+    result = bare_pulumi(project, "up", "--yes", "--skip-preview")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert "slipway release switch payments --stack dev" in output, output[-3000:]
+    assert project.manifests() == before
