@@ -10,14 +10,17 @@ from rules.config import settings
 from rules.disruption import hpa_for, min_replicas
 from rules.exemptions import is_exempt
 from rules.k8s import (
+    SERVICE_TYPE,
     UNKNOWN,
     Violations,
     as_list,
     fmt,
     get,
     has_unknown,
+    lookup,
     pod_labels,
     pod_spec_path,
+    selected_by,
     selector_matches,
     stack_resources,
     workloads,
@@ -26,7 +29,8 @@ from rules.k8s import (
 REPLICAS_RULE: Final = "slipway-k8s-workload-prod-replicas"
 REPLICAS_DESCRIPTION: Final = (
     "In production every Deployment and StatefulSet runs at least the configured minimum of "
-    "replicas, counting the HorizontalPodAutoscaler's minimum when one scales it."
+    "replicas, counting the HorizontalPodAutoscaler's minimum when one scales it; a smaller "
+    "one (a canary track) passes when a Service that selects its pods has that minimum in all."
 )
 REPLICAS_DEFAULTS: Final[dict[str, Any]] = {
     "minReplicas": 2,
@@ -58,6 +62,8 @@ def check_prod_replicas(
         replicas = min_replicas(w, hpa, out)
         if replicas is None or replicas >= opts["minReplicas"]:
             continue
+        if _replicas_behind_services(w, stack, opts["kinds"]) >= opts["minReplicas"]:
+            continue  # e.g. a canary track beside its stable track, behind the same Service
         where = (f"spec.minReplicas of HorizontalPodAutoscaler '{hpa.name}'" if hpa is not None
                  else "spec.replicas")
         out.add(
@@ -66,6 +72,25 @@ def check_prod_replicas(
             w.urn,
         )
     return out
+
+
+def _replicas_behind_services(workload: Any, stack: list[Any], kinds: list[str]) -> int:
+    """The most replicas any Service selecting `workload`'s pods has behind it, over every
+    workload of `kinds` it selects (0 when no Service does). Users reach a service through its
+    Service, so that total is what one lost pod is taken from."""
+    scratch = Violations()  # unknowns here only widen the answer; the rule's own notes stand
+    services = [(r, {"matchLabels": selector}) for r in stack if r.type == SERVICE_TYPE
+                for selector in [lookup(r.props, ("spec", "selector"))]
+                if isinstance(selector, dict) and selector]
+    best = 0
+    for service in selected_by(workload, services, scratch)[0]:
+        behind = [(service, {"matchLabels": lookup(service.props, ("spec", "selector"))})]
+        total = 0
+        for other in workloads(stack):
+            if other.kind in kinds and selected_by(other, behind, scratch)[0]:
+                total += min_replicas(other, hpa_for(other, stack), scratch) or 0
+        best = max(best, total)
+    return best
 
 
 def check_prod_zone_spread(

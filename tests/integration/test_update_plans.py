@@ -160,11 +160,10 @@ def test_a_release_step_in_prod_applies_the_plan_its_preview_checked(
     """`slipway release` in prod: the step's preview (policy pack) saves the plan, the update
     applies exactly that plan; a service changed in between refuses the step (exit 4)."""
     storefront_file = prod.services / "storefront.yaml"
-    # prod's pack wants 3 replicas of every workload, the canary's too (default 1).
-    storefront_file.write_text(storefront_file.read_text().replace(
-        "bakeSeconds: 300}", "bakeSeconds: 300, canaryReplicas: 3}"))
+    # The canary track keeps its default of 1 replica: prod's pack (3 replicas) counts it with
+    # the stable track behind the same Service.
     storefront = yaml.safe_load(storefront_file.read_text())
-    assert storefront["release"]["canaryReplicas"] == 3
+    assert "canaryReplicas" not in storefront["release"]
     # A new version of the same signed image: prod's policy pack checks the signature.
     start = ("release", "start", "storefront", "--stack", "prod", "--version", "2.5.0",
              "--policy-pack", str(POLICY),

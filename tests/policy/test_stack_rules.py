@@ -202,6 +202,31 @@ def test_prod_replicas_counts_the_hpa_minimum() -> None:
     ]
 
 
+def track(name: str, replicas: int, track_label: str) -> dict[str, Any]:
+    """A canary-style track: its own Deployment, pods also carrying `slipway.dev/track`."""
+    d = deployment(name=name, replicas=replicas)
+    labels = {**LABELS, "slipway.dev/track": track_label}
+    d["spec"]["selector"] = {"matchLabels": labels}
+    d["spec"]["template"]["metadata"]["labels"] = labels
+    return d
+
+
+def test_prod_replicas_counts_a_canary_track_with_the_service_it_serves_behind() -> None:
+    stable, canary = track("orders", 3, "stable"), track("orders-canary", 1, "canary")
+    # The Service `orders` selects both tracks: 4 pods behind it, one lost pod leaves 3.
+    for order in every_order(stable, canary, svc(dict(LABELS))):
+        assert check_prod_replicas(order, {"minReplicas": 3}) == []
+    # A Service that selects only the canary track does not carry it.
+    alone = svc({**LABELS, "slipway.dev/track": "canary"})
+    assert check_prod_replicas([res(stable), res(canary), res(alone)], {"minReplicas": 3}) == [
+        "Deployment 'shop/orders-canary' runs as few as 1 replica(s) (spec.replicas); "
+        "production needs at least 3. Raise spec.replicas to 3 or more."]
+    # Too few in all: both tracks are reported.
+    small = track("orders", 1, "stable")
+    assert len(check_prod_replicas([res(small), res(canary), res(svc(dict(LABELS)))],
+                                   {"minReplicas": 3})) == 2
+
+
 def test_prod_zone_spread() -> None:
     assert check_prod_zone_spread([res(deployment())], {"requireDoNotSchedule": True}) == []
     d = deployment()
