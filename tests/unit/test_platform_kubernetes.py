@@ -360,6 +360,21 @@ def test_observability_installs_pinned_prometheus_stack_and_collector() -> None:
         ["debug"]
 
 
+def test_observability_installs_the_blackbox_exporter_the_synthetic_checks_use() -> None:
+    obs: list[Observability] = []
+    found = releases(run(lambda: obs.append(Observability("obs", ObservabilityArgs()))))
+    blackbox = found["prometheus-blackbox-exporter"]
+    assert blackbox["version"] == "11.4.0"
+    assert blackbox["namespace"] == "monitoring"
+    assert blackbox["values"]["fullnameOverride"] == "blackbox-exporter"
+    # The address every public service's Probe uses by default.
+    assert obs[0].blackbox_exporter == Environment(name="prod", namespace="shop").blackbox_exporter
+    args = ObservabilityArgs(namespace="observability", blackbox_exporter_version="11.5.0")
+    found = releases(run(lambda: obs.append(Observability("obs", args))))
+    assert found["prometheus-blackbox-exporter"]["version"] == "11.5.0"
+    assert obs[1].blackbox_exporter == "blackbox-exporter.observability.svc:9115"
+
+
 def test_observability_versions_retention_and_traces_are_knobs() -> None:
     args = ObservabilityArgs(kube_prometheus_stack_version="76.0.0",
                              opentelemetry_collector_version="0.130.1", retention="30d",
@@ -402,13 +417,15 @@ def test_observability_skip_creates_the_namespace_but_no_release() -> None:
     assert not registry.of_type(RELEASE)
     assert registry.one(NAMESPACE, "monitoring")
     assert obs[0].skipped_charts == ["kube-prometheus-stack@75.15.0",
-                                     "opentelemetry-collector@0.129.0"]
+                                     "opentelemetry-collector@0.129.0",
+                                     "prometheus-blackbox-exporter@11.4.0"]
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"retention": "15 days"}, "retention must be a duration such as 15d"),
     ({"namespace": "Monitoring"}, "namespace must be a DNS label"),
     ({"kube_prometheus_stack_version": ">=75"}, "version must be exact"),
+    ({"blackbox_exporter_version": "11"}, "version must be exact"),
 ])
 def test_bad_observability_args_are_refused(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -483,18 +500,18 @@ def test_platform_composes_its_parts_as_children() -> None:
     parts = {r.type for r in registry.children_of(platform)}
     assert parts == {"slipway:platform:Mesh", "slipway:platform:Gateway",
                      "slipway:platform:Observability", "slipway:platform:ExternalSecrets"}
-    assert len(registry.of_type(RELEASE)) == 8
+    assert len(registry.of_type(RELEASE)) == 9
     for resource in registry.resources:
         if resource.type != "slipway:platform:KubernetesPlatform":
             assert resource.parent, resource.name
 
 
-def test_platform_with_skipped_charts_lists_all_eight() -> None:
+def test_platform_with_skipped_charts_lists_all_nine() -> None:
     platform: list[KubernetesPlatform] = []
     registry = run(lambda: platform.append(KubernetesPlatform("platform",
                                                               full_args(mode="skip"))))
     assert not registry.of_type(RELEASE)
-    assert len(platform[0].skipped_charts) == 8
+    assert len(platform[0].skipped_charts) == 9
 
 
 def test_without_the_mesh_the_gateway_creates_its_own_namespace() -> None:

@@ -69,6 +69,8 @@ ISTIO_GATEWAY = Chart("gateway", ISTIO_VERSION, ISTIO_REPOSITORY)
 CERT_MANAGER = Chart("cert-manager", "v1.18.2", "https://charts.jetstack.io")
 KUBE_PROMETHEUS_STACK = Chart("kube-prometheus-stack", "75.15.0",
                               "https://prometheus-community.github.io/helm-charts")
+BLACKBOX_EXPORTER = Chart("prometheus-blackbox-exporter", "11.4.0",
+                          "https://prometheus-community.github.io/helm-charts")
 OPENTELEMETRY_COLLECTOR = Chart("opentelemetry-collector", "0.129.0",
                                 "https://open-telemetry.github.io/opentelemetry-helm-charts")
 EXTERNAL_SECRETS = Chart("external-secrets", "0.20.4", "https://charts.external-secrets.io")

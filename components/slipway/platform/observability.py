@@ -8,6 +8,8 @@ Creates, all parented to the component:
   `grafana_dashboard: "1"` ConfigMap, which is what slipway.service_monitoring creates per
   service; with the mesh on, Prometheus gets an Istio sidecar that only writes certificates,
   so it can scrape pods that accept mTLS only (Istio's documented setup);
+- a `prometheus-blackbox-exporter` release, `blackbox-exporter:9115` in that namespace, which
+  runs the synthetic checks (Prometheus operator Probes) of public services;
 - an `opentelemetry-collector` release receiving OTLP: metrics go to Prometheus (remote
   write), traces to `traces_endpoint` when set;
 - when `admin_secret_store` is set, an ExternalSecret for Grafana's admin credentials, so no
@@ -32,6 +34,8 @@ from .namespaces import platform_namespace
 
 TYPE_TOKEN = "slipway:platform:Observability"
 PROMETHEUS_RELEASE = "kube-prometheus-stack"
+BLACKBOX_SERVICE = "blackbox-exporter"
+BLACKBOX_PORT = 9115
 GRAFANA_ADMIN_SECRET = "grafana-admin"
 EXTERNAL_SECRETS_API = "external-secrets.io/v1"
 RETENTION = re.compile(r"^[1-9][0-9]*(h|d|w)$")
@@ -49,6 +53,8 @@ class ObservabilityArgs:
     """Exact kube-prometheus-stack chart version. Default 75.15.0."""
     opentelemetry_collector_version: str = helm.OPENTELEMETRY_COLLECTOR.version
     """Exact opentelemetry-collector chart version. Default 0.129.0."""
+    blackbox_exporter_version: str = helm.BLACKBOX_EXPORTER.version
+    """Exact prometheus-blackbox-exporter chart version (synthetic checks). Default 11.4.0."""
     retention: str = "15d"
     """How long Prometheus keeps samples, e.g. 15d. Default 15d (the 3-day SLO window fits)."""
     mesh: bool = False
@@ -70,6 +76,14 @@ class ObservabilityArgs:
                              f"2w (got {self.retention!r})")
         helm.KUBE_PROMETHEUS_STACK.at(self.kube_prometheus_stack_version)
         helm.OPENTELEMETRY_COLLECTOR.at(self.opentelemetry_collector_version)
+        helm.BLACKBOX_EXPORTER.at(self.blackbox_exporter_version)
+
+
+def blackbox_values() -> dict[str, Any]:
+    # A fixed name, so the address services' Probes use (Environment.blackbox_exporter,
+    # blackbox-exporter.monitoring.svc:9115 by default) does not depend on the release name.
+    return {"fullnameOverride": BLACKBOX_SERVICE,
+            "service": {"port": BLACKBOX_PORT}}
 
 
 def prometheus_values(args: ObservabilityArgs) -> dict[str, Any]:
@@ -138,6 +152,8 @@ class Observability(pulumi.ComponentResource):
 
     namespace: pulumi.Output[str]
     skipped_charts: list[str]
+    blackbox_exporter: str
+    """host:port of the blackbox exporter it installs (for Environment.blackbox_exporter)."""
 
     def __init__(self, name: str, args: ObservabilityArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -169,7 +185,12 @@ class Observability(pulumi.ComponentResource):
         helm.release(f"{name}-otel-collector", collector_chart, self.namespace,
                      collector_values(args), args.charts, parent=self,
                      depends_on=[prometheus] if prometheus is not None else [])
-        self.skipped_charts = helm.skipped(args.charts, stack_chart, collector_chart)
+        blackbox_chart = helm.BLACKBOX_EXPORTER.at(args.blackbox_exporter_version)
+        helm.release(f"{name}-blackbox-exporter", blackbox_chart, self.namespace,
+                     blackbox_values(), args.charts, parent=self)
+        self.blackbox_exporter = f"{BLACKBOX_SERVICE}.{args.namespace}.svc:{BLACKBOX_PORT}"
+        self.skipped_charts = helm.skipped(args.charts, stack_chart, collector_chart,
+                                           blackbox_chart)
         self.register_outputs({
             "namespace": self.namespace,
             "skippedCharts": self.skipped_charts,
