@@ -111,6 +111,17 @@ def test_the_stack_sets_the_exporter_address_from_its_observability_settings() -
         "blackbox-exporter.monitoring.svc:9115"
 
 
+def test_the_exporter_the_platform_installs_follows_its_monitoring_namespace() -> None:
+    config = {"slipway:environment": "prod", "slipway:kubernetes": {"context": "prod"},
+              "slipway:monitoring": {"namespace": "observability"},
+              "slipway:platform": {"observability": {"enabled": True}}}
+    env = read_settings(config, "Pulumi.prod.yaml").to_environment()
+    assert env.blackbox_exporter == "blackbox-exporter.observability.svc:9115"
+    config["slipway:platform"] = {"observability": {"enabled": False}}
+    env = read_settings(config, "Pulumi.prod.yaml").to_environment()
+    assert env.blackbox_exporter == "blackbox-exporter.monitoring.svc:9115"  # not installed
+
+
 def test_a_bad_exporter_setting_names_the_stack_file_and_key() -> None:
     config = {"slipway:environment": "prod", "slipway:kubernetes": {"context": "prod"},
               "slipway:platform": {"observability": {"blackboxExporter": "http://bb:9115"}}}

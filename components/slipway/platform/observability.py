@@ -79,6 +79,11 @@ class ObservabilityArgs:
         helm.BLACKBOX_EXPORTER.at(self.blackbox_exporter_version)
 
 
+def blackbox_address(namespace: str) -> str:
+    """host:port of the blackbox exporter Observability installs into `namespace`."""
+    return f"{BLACKBOX_SERVICE}.{namespace}.svc:{BLACKBOX_PORT}"
+
+
 def blackbox_values() -> dict[str, Any]:
     # A fixed name, so the address services' Probes use (Environment.blackbox_exporter,
     # blackbox-exporter.monitoring.svc:9115 by default) does not depend on the release name.
@@ -188,7 +193,7 @@ class Observability(pulumi.ComponentResource):
         blackbox_chart = helm.BLACKBOX_EXPORTER.at(args.blackbox_exporter_version)
         helm.release(f"{name}-blackbox-exporter", blackbox_chart, self.namespace,
                      blackbox_values(), args.charts, parent=self)
-        self.blackbox_exporter = f"{BLACKBOX_SERVICE}.{args.namespace}.svc:{BLACKBOX_PORT}"
+        self.blackbox_exporter = blackbox_address(args.namespace)
         self.skipped_charts = helm.skipped(args.charts, stack_chart, collector_chart,
                                            blackbox_chart)
         self.register_outputs({

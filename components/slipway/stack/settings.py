@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..environment import Environment, PeerSelector, SecretStoreRef, Spread
+from ..platform.observability import blackbox_address
 from ..release_state import ReleaseState
 from ..spec.validation import DNS_LABEL, FieldError, IntOrPercent, SpecModel
 from .aws_settings import AwsSettings
@@ -229,10 +230,20 @@ class StackSettings(SpecModel):
                 # Without platform settings nothing is installed: the Environment's defaults.
                 mesh=platform.mesh.enabled if platform is not None else None,
                 observability=platform.observability.enabled if platform is not None else None,
-                blackbox_exporter=(platform.observability.blackbox_exporter
-                                   if platform is not None else None),
+                blackbox_exporter=self._blackbox_exporter(platform),
             ),
         )
+
+    def _blackbox_exporter(self, platform: PlatformSettings | None) -> str | None:
+        """The setting; else, when the platform installs observability into another namespace
+        than monitoring, the exporter it installs there; else the Environment's default."""
+        if platform is None:
+            return None
+        if platform.observability.blackbox_exporter is not None:
+            return platform.observability.blackbox_exporter
+        if platform.observability.enabled and self.monitoring is not None:
+            return blackbox_address(self.monitoring.namespace)
+        return None
 
     def secret_store_ref(self) -> SecretStoreRef | None:
         store = self.secret_store
