@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from engine_project import Project
 from slipway.cli import app
+from slipway.tooling import progress
 
 ADA = ("Ada Lovelace", "ada@example.com")
 GRACE = ("Grace Hopper", "grace@example.com")
@@ -47,7 +48,10 @@ def set_spec(project: Project, service: str, old: dict[str, str],
 
 
 def up(project: Project, message: str) -> None:
-    project.stack("dev").up(message=message, color="never", on_output=project.log.append)
+    """An update at the files' versions (no release steps: the history is what is scripted)."""
+    stack = project.stack("dev")
+    progress.hand_off(stack, progress.Recorded())
+    stack.up(message=message, color="never", on_output=project.log.append)
 
 
 def run(project: Project, *args: str) -> dict[str, Any]:

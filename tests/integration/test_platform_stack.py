@@ -57,6 +57,7 @@ def render(project: Project) -> dict[str, dict[str, Any]]:
         "base@1.27.3", "cni@1.27.3", "istiod@1.27.3", "gateway@1.27.3",
         "external-secrets@0.20.4", "cert-manager@v1.18.2",
         "kube-prometheus-stack@75.15.0", "opentelemetry-collector@0.129.0",
+        "prometheus-blackbox-exporter@11.4.0",
     ]
     return documents
 

@@ -180,7 +180,14 @@ def test_blue_green_auto_judges_the_idle_slot_before_the_flip_and_flips_back_on_
         assert target.state is not None
         if target.state.candidate_weight == 100:
             metrics_exporter.set_profile(NAMESPACE, "payments", "green", FAILING)
-            wait_for(lambda: slot_errors(prometheus, "green") > 0, "green's errors")
+            # Until the gate's own query over its window sees the errors (a few scrapes; on a
+            # busy machine more than the first failing sample).
+            wait_for(lambda: judged_error_rate("green") > 0.01, "green's errors in the window")
+
+    def judged_error_rate(slot: str) -> float:
+        health = Prometheus(prometheus.url).track_health(NAMESPACE, "payments", slot,
+                                                         AUTO[-1], 95.0)
+        return health.error_rate or 0.0
 
     result = releases.run_auto(target, Prometheus(prometheus.url), bake_seconds=0,
                                window=AUTO[-1], sleep=observe)
