@@ -44,7 +44,8 @@ handoff = decode(os.environ.get(ENV))
 if handoff is None:
     legacy = dict(settings.releases)
     handoff = Handoff(recorded=legacy) if under_mocks() else read_own_progress(
-        pulumi.get_stack(), Path.cwd(), legacy)
+        pulumi.get_stack(), Path.cwd(), legacy, qualified=(
+            f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"))
 progress = apply_to_catalog(catalog, handoff, gated_by=settings.delivery.after,
                             applying=not pulumi.runtime.is_dry_run(), stack=pulumi.get_stack(),
                             direct=settings.preview is not None)

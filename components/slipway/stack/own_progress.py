@@ -23,13 +23,16 @@ from .progress import ENV, Handoff, from_outputs, running_strategies
 
 
 def read_own_progress(stack: str, project_dir: Path,
-                      legacy: dict[str, ReleaseState] | None = None) -> Handoff:
+                      legacy: dict[str, ReleaseState] | None = None, *,
+                      qualified: str | None = None) -> Handoff:
     """What the tool would hand over: the progress `stack`'s last update recorded (nothing for
     a stack never updated) and the strategy each service runs; `legacy` (the old config key,
-    while present) is the newest word on the services it names."""
+    while present) is the newest word on the services it names. `qualified`
+    (org/project/stack) names the stack whatever organization the CLI defaults to."""
     try:
         workspace = auto.LocalWorkspace(work_dir=str(project_dir))
-        outputs = {name: value.value for name, value in workspace.stack_outputs(stack).items()}
+        found = workspace.stack_outputs(qualified or stack)
+        outputs = {name: value.value for name, value in found.items()}
     except (auto.errors.CommandError, OSError) as err:
         reasons = [line.strip() for line in str(err).splitlines()
                    if line.strip().startswith("error:")]
