@@ -13,6 +13,7 @@ from pulumi import automation as auto
 from rich.console import Console
 
 from ..spec.errors import SpecError
+from ..stack import StackSettings, stack_file_settings
 from ..tooling import previews, stacks
 
 console = Console(stderr=True, soft_wrap=True)  # one summary line, never re-wrapped
@@ -22,15 +23,24 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON result on
 ProjectOption = Annotated[Path, typer.Option("--project-dir", help="Slipway project directory.")]
 
 
-def stack_environment(project_dir: Path, stack: str) -> str | None:
-    """The stack's environment from its validated settings; bad settings print their
-    `Pulumi.<stack>.yaml: slipway:<key>: ...` lines and exit 1 before the engine starts."""
+def stack_settings(project_dir: Path, stack: str) -> StackSettings | None:
+    """The stack's validated settings from its file (None when it has none: the engine then
+    says what is missing); bad settings print their `Pulumi.<stack>.yaml: slipway:<key>: ...`
+    lines and exit 1 before the engine starts."""
+    if not previews.config_file(project_dir, stack).is_file():
+        return None
     try:
-        return previews.stack_environment(project_dir, stack)
+        return stack_file_settings(project_dir, stack)
     except SpecError as err:
         for line in err.problems:
             console.print(line, markup=False, highlight=False)
         raise typer.Exit(code=1) from None
+
+
+def stack_environment(project_dir: Path, stack: str) -> str | None:
+    """The stack's environment (see `stack_settings`)."""
+    settings = stack_settings(project_dir, stack)
+    return settings.environment if settings else None
 
 
 def stream(quiet: bool) -> Callable[[str], None] | None:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..tooling import api_watch, guard, plans, previews, releases, stacks
+from ..tooling import api_watch, guard, plans, previews, progress, releases, stacks
 from .common import (
     JsonOption,
     ProjectOption,
@@ -18,7 +18,7 @@ from .common import (
     console,
     engine,
     report,
-    stack_environment,
+    stack_settings,
 )
 from .planned import apply_checked, checked_preview
 from .previews import (
@@ -51,14 +51,19 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
     NetworkPolicy or Namespace is refused (exit 3) unless approved; the update applies exactly
     the checked plan, or nothing (exit 4).
     """
-    environment = stack_environment(project_dir, stack)
+    settings = stack_settings(project_dir, stack)
+    environment = settings.environment if settings else None
     policy = None
     if environment in guard.GUARDED_ENVIRONMENTS or policy_pack or policy_config:
         policy = resolve_policy(project_dir, environment, policy_pack, policy_config, no_policy)
+    # The stack and its recorded progress are read once and handed to the update (each read
+    # is a `pulumi` process).
+    selected = stacks.stack(stack, project_dir)
+    recorded = progress.recorded(selected)
     # Said before the run: a version change is never applied silently (or ignored).
-    changes = releases.version_changes(stack, project_dir)
+    changes = releases.version_changes(stack, project_dir, recorded)
     started = time.monotonic()
-    context = previews.stack_kube_context(project_dir, stack)
+    context = previews.stack_kube_context(settings) if settings else None
     if environment in guard.GUARDED_ENVIRONMENTS:
         # Only the checked plan is applied (cli/planned.py); it lives in a temporary directory.
         with plans.plan_directory() as directory:
@@ -74,12 +79,14 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
                 raise typer.Exit(code=GUARD_BLOCKED)
             run = apply_checked(stack, project_dir, policy, plan_file, json_output)
     else:
-        server = api_watch.server_of(previews.stack_kubeconfig(project_dir, stack), context)
+        server = (api_watch.server_of(previews.stack_kubeconfig(project_dir, settings), context)
+                  if settings and context else None)
         watch = api_watch.ApiServerWatch(server) if context and server else None
         try:
             with watch or contextlib.nullcontext():
                 run = engine(previews.deploy, json_output, name=stack, project_dir=project_dir,
-                             policy=policy, refresh=refresh)
+                             policy=policy, refresh=refresh, selected=selected,
+                             recorded=recorded)
         except typer.Exit:
             if watch is not None and watch.fired:
                 console.print(f"[red]{watch.message(context)}[/red]", highlight=False)

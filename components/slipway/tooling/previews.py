@@ -24,7 +24,7 @@ import yaml
 from pulumi import automation as auto
 
 from ..release_state import ReleaseState
-from ..stack import stack_file_settings
+from ..stack import StackSettings, stack_file_settings
 from ..stack.review import review_stack_config
 from . import progress, stacks
 from .plan import Plan, collect
@@ -111,19 +111,17 @@ def stack_environment(project_dir: Path, name: str) -> str | None:
     return stack_file_settings(project_dir, name).environment
 
 
-def stack_kube_context(project_dir: Path, name: str) -> str | None:
-    """`slipway:kubernetes.context` from Pulumi.<name>.yaml (None when rendering or on AWS)."""
-    kube = (read_stack_file(project_dir, name).get("config") or {}).get("slipway:kubernetes")
-    return str(kube["context"]) if isinstance(kube, dict) and kube.get("context") else None
+def stack_kube_context(settings: StackSettings) -> str | None:
+    """The stack's `kubernetes.context` (None when rendering or on AWS)."""
+    return settings.kubernetes.context if settings.kubernetes else None
 
 
-def stack_kubeconfig(project_dir: Path, name: str) -> Path:
-    """The kubeconfig file the stack deploys with (`slipway:kubernetes.kubeconfig`, relative
-    to the project, else $KUBECONFIG or ~/.kube/config)."""
-    kube = (read_stack_file(project_dir, name).get("config") or {}).get("slipway:kubernetes")
-    path = kube.get("kubeconfig") if isinstance(kube, dict) else None
+def stack_kubeconfig(project_dir: Path, settings: StackSettings) -> Path:
+    """The kubeconfig file the stack deploys with (`kubernetes.kubeconfig`, relative to the
+    project, else $KUBECONFIG or ~/.kube/config)."""
+    path = settings.kubernetes.kubeconfig if settings.kubernetes else None
     if path:
-        return project_dir / str(path)
+        return project_dir / path
     return Path(os.environ.get("KUBECONFIG", "~/.kube/config").split(":")[0]).expanduser()
 
 
@@ -207,10 +205,12 @@ def plan(name: str, project_dir: Path, policy: PolicyPack | None,
 
 def deploy(name: str, project_dir: Path, policy: PolicyPack | None,
            on_output: Callable[[str], None] | None = None,
-           refresh: bool = False) -> stacks.StackRun:
+           refresh: bool = False, *, selected: auto.Stack | None = None,
+           recorded: progress.Recorded | None = None) -> stacks.StackRun:
     return stacks.up(name, project_dir, on_output=on_output, refresh=refresh,
                      policy_packs=[str(policy.path)] if policy else None,
-                     policy_pack_configs=[str(policy.config)] if policy else None)
+                     policy_pack_configs=[str(policy.config)] if policy else None,
+                     selected=selected, recorded=recorded)
 
 
 @dataclass(frozen=True)

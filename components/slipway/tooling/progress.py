@@ -10,14 +10,15 @@ runs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pulumi import automation as auto
 
 from ..release_state import ReleaseState
 from ..stack import key
+from ..stack.config import slipway_values, stack_file_config
 from ..stack.progress import (
     ENV,
     OUTPUT,
@@ -27,8 +28,11 @@ from ..stack.progress import (
     parse,
     running_strategies,
 )
+from . import stack_cli
 
-LEGACY_KEY = key("releases")
+LEGACY_NAME = "releases"
+LEGACY_KEY = key(LEGACY_NAME)
+SECRET_MASK = "[secret]"  # how `pulumi stack output --json` shows a secret output
 
 
 @dataclass
@@ -48,12 +52,35 @@ class Recorded:
         return bool(self.migrated)
 
 
+PROGRESS_OUTPUTS = (OUTPUT, "services")
+"""The outputs release progress is read from; the program exports them in plain text."""
+
+
 def outputs(stack: auto.Stack) -> dict[str, object]:
-    """The stack's outputs as plain values ({} for a stack never updated)."""
+    """The stack's outputs as plain values ({} for a stack never updated).
+
+    One `pulumi stack output --json` (the Automation API's `outputs()` runs a second command
+    with `--show-secrets`, which decrypts): the progress outputs are never secret, so they read
+    the same; should one ever read as masked, the full read is made.
+    """
     try:
-        return {key: value.value for key, value in stack.outputs().items()}
+        found: dict[str, object] = stack_cli.run_json(stack, "stack", "output", "--json") or {}
+        if any(found.get(name) == SECRET_MASK for name in PROGRESS_OUTPUTS):
+            found = {key: value.value for key, value in stack.outputs().items()}
     except auto.errors.CommandError:
         return {}
+    return found
+
+
+def legacy_progress(stack: auto.Stack) -> object | None:
+    """The old `slipway:releases` key of the stack file, if it is still there (read from the
+    file: it was never a secret, and reading it needs no `pulumi config` process)."""
+    workspace = stack.workspace
+    assert isinstance(workspace, auto.LocalWorkspace)
+    path = Path(workspace.work_dir) / f"Pulumi.{stack.name.rsplit('/', 1)[-1]}.yaml"
+    if not path.is_file():
+        return None
+    return slipway_values(stack_file_config(path)).get(LEGACY_NAME)
 
 
 def recorded(stack: auto.Stack) -> Recorded:
@@ -62,10 +89,10 @@ def recorded(stack: auto.Stack) -> Recorded:
     found = outputs(stack)
     result = Recorded(states=from_outputs(found, stack.name),
                       running=running_strategies(found.get("services")))
-    legacy = stack.get_all_config().get(LEGACY_KEY)
+    legacy = legacy_progress(stack)
     result.legacy_key = legacy is not None
     if legacy is not None:
-        old = parse(json.loads(legacy.value), f"Pulumi.{stack.name}.yaml: {LEGACY_KEY}")
+        old = parse(legacy, f"Pulumi.{stack.name}.yaml: {LEGACY_KEY}")
         # The key is removed by the first successful update that records the progress, so
         # while it is there it is the newest word on the services it names.
         for name, state in old.items():

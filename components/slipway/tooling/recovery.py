@@ -23,6 +23,8 @@ from urllib.parse import urlparse
 
 from pulumi import automation as auto
 
+from . import stack_cli
+
 
 @dataclass(frozen=True)
 class Recovery:
@@ -88,7 +90,9 @@ def stale_locks(backend: Path, stack: str) -> list[Path]:
 
 
 def pending_operations(selected: auto.Stack) -> list[dict[str, object]]:
-    deployment = selected.export_stack().deployment or {}
+    # Exported without decrypting secrets: only the pending operations are read.
+    state = stack_cli.run_json(selected, "stack", "export") or {}
+    deployment = state.get("deployment") or {}
     return list(deployment.get("pending_operations") or [])
 
 

@@ -43,7 +43,7 @@ from ..spec.catalog import load_catalog
 from ..spec.errors import SpecError
 from ..spec.service import ServiceSpec
 from ..spec.slo import Slo
-from ..stack import StackSettings, automation_config, read_settings
+from ..stack import StackSettings, automation_config, read_settings, stack_file_settings
 from ..strategies import stable_release
 from ..synthetic_checks import target_url
 from . import plans, previews, progress, stacks
@@ -266,15 +266,17 @@ def target(stack_name: str, project_dir: Path, service: str) -> ReleaseTarget:
                          recorded)
 
 
-def version_changes(stack_name: str, project_dir: Path) -> list[str]:
+def version_changes(stack_name: str, project_dir: Path,
+                    recorded: progress.Recorded | None = None) -> list[str]:
     """What the next `up` does with each service whose file's version differs from what runs
-    (release_progress.reconcile): one sentence per service, for the command's summary."""
-    stack = stacks.stack(stack_name, project_dir)
+    (release_progress.reconcile): one sentence per service, for the command's summary.
+    `recorded`: the stack's progress when the caller has read it already (read here if not)."""
     try:
-        specs = load_specs(project_dir, stack_settings(stack, stack_name))
+        specs = load_specs(project_dir, stack_file_settings(project_dir, stack_name))
     except SpecError:
         return []  # the engine run reports the broken file, with its field
-    recorded = progress.recorded(stack)
+    if recorded is None:
+        recorded = progress.recorded(stacks.stack(stack_name, project_dir))
     notes = [reconcile(spec, recorded.states.get(name)).note
              for name, spec in sorted(specs.items())]
     return [note.replace("--stack STACK", f"--stack {stack_name}") for note in notes if note]

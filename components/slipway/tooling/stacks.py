@@ -77,18 +77,21 @@ def up(name: str, project_dir: Path,
        on_output: Callable[[str], None] | None = None,
        policy_packs: list[str] | None = None,
        policy_pack_configs: list[str] | None = None, *,
-       refresh: bool = False) -> StackRun:
+       refresh: bool = False, selected: auto.Stack | None = None,
+       recorded: progress.Recorded | None = None) -> StackRun:
     # refresh: read every resource from the cluster first, so drift (or a cluster rebuilt
     # under the stack) is repaired instead of trusted away. An interrupted earlier update is
     # resolved first (recovery.py), and then always refreshes.
-    selected = stack(name, project_dir)
+    # `selected`/`recorded`: the stack and its progress when the caller has them already
+    # (each costs a `pulumi` process).
+    selected = selected or stack(name, project_dir)
     recovered = recovery.recover(selected, name)
     for line in recovered.messages(name):
         sys.stderr.write(f"{line}\n")
     refresh = refresh or recovered.needs_refresh
     if refresh:
         selected = stack(name, project_dir, take_ownership=True)
-    recorded = progress.hand_off(selected)
+    recorded = progress.hand_off(selected, recorded)
     result = selected.up(on_output=on_output, color="never", policy_packs=policy_packs,
                          policy_pack_configs=policy_pack_configs,
                          refresh=refresh or None)
