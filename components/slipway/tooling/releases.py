@@ -443,12 +443,9 @@ def status(release: ReleaseTarget) -> dict[str, Any]:
     stable = stable_release(spec, state)
     current = _state(state)
     deployed: Any = None
-    try:
-        outputs = release.stack.outputs()
-        services = outputs["services"].value if "services" in outputs else {}
-        deployed = services.get(spec.name, {}).get("release")
-    except auto.errors.CommandError:
-        deployed = None  # never deployed
+    services = progress.outputs(release.stack).get("services")  # {} when never deployed
+    if isinstance(services, dict):
+        deployed = (services.get(spec.name) or {}).get("release")
     result: dict[str, Any] = {
         "service": spec.name,
         "stack": release.stack_name,
