@@ -79,7 +79,7 @@ cluster-test: venv toolchain cluster-binaries
 
 # Unit tests only: no engine needed, seconds.
 unit: venv
-	@$(PY) -m pytest tests/unit
+	@$(PY) -m pytest -n $(PYTEST_WORKERS) tests/unit
 
 lint: venv
 	@$(VENV)/bin/ruff check .

@@ -16,9 +16,9 @@ import pulumi_kubernetes as k8s
 
 from . import labels, slo_alerts
 from .environment import Environment
+from .monitoring_objects import MonitoringObjects
 from .spec.service import ServiceSpec
 
-MONITORING_API = "monitoring.coreos.com/v1"
 TRACK_LABEL = "slipway.dev/track"
 DASHBOARD_LABEL = "grafana_dashboard"
 # With STRICT mTLS Prometheus scrapes through the certificates its own sidecar writes here
@@ -134,36 +134,17 @@ def create(component: pulumi.Resource, spec: ServiceSpec, env: Environment,
     """
     if not env.observability:
         return {}
-    prefix = resource_name if resource_name is not None else spec.name
-    opts = pulumi.ResourceOptions(parent=component)
-    metadata_labels = labels.standard_labels(spec.name, env.name, version or spec.version,
-                                             labels.SERVER, spec.team)
-
-    def metadata(name: str, extra: dict[str, str] | None = None) -> dict[str, Any]:
-        return {"name": name, "namespace": namespace,
-                "labels": {**metadata_labels, **(extra or {})}}
-
-    k8s.apiextensions.CustomResource(
-        f"{prefix}-service-monitor",
-        api_version=MONITORING_API,
-        kind="ServiceMonitor",
-        metadata=metadata(spec.name),
-        spec=service_monitor_spec(spec, env),
-        opts=opts,
-    )
-    k8s.apiextensions.CustomResource(
-        f"{prefix}-slo-rules",
-        api_version=MONITORING_API,
-        kind="PrometheusRule",
-        metadata=metadata(f"{spec.name}-slo"),
-        spec={"groups": slo_alerts.rule_groups(spec.slo, env.namespace, spec.name)},
-        opts=opts,
-    )
+    objects = MonitoringObjects.of(component, spec, env, namespace,
+                                   resource_name=resource_name, version=version)
+    objects.custom_resource("service-monitor", "ServiceMonitor", spec.name,
+                            service_monitor_spec(spec, env))
+    objects.custom_resource("slo-rules", "PrometheusRule", f"{spec.name}-slo",
+                            {"groups": slo_alerts.rule_groups(spec.slo, env.namespace, spec.name)})
     k8s.core.v1.ConfigMap(
-        f"{prefix}-dashboard",
-        metadata=metadata(f"{spec.name}-dashboard", {DASHBOARD_LABEL: "1"}),
+        f"{objects.prefix}-dashboard",
+        metadata=objects.metadata(f"{spec.name}-dashboard", {DASHBOARD_LABEL: "1"}),
         data={f"{spec.name}.json": json.dumps(dashboard(spec, env), indent=2, sort_keys=True)},
-        opts=opts,
+        opts=objects.options(),
     )
     return {"serviceMonitor": spec.name, "prometheusRule": f"{spec.name}-slo",
             "dashboard": f"{spec.name}-dashboard"}

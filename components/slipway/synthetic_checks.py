@@ -17,14 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 
-from . import labels
 from .environment import Environment
+from .monitoring_objects import MonitoringObjects
 from .slo_alerts import number
 from .spec.service import ServiceSpec
 
-MONITORING_API = "monitoring.coreos.com/v1"
 PROBE_JOB = "slipway-synthetic"
 BLACKBOX_MODULE = "http_2xx"
 """The blackbox exporter module: a GET that must answer 2xx (the chart's default module)."""
@@ -87,26 +85,10 @@ def create(component: pulumi.Resource, spec: ServiceSpec, env: Environment,
     Nothing for a service that is not public or an environment without observability."""
     if not env.observability or spec.exposure.synthetic_check is None:
         return {}
-    prefix = resource_name if resource_name is not None else spec.name
-    opts = pulumi.ResourceOptions(parent=component)
-    metadata_labels = labels.standard_labels(spec.name, env.name, version or spec.version,
-                                             labels.SERVER, spec.team)
-    k8s.apiextensions.CustomResource(
-        f"{prefix}-synthetic-probe",
-        api_version=MONITORING_API,
-        kind="Probe",
-        metadata={"name": f"{spec.name}-synthetic", "namespace": namespace,
-                  "labels": metadata_labels},
-        spec=probe_spec(spec, env),
-        opts=opts,
-    )
-    k8s.apiextensions.CustomResource(
-        f"{prefix}-synthetic-rules",
-        api_version=MONITORING_API,
-        kind="PrometheusRule",
-        metadata={"name": f"{spec.name}-synthetic", "namespace": namespace,
-                  "labels": metadata_labels},
-        spec={"groups": rule_groups(spec, env)},
-        opts=opts,
-    )
+    objects = MonitoringObjects.of(component, spec, env, namespace,
+                                   resource_name=resource_name, version=version)
+    name = f"{spec.name}-synthetic"
+    objects.custom_resource("synthetic-probe", "Probe", name, probe_spec(spec, env))
+    objects.custom_resource("synthetic-rules", "PrometheusRule", name,
+                            {"groups": rule_groups(spec, env)})
     return {"probe": f"{spec.name}-synthetic", "syntheticRule": f"{spec.name}-synthetic"}
