@@ -261,8 +261,10 @@ def _entries(directory: Path) -> tuple[list[Path], list[str]]:
     except OSError as err:
         raise SpecError([f"{display_path(directory)}: cannot be read ({err.strerror})"]) from None
     if len(names) > MAX_FILES:
-        raise SpecError([f"{display_path(directory)}: holds {len(names)} entries, over the "
-                         f"limit of {MAX_FILES}"])
+        # Named by the first entry past the limit, so the line names a file like every other.
+        raise SpecError([f"{display_path(directory / names[MAX_FILES])}: is entry "
+                         f"{MAX_FILES + 1} of {len(names)} in the catalog, over the limit of "
+                         f"{MAX_FILES} entries; split the catalog or remove files"])
     total = 0
     for name in names:
         path = directory / name
@@ -290,9 +292,11 @@ def _entries(directory: Path) -> tuple[list[Path], list[str]]:
             continue
         total += min(info.st_size, MAX_FILE_BYTES + 1)
         files.append(path)
-    if total > MAX_CATALOG_BYTES:
-        raise SpecError([f"{display_path(directory)}: service files total {total} bytes, over "
-                         f"the {MAX_CATALOG_BYTES} byte limit for a catalog"])
+        if total > MAX_CATALOG_BYTES:
+            # Nothing is read: the file that crosses the limit is named.
+            raise SpecError([f"{source}: brings the service files to more than "
+                             f"{MAX_CATALOG_BYTES} bytes, the limit for a catalog; split the "
+                             "catalog or shrink the files"])
     return files, problems
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -176,6 +176,10 @@ def describe(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
         return field_path(loc), "is required"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return field_path(loc), f"must be a mapping of fields (got {_shown(error.get('input'))})"
+    if kind == "string_type" and isinstance(error.get("input"), bool):
+        return field_path(loc), (
+            f"must be text: YAML read the boolean {str(error['input']).lower()} here, so quote "
+            "what you meant")
     if kind == "string_type" and isinstance(error.get("input"), int | float):
         return field_path(loc), (
             f"must be text: YAML read a number here, so quote it, e.g. \"{error['input']}\" "
@@ -202,10 +206,19 @@ def _shown(value: Any) -> str:
 
 
 def format_validation_error(source: str, err: ValidationError, model: type[BaseModel],
-                            prefix: Sequence[str | int] = ()) -> list[str]:
+                            prefix: Sequence[str | int] = (),
+                            written: Callable[[str], str] | None = None) -> list[str]:
+    """One line per field. Under an override (`prefix` environments.<key>), a problem at a
+    field the override does not write was caused by combining it with the base: the line
+    names the deepest part of the field the override writes (`written`) and the field it
+    broke."""
     by_path: dict[str, list[str]] = {}
     for error in err.errors():
         path, message = describe(dict(error), model)
+        own = written(path) if written is not None and path else path
+        if own != path:
+            message = f"this override makes {path} invalid: {message}"
+            path = own
         full = field_path([*prefix, path]) if path else field_path(prefix)
         messages = by_path.setdefault(full, [])
         if message not in messages:

@@ -14,6 +14,8 @@ covered without a change here.
 from __future__ import annotations
 
 import datetime
+import json
+import math
 import re
 import types
 import typing
@@ -24,17 +26,18 @@ from pydantic import BaseModel
 from .strict_yaml import Document, Path, Scalar
 from .validation import NUMBER_IS_TEXT, RENDERED_AS_TEXT
 
-TEXT, RENDERED, NUMBER, OTHER = "text", "rendered", "number", "other"
+TEXT, RENDERED, NUMBER, BOOLEAN, OTHER = "text", "rendered", "number", "boolean", "other"
 # YAML 1.1 readings of a number that YAML 1.2 (and a person) would read otherwise: a leading
 # zero is octal (010 is 8), colons are base 60 (1:30 is 90).
 SURPRISING_NUMBER = re.compile(r"^[-+]?(0[0-9_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)$")
+# A number written the way it reads back (2, 0.5, 250): what a quantity may be left unquoted as.
+PLAIN_DECIMAL = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
 
 
 def problems(document: Document, model: type[BaseModel]) -> list[tuple[Path, str]]:
     """(path, message) for each scalar YAML read as other than the text a field expects."""
     found: list[tuple[Path, str]] = []
-    if document.scalars:
-        _visit(document.data, model, (), document, found)
+    _visit(document.data, model, (), document, found)
     return found
 
 
@@ -58,12 +61,24 @@ def _visit(value: Any, annotation: Any, path: Path, document: Document,
             for index, item_value in enumerate(value):
                 _visit(item_value, item, (*path, index), document, found)
         return
+    context = RENDERED if RENDERED_AS_TEXT in metadata else _context(annotation)
     scalar = document.scalars.get(path)
     if scalar is None:
+        # Text where a number or a boolean is expected: pydantic would convert "8080" or
+        # "yes" silently; a field has one type, and the file says which.
+        if isinstance(value, str) and context in (NUMBER, BOOLEAN) \
+                and NUMBER_IS_TEXT not in metadata:
+            found.append((path, _text_problem(value, context, path in document.quoted)))
         return
     if NUMBER_IS_TEXT in metadata:
+        problem = None if scalar.value is None and allows_none else _quantity_problem(scalar)
+        if problem is not None:
+            found.append((path, problem))
         return
-    context = RENDERED if RENDERED_AS_TEXT in metadata else _context(annotation)
+    if context == BOOLEAN and scalar.value is not None and not isinstance(scalar.value, bool):
+        found.append((path, f"must be true or false, but YAML reads {scalar.source} as "
+                            f"{scalar.kind}"))
+        return
     if scalar.value is None:
         if context in (TEXT, RENDERED) and not allows_none:
             found.append((path, _empty(scalar)))
@@ -160,6 +175,8 @@ def _model_arm(annotation: Any) -> type[BaseModel] | None:
 def _context(annotation: Any) -> str:
     if annotation is str:
         return TEXT
+    if annotation is bool:
+        return BOOLEAN
     arms = _arms(annotation)
     if str in arms and all(arm is str or _model_in(arm) is not None for arm in arms):
         return TEXT  # a scalar of a `text | Model` union is the text form
@@ -178,10 +195,35 @@ def _number_problem(scalar: Scalar) -> str | None:
     """A number field given a boolean, a date, or a number YAML 1.1 reads unlike it looks."""
     if isinstance(scalar.value, bool | datetime.date):
         return f"must be a number, but YAML reads {scalar.source} as {scalar.kind}"
+    if isinstance(scalar.value, float) and not math.isfinite(scalar.value):
+        return (f"must be a finite number, but YAML reads {scalar.source} as "
+                f"{'not a number' if math.isnan(scalar.value) else 'infinity'}")
     if SURPRISING_NUMBER.match(scalar.source):
         return (f"YAML reads {scalar.source} as {scalar.kind}, which is probably not what you "
                 f"meant; write the number without a leading zero or colons "
                 f"(e.g. {scalar.rendered})")
+    return None
+
+
+def _text_problem(value: str, context: str, quoted: bool) -> str:
+    wanted = "true or false" if context == BOOLEAN else "a number"
+    if quoted:
+        return (f"must be {wanted}, not the quoted text {json.dumps(value)}; write "
+                f"{'true or false' if context == BOOLEAN else 'the number'} without quotes")
+    hint = "; write it without the leading zero" if re.match(r"^[-+]?0[0-9]", value) else ""
+    return f"must be {wanted}, but YAML reads {value} as text{hint}"
+
+
+def _quantity_problem(scalar: Scalar) -> str | None:
+    """A quantity (cpu: 2) may be an unquoted number only if it reads back as typed: 0x10 is
+    16 CPUs, 1_000 is 1000, yes is a boolean."""
+    if scalar.value is None or isinstance(scalar.value, bool | datetime.date):
+        return (f"must be text, but YAML reads {scalar.source} as {scalar.kind}; quote it: "
+                f"{scalar.quoted}")
+    if not PLAIN_DECIMAL.match(scalar.source):
+        return (f"YAML reads {scalar.source} as {scalar.kind}, which would be used as "
+                f"{scalar.rendered!r}; write {scalar.rendered} if that is meant, or quote it: "
+                f"{scalar.quoted}")
     return None
 
 
