@@ -960,7 +960,7 @@ def test_fails_on_privileged_port_saying_why(port: int) -> None:
         ({"resources": "500m"}, "resources: must be a mapping of fields (got '500m')"),
         ({"scaling": [2, 4]}, "scaling: must be a mapping of fields (got [2, 4])"),
         ({"migration": "/m"}, "migration: must be a mapping of fields (got '/m')"),
-        ({"serviceAccount": True}, "serviceAccount: must be a mapping of fields (got True)"),
+        ({"serviceAccount": True}, "serviceAccount: must be a mapping of fields (got true)"),
         ({"environments": {"prod": 4}}, "environments.prod: must be a mapping of fields (got 4)"),
         ({"environments": {"prod": None}},
          "environments.prod: must be a mapping of fields (got nothing)"),

@@ -202,6 +202,8 @@ def describe(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, bool):  # as YAML writes it, not as Python does
+        return "true" if value else "false"
     return "nothing" if value is None else repr(value)
 
 

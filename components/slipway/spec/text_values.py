@@ -186,9 +186,14 @@ def _context(annotation: Any) -> str:
             isinstance(arg, str) for arg in typing.get_args(annotation)):
         return TEXT
     model = _model_in(annotation)
-    if model is not None and "path" in model.model_fields:
+    if model is not None and _reads_text(model):
         return TEXT  # a probe written as its path: `readiness: /healthz`
     return OTHER
+
+
+def _reads_text(model: type[BaseModel]) -> bool:
+    """A model that also takes a text shorthand (a probe's path) says so (`TEXT_SHORTHAND`)."""
+    return bool(getattr(model, "TEXT_SHORTHAND", False))
 
 
 def _number_problem(scalar: Scalar) -> str | None:
