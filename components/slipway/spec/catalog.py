@@ -28,8 +28,6 @@ from .loader import (
     display_path,
     load_service,
     override_key,
-    read_yaml,
-    secrets_of,
 )
 from .overrides import ENVIRONMENT_KEYS
 from .service import ServiceSpec
@@ -323,7 +321,7 @@ def load_catalog(directory: Path, environment: str | None = None) -> Catalog:
         except SpecError as err:
             problems.extend(err.problems)
             broken.add(path.stem)
-            secrets |= _sensitive(path)
+            secrets |= err.secrets
             continue
         secrets |= service.secrets
         name = service.base.name
@@ -343,10 +341,3 @@ def load_catalog(directory: Path, environment: str | None = None) -> Catalog:
     return Catalog(services={name: s.spec_for(key) for name, s in loaded.items()},
                    sources={name: s.source for name, s in loaded.items()})
 
-
-def _sensitive(path: Path) -> set[str]:
-    """Secret values of a file that failed, when it can at least be parsed."""
-    try:
-        return secrets_of(read_yaml(path))
-    except SpecError:
-        return set()

@@ -28,9 +28,12 @@ class SpecError(ValueError):
 
     Lines are scrubbed of anything that looks like a secret, and never span lines."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[str], secrets: Iterable[str] = ()) -> None:
         self.problems = [_printable(_shorten(scrub(" ".join(str(line).splitlines()))))
                          for line in problems]
+        self.secrets = frozenset(secrets)
+        """Values of the file that failed which no later message may print either (the
+        catalog's lines about other files are redacted with them)."""
         super().__init__("\n".join(self.problems))
 
 

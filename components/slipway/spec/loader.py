@@ -219,7 +219,8 @@ def check_service(document: Document | dict[str, Any], source: str,
     try:
         return _check_service(parsed, data, source, expected_name)
     except SpecError as err:
-        raise SpecError(redact(cap_per_file(err.problems), secrets_of(parsed))) from None
+        secrets = secrets_of(parsed)
+        raise SpecError(redact(cap_per_file(err.problems), secrets), secrets) from None
 
 
 def _field_names(model: type[BaseModel]) -> frozenset[str]:

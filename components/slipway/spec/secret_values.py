@@ -69,6 +69,11 @@ TOKEN_PATTERNS: tuple[tuple[str, str], ...] = (
      "a JSON Web Token"),
 )
 _TOKENS = [(re.compile(pattern), kind) for pattern, kind in TOKEN_PATTERNS]
+# All patterns in one search: most values match none, and one pass over them is what keeps a
+# file of 50,000 values quick.
+_ANY_TOKEN = re.compile("|".join(
+    f"(?i:{pattern[4:]})" if pattern.startswith("(?i)") else f"(?:{pattern})"
+    for pattern, _ in TOKEN_PATTERNS))
 
 
 def key_words(name: str) -> list[str]:
@@ -92,6 +97,8 @@ def is_sensitive_key(name: str) -> bool:
 
 def secret_kind(text: str) -> str | None:
     """What kind of secret `text` looks like (a GitHub token, a PEM block...), or None."""
+    if _ANY_TOKEN.search(text) is None:
+        return None
     for pattern, kind in _TOKENS:
         if pattern.search(text):
             return kind

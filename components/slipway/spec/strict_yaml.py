@@ -4,7 +4,9 @@ A service file is a small mapping a person reviews. Everything YAML can do beyon
 to make the reviewed text differ from what is deployed, or to make the loader hang, so it is
 refused here, before any value reaches the model:
 
-- bytes that are not UTF-8 (UTF-16, Latin-1, a byte-order mark, NUL bytes);
+- bytes that are not UTF-8 (UTF-16, UTF-32, Latin-1, a byte-order mark, NUL bytes);
+- characters that make the file read differently from what it does: line breaks YAML obeys but
+  editors do not show (U+0085, U+2028, U+2029), invisible and bidirectional formatting;
 - files larger than `MAX_FILE_BYTES`;
 - explicit tags (`!!binary`, `!!python/...`, any `!tag`): they change how text is read;
 - anchors and aliases: a few hundred bytes of aliases expand into gigabytes;

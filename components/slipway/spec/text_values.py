@@ -7,8 +7,12 @@ environment variables, `flags` a JSON file) it is refused when the text would di
 was typed. Either way the message names the real cause and the quoted form of exactly what the
 user wrote, taken from the YAML source (`strict_yaml.Scalar`), never from the converted value.
 
-Which fields expect text is read from the model's own annotations, so a text field added later is
-covered without a change here.
+The other way round, a number or boolean field refuses text (`port: "8080"`, `automountToken:
+"false"`) rather than let pydantic convert it, and a quantity (`cpu: 2`, a number accepted as its
+own text) refuses an unquoted number that does not read back as typed (`0x10`, `1_000`).
+
+Which fields expect what is read from the model's own annotations, so a field added later is
+covered without a change here (tests/unit/test_every_field_type.py walks them all).
 """
 
 from __future__ import annotations
