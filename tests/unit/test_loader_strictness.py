@@ -226,3 +226,20 @@ def test_an_override_is_named_at_the_deepest_part_it_writes(services: Path) -> N
         "services/api.yaml: environments.prod.exposure: this override makes exposure.synthetic "
         "invalid: checks the public host, and exposure.public is false: set public: true (with "
         "a host) or drop synthetic"]
+
+
+@pytest.mark.parametrize(("escape", "code", "what"), [
+    ("\\0", "U+0000", "a control character"),
+    ("\\e", "U+001B", "a control character"),
+    ("\\u202e", "U+202E", "a character that changes how the text reads"),
+])
+def test_escapes_cannot_smuggle_control_or_hidden_characters_into_a_value(
+    services: Path, escape: str, code: str, what: str
+) -> None:
+    assert problems(services, f'config: {{MODE: "safe{escape}"}}\n') == [
+        f"services/api.yaml: line 4: a value holds {code}, {what} (written as an escape?); "
+        "write plain text"]
+
+
+def test_tabs_and_line_feeds_in_a_value_are_plain_text(services: Path) -> None:
+    loads(services, 'config: {BANNER: "a\\tb\\nc"}\n')

@@ -80,8 +80,14 @@ def key_words(name: str) -> list[str]:
     return [word.upper() for word in _WORD.findall(name)]
 
 
+# Every secret word and suffix holds one of these: a key without any is not one (fast path).
+_SECRETISH = re.compile("PASS|PWD|SECRET|TOKEN|KEY|CRED", re.IGNORECASE)
+
+
 def is_secret_key(name: str) -> bool:
     """DB_PASSWORD, apiKey, client-secret, GITHUB_TOKEN; not MAX_TOKENS or KEYCLOAK_URL."""
+    if _SECRETISH.search(name) is None:
+        return False
     words = [w for part in re.split(r"[_\-.\s]+", name) for w in key_words(part)]
     # Also the whole separated parts (APIKEY written as one word in upper case).
     words += [part.upper() for part in re.split(r"[_\-.\s]+", name) if part]
@@ -92,7 +98,7 @@ def is_secret_key(name: str) -> bool:
 def is_sensitive_key(name: str) -> bool:
     """A key whose value no message may print: any credential-like part, however written."""
     upper = name.upper()
-    return is_secret_key(name) or any(part in upper for part in SENSITIVE_PARTS)
+    return any(part in upper for part in SENSITIVE_PARTS) or is_secret_key(name)
 
 
 def secret_kind(text: str) -> str | None:

@@ -6,7 +6,8 @@ refused here, before any value reaches the model:
 
 - bytes that are not UTF-8 (UTF-16, UTF-32, Latin-1, a byte-order mark, NUL bytes);
 - characters that make the file read differently from what it does: line breaks YAML obeys but
-  editors do not show (U+0085, U+2028, U+2029), invisible and bidirectional formatting;
+  editors do not show (U+0085, U+2028, U+2029), invisible and bidirectional formatting, and
+  (in a value, escapes read) control characters other than tab and line feed;
 - files larger than `MAX_FILE_BYTES`;
 - explicit tags (`!!binary`, `!!python/...`, any `!tag`): they change how text is read;
 - anchors and aliases: a few hundred bytes of aliases expand into gigabytes;
@@ -316,6 +317,7 @@ def _attach(stack: list[_Open], value: Any, root: Any) -> Any:
 def _key(event: Any, top: _Open, document: Document, line: int | None) -> str:
     if not isinstance(event, ScalarEvent):
         raise StrictYamlError(line, "a mapping key must be plain text, not a list or mapping")
+    _check_text(event.value, line)
     tag = _resolve(event)
     if tag == "tag:yaml.org,2002:merge":
         raise StrictYamlError(line, "merge keys (<<) are not allowed; write the fields out")
@@ -346,9 +348,26 @@ def _resolve(event: Any) -> str:
     return tag
 
 
+# What a value may not hold once YAML's escapes are read ("\\0", "\\e", "\\u202e"): control
+# characters other than tab and line feed (an environment variable cannot carry a NUL, a
+# terminal obeys ESC) and the characters `_HIDDEN` refuses in the raw text.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _check_text(value: str, line: int | None) -> None:
+    found = _CONTROL.search(value) or _HIDDEN.search(value)
+    if found is not None:
+        code = ord(found.group())
+        what = ("a control character" if _CONTROL.match(found.group()) else
+                "a character that changes how the text reads")
+        raise StrictYamlError(line, f"a value holds U+{code:04X}, {what} (written as an "
+                                    "escape?); write plain text")
+
+
 def _scalar(event: Any, path: Path, document: Document) -> Any:
     tag = _resolve(event)
     line = _line(event.start_mark)
+    _check_text(event.value, line)
     value = _constructed(event, tag, line)
     if not isinstance(value, str):
         document.scalars[path] = Scalar(event.value, value, line or 0)

@@ -104,22 +104,36 @@ def _visit(value: Any, annotation: Any, path: Path, document: Document,
 
 def _visit_model(value: dict[str, Any], model: type[BaseModel], path: Path, document: Document,
                  found: list[tuple[Path, str]]) -> None:
-    fields = {(info.alias or name): info for name, info in model.model_fields.items()}
-    fields.update({name: info for name, info in model.model_fields.items()})
-    own = _fields_with_own_reading(model)
+    fields = _readable_fields(model)
     for key, item in value.items():
-        info = fields.get(key)
-        if info is None:
-            continue  # unknown fields are the model's to report
-        if key in own or info.alias in own:
-            continue  # the field's own validator reads non-text values (and says what is valid)
-        annotation: Any = info.annotation
+        annotation = fields.get(key)
+        if annotation is None:
+            continue  # unknown, or read by the field's own validator (which says what is valid)
         if key == "environments" and path == ():
             # Overrides merge onto the spec itself: read each against the whole model.
             for environment, override in (item.items() if isinstance(item, dict) else ()):
                 _visit(override, model, (*path, key, environment), document, found)
             continue
-        _visit(item, _annotated(annotation, info.metadata), (*path, key), document, found)
+        _visit(item, annotation, (*path, key), document, found)
+
+
+_FIELDS: dict[type[BaseModel], dict[str, Any]] = {}
+
+
+def _readable_fields(model: type[BaseModel]) -> dict[str, Any]:
+    """{YAML key or Python name: annotation with its metadata} of the fields this check reads:
+    all but unknown ones and those with a validator of their own. Built once per model."""
+    fields = _FIELDS.get(model)
+    if fields is None:
+        own = _fields_with_own_reading(model)
+        fields = {}
+        for name, info in model.model_fields.items():
+            if name in own or info.alias in own:
+                continue  # the field's own validator reads non-text values
+            annotation = _annotated(info.annotation, info.metadata)
+            fields[name] = fields[info.alias or name] = annotation
+        _FIELDS[model] = fields
+    return fields
 
 
 def _fields_with_own_reading(model: type[BaseModel]) -> set[str]:
@@ -136,7 +150,20 @@ def _annotated(annotation: Any, metadata: list[Any]) -> Any:
     return typing.Annotated[annotation, *metadata] if metadata else annotation
 
 
+_UNWRAPPED: dict[int, tuple[Any, tuple[Any, bool, tuple[Any, ...]]]] = {}
+"""By id: annotations are module constants, and a catalog has tens of thousands of values."""
+
+
 def _unwrap(annotation: Any) -> tuple[Any, bool, tuple[Any, ...]]:
+    cached = _UNWRAPPED.get(id(annotation))
+    if cached is not None and cached[0] is annotation:
+        return cached[1]
+    result = _unwrap_once(annotation)
+    _UNWRAPPED[id(annotation)] = (annotation, result)
+    return result
+
+
+def _unwrap_once(annotation: Any) -> tuple[Any, bool, tuple[Any, ...]]:
     """(inner type, whether None is allowed, Annotated metadata) of an annotation."""
     metadata: tuple[Any, ...] = ()
     allows_none = False
