@@ -135,30 +135,43 @@ def sensitive_values(data: Any, field_names: frozenset[str] = frozenset()) -> se
 
     `secrets` lists names (DB_PASSWORD), which may be printed; anything else written there
     (a value pasted by mistake, a mapping of name to value) may not."""
-    return {text for text in _walk(data, False, field_names) if text}
+    return {text for text in _walk(data, NOT_SENSITIVE, field_names) if text}
 
 
-def _walk(data: Any, under_secret: bool, field_names: frozenset[str]) -> Iterator[str]:
+NOT_SENSITIVE, NAMED_LIKE_A_SECRET, SECRET = 0, 1, 2
+"""How a key marks what is under it: a credential key (DB_PASSWORD) hides every value; a key
+that only contains a credential-like part (MAX_TOKENS) hides text, not numbers."""
+
+
+def _walk(data: Any, level: int, field_names: frozenset[str]) -> Iterator[str]:
     """`field_names`: keys of the spec itself (automountToken), never secret by their name."""
     if isinstance(data, dict):
         for key, value in data.items():
-            if key == "secrets" and isinstance(value, list) and not under_secret:
+            if key == "secrets" and isinstance(value, list) and level < SECRET:
                 for item in value:
                     if not (isinstance(item, str) and ENV_NAME.match(item)):
-                        yield from _walk(item, True, field_names)
+                        yield from _walk(item, SECRET, field_names)
                 continue
             if key == "secrets" and isinstance(value, dict):
                 # A mapping where names go: its keys are names only if they look like names.
                 yield from (str(name) for name in value
                             if not (isinstance(name, str) and ENV_NAME.match(name)))
-            sensitive = key not in field_names and is_sensitive_key(str(key))
-            yield from _walk(value, under_secret or sensitive, field_names)
+            yield from _walk(value, max(level, _key_level(str(key), field_names)), field_names)
     elif isinstance(data, list):
         for item in data:
-            yield from _walk(item, under_secret, field_names)
+            yield from _walk(item, level, field_names)
     elif isinstance(data, bool) or data is None:
         return
     else:
         text = str(data)
-        if under_secret or secret_kind(text) is not None:
+        if level == SECRET or (level == NAMED_LIKE_A_SECRET and isinstance(data, str)) \
+                or secret_kind(text) is not None:
             yield text
+
+
+def _key_level(key: str, field_names: frozenset[str]) -> int:
+    if key == "secrets" or (key not in field_names and is_secret_key(key)):
+        return SECRET
+    if key not in field_names and is_sensitive_key(key):
+        return NAMED_LIKE_A_SECRET
+    return NOT_SENSITIVE
