@@ -47,12 +47,21 @@ TRICKY = [
     "9" * 400, "[", "{", "}", "]", "\"unterminated", "x" * 300, "é", "\t", "- x", "? x",
     f"ghp_{CANARY}0123456789abcdef", f"postgres://u:{CANARY}@db/x", f"AKIA{CANARY.upper()}AB12CD34",
     f"\"-----BEGIN PRIVATE KEY-----\\n{CANARY}\\n-----END PRIVATE KEY-----\"",
+    # Credentials as people paste them (session 5): none may be echoed whatever the field.
+    f"\"Basic {CANARY}dXNlcjpwYXNz\"", f"\"Bearer {CANARY}abcdef012345\"",
+    f"https://{CANARY}tokenvalue@github.com/x", f"u:{CANARY}@redis.example.com",
+    f"\"--password={CANARY}pw\"", f"\"/x?access_token={CANARY}abc\"", "\"8080\"", "\"false\"",
+    "0x10", "1_000", ".nan", "\u2028", "\u202e",
 ]
 SECRET_LINES = [
     f"  DB_PASSWORD: {CANARY}-hunter2", f"secrets: {{DB_PASSWORD: {CANARY}-pw}}",
     f"secrets: [\"{CANARY}-not-a-name\"]", f"credentials: {{token: {CANARY}-t}}",
     f"config: {{API_TOKEN: {CANARY}-t, X: {{password: {CANARY}-p}}}}",
     f"  GH: ghp_{CANARY}0123456789abcdefABCDEF",
+    f"team: \"u:{CANARY}@a.example.com\"", f"commit: \"--token={CANARY}abc\"",
+    f"config: {{AUTH_HEADER_X: \"Bearer {CANARY}abcdef0123\"}}",
+    f"exposure: {{public: true, host: \"https://{CANARY}tok@x.example.com\"}}",
+    f"calls: [{{service: \"postgres://u:{CANARY}@db\"}}]",
 ]
 
 seen: list[int] = []  # one entry per example checked

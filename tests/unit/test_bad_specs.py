@@ -107,6 +107,13 @@ REGRESSION_CASES = [
     "override-broken-for-another-environment",
     "override-broken-in-two-environments",
     "release-max-surge-not-a-count",
+    # Session 5: each general rule keeps one case.
+    "override-breaks-serves-majors",
+    "secret-password-option-wrong-type",
+    "value-number-quoted",
+    "value-quantity-hex",
+    "yaml-escaped-control-character",
+    "yaml-hidden-line-break",
 ]
 
 

@@ -106,8 +106,11 @@ def test_a_caller_listing_only_majors_the_callee_does_not_serve_is_refused() -> 
     services = catalog(spec("stock", "1.4.0"),
                        spec("web", "1.0.0", calls=[{"service": "stock", "majors": [2, 3]}]))
     refusal = major_refusal(services.services, services.sources, "stock", ["1.4.0"], RUNS_1)
-    assert refusal is not None
-    assert "web (services/web.yaml: calls accepts stock majors 2, 3)" in refusal
+    # Nothing changes major: the caller's own entry is the cause, so its file and field lead.
+    assert refusal == (
+        "services/web.yaml: calls[0].majors: lists stock majors 2, 3, but stock "
+        "(services/stock.yaml) serves major 1 (version 1.4.0): list 1 in majors, or leave "
+        "majors out to follow stock's current major")
 
 
 def test_a_major_downgrade_is_a_breaking_change_too() -> None:

@@ -296,9 +296,11 @@ def test_base_keeps_its_overrides_when_no_environment_is_asked() -> None:
 
 
 def test_override_reports_cross_field_rule_under_environment() -> None:
+    # The override writes scaling, not disruption: the line names the override and the field
+    # it broke, never a field of the override that does not exist.
     with pytest.raises(SpecError, match=exact(
-        f"{SOURCE}: environments.prod.disruption.minAvailable: must be below scaling.min "
-        "(got 2 >= 2); otherwise no pod can ever be evicted"
+        f"{SOURCE}: environments.prod: this override makes disruption.minAvailable invalid: "
+        "must be below scaling.min (got 2 >= 2); otherwise no pod can ever be evicted"
     )):
         spec("prod", scaling={"min": 3, "max": 6}, disruption={"minAvailable": 2},
              environments={"prod": {"scaling": {"min": 2}}})
@@ -313,8 +315,7 @@ def test_fails_when_environment_key_is_a_stack_name() -> None:
 
 def test_fails_when_override_sets_a_field_of_the_wrong_type() -> None:
     with pytest.raises(SpecError, match=exact(
-        f"{SOURCE}: environments.prod.port: input should be a valid integer, unable to parse "
-        "string as an integer (got 'high')"
+        f"{SOURCE}: environments.prod.port: must be a number, but YAML reads high as text"
     )):
         spec(environments={"prod": {"port": "high"}})
 
@@ -959,7 +960,7 @@ def test_fails_on_privileged_port_saying_why(port: int) -> None:
         ({"resources": "500m"}, "resources: must be a mapping of fields (got '500m')"),
         ({"scaling": [2, 4]}, "scaling: must be a mapping of fields (got [2, 4])"),
         ({"migration": "/m"}, "migration: must be a mapping of fields (got '/m')"),
-        ({"serviceAccount": True}, "serviceAccount: must be a mapping of fields (got True)"),
+        ({"serviceAccount": True}, "serviceAccount: must be a mapping of fields (got true)"),
         ({"environments": {"prod": 4}}, "environments.prod: must be a mapping of fields (got 4)"),
         ({"environments": {"prod": None}},
          "environments.prod: must be a mapping of fields (got nothing)"),

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from microservice_fixtures import IMAGE, spec
 from slipway.release_state import ReleaseRef
 from slipway.spec import SpecError, load_catalog
-from slipway.spec.catalog import MAX_CATALOG_BYTES
+from slipway.spec.catalog import MAX_CATALOG_BYTES, MAX_FILES
 from slipway.spec.errors import redact
 from slipway.spec.secret_values import is_secret_key, secret_kind
 from slipway.spec.strict_yaml import MAX_FILE_BYTES
@@ -49,7 +49,22 @@ def test_refuses_a_catalog_over_the_size_limit(services: Path) -> None:
     for index in range(count):
         (services / f"s{index}.yaml").write_text("#" * (MAX_FILE_BYTES // 2))
 
-    assert problems()[0].startswith("services: service files total ")
+    # Every line names a file: the one (in name order) that takes the catalog over the limit.
+    last = sorted(f"s{index}.yaml" for index in range(count))[-1]
+    assert problems() == [f"services/{last}: brings the service files to more than "
+                          f"{MAX_CATALOG_BYTES} bytes, the limit for a catalog; split the "
+                          "catalog or shrink the files"]
+
+
+def test_refuses_a_catalog_of_too_many_entries_naming_the_first_past_the_limit(
+    services: Path,
+) -> None:
+    for index in range(MAX_FILES + 2):
+        (services / f"s{index:04d}.yaml").write_text("x: 1\n")
+
+    assert problems() == [f"services/s{MAX_FILES:04d}.yaml: is entry {MAX_FILES + 1} of "
+                          f"{MAX_FILES + 2} in the catalog, over the limit of {MAX_FILES} "
+                          "entries; split the catalog or remove files"]
 
 
 def test_refuses_a_named_pipe_instead_of_hanging_on_it(services: Path) -> None:
@@ -84,8 +99,8 @@ def test_alias_bomb_is_refused_at_once(services: Path) -> None:
     (services / "api.yaml").write_text("l0: &l0 [x, x, x, x, x, x, x, x, x]\n" + levels)
     start = time.monotonic()
 
-    assert problems() == ["services/api.yaml: line 1: anchor &l0: anchors and aliases are not "
-                          "allowed; write the value out where it is used"]
+    assert problems() == ["services/api.yaml: line 1: an anchor (&name): anchors and aliases "
+                          "are not allowed; write the value out where it is used"]
     assert time.monotonic() - start < 2
 
 

@@ -77,8 +77,9 @@ def test_no_probe_without_observability() -> None:
      "services/api.yaml: exposure.synthetic: checks the public host, and exposure.public is "
      "false: set public: true (with a host) or drop synthetic"),
     ({**PUBLIC["exposure"], "synthetic": {"interval": "30"}},
-     "services/api.yaml: exposure.synthetic.interval: string should match pattern "
-     "'^[1-9][0-9]*(s|m)$' (got '30')"),
+     "services/api.yaml: exposure.synthetic.interval: must be a duration from 1s to 5m "
+     "written as seconds or minutes, e.g. 30s or 1m (got '30'); the alert judges the last 10 "
+     "minutes, which must hold at least two probes"),
     ({**PUBLIC["exposure"], "synthetic": {"minSuccessRatio": 1.5}},
      "services/api.yaml: exposure.synthetic.minSuccessRatio: input should be less than or "
      "equal to 1 (got 1.5)"),

@@ -28,8 +28,6 @@ from .loader import (
     display_path,
     load_service,
     override_key,
-    read_yaml,
-    secrets_of,
 )
 from .overrides import ENVIRONMENT_KEYS
 from .service import ServiceSpec
@@ -261,8 +259,10 @@ def _entries(directory: Path) -> tuple[list[Path], list[str]]:
     except OSError as err:
         raise SpecError([f"{display_path(directory)}: cannot be read ({err.strerror})"]) from None
     if len(names) > MAX_FILES:
-        raise SpecError([f"{display_path(directory)}: holds {len(names)} entries, over the "
-                         f"limit of {MAX_FILES}"])
+        # Named by the first entry past the limit, so the line names a file like every other.
+        raise SpecError([f"{display_path(directory / names[MAX_FILES])}: is entry "
+                         f"{MAX_FILES + 1} of {len(names)} in the catalog, over the limit of "
+                         f"{MAX_FILES} entries; split the catalog or remove files"])
     total = 0
     for name in names:
         path = directory / name
@@ -290,9 +290,11 @@ def _entries(directory: Path) -> tuple[list[Path], list[str]]:
             continue
         total += min(info.st_size, MAX_FILE_BYTES + 1)
         files.append(path)
-    if total > MAX_CATALOG_BYTES:
-        raise SpecError([f"{display_path(directory)}: service files total {total} bytes, over "
-                         f"the {MAX_CATALOG_BYTES} byte limit for a catalog"])
+        if total > MAX_CATALOG_BYTES:
+            # Nothing is read: the file that crosses the limit is named.
+            raise SpecError([f"{source}: brings the service files to more than "
+                             f"{MAX_CATALOG_BYTES} bytes, the limit for a catalog; split the "
+                             "catalog or shrink the files"])
     return files, problems
 
 
@@ -319,7 +321,7 @@ def load_catalog(directory: Path, environment: str | None = None) -> Catalog:
         except SpecError as err:
             problems.extend(err.problems)
             broken.add(path.stem)
-            secrets |= _sensitive(path)
+            secrets |= err.secrets
             continue
         secrets |= service.secrets
         name = service.base.name
@@ -339,10 +341,3 @@ def load_catalog(directory: Path, environment: str | None = None) -> Catalog:
     return Catalog(services={name: s.spec_for(key) for name, s in loaded.items()},
                    sources={name: s.source for name, s in loaded.items()})
 
-
-def _sensitive(path: Path) -> set[str]:
-    """Secret values of a file that failed, when it can at least be parsed."""
-    try:
-        return secrets_of(read_yaml(path))
-    except SpecError:
-        return set()

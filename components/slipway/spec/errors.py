@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -28,9 +28,12 @@ class SpecError(ValueError):
 
     Lines are scrubbed of anything that looks like a secret, and never span lines."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[str], secrets: Iterable[str] = ()) -> None:
         self.problems = [_printable(_shorten(scrub(" ".join(str(line).splitlines()))))
                          for line in problems]
+        self.secrets = frozenset(secrets)
+        """Values of the file that failed which no later message may print either (the
+        catalog's lines about other files are redacted with them)."""
         super().__init__("\n".join(self.problems))
 
 
@@ -176,6 +179,10 @@ def describe(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
         return field_path(loc), "is required"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return field_path(loc), f"must be a mapping of fields (got {_shown(error.get('input'))})"
+    if kind == "string_type" and isinstance(error.get("input"), bool):
+        return field_path(loc), (
+            f"must be text: YAML read the boolean {str(error['input']).lower()} here, so quote "
+            "what you meant")
     if kind == "string_type" and isinstance(error.get("input"), int | float):
         return field_path(loc), (
             f"must be text: YAML read a number here, so quote it, e.g. \"{error['input']}\" "
@@ -198,14 +205,25 @@ def describe(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, bool):  # as YAML writes it, not as Python does
+        return "true" if value else "false"
     return "nothing" if value is None else repr(value)
 
 
 def format_validation_error(source: str, err: ValidationError, model: type[BaseModel],
-                            prefix: Sequence[str | int] = ()) -> list[str]:
+                            prefix: Sequence[str | int] = (),
+                            written: Callable[[str], str] | None = None) -> list[str]:
+    """One line per field. Under an override (`prefix` environments.<key>), a problem at a
+    field the override does not write was caused by combining it with the base: the line
+    names the deepest part of the field the override writes (`written`) and the field it
+    broke."""
     by_path: dict[str, list[str]] = {}
     for error in err.errors():
         path, message = describe(dict(error), model)
+        own = written(path) if written is not None and path else path
+        if own != path:
+            message = f"this override makes {path} invalid: {message}"
+            path = own
         full = field_path([*prefix, path]) if path else field_path(prefix)
         messages = by_path.setdefault(full, [])
         if message not in messages:

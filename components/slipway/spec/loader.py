@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import stat
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..environment import ENVIRONMENT_NAME
 from . import text_values
@@ -148,9 +150,28 @@ def _with_override(document: dict[str, Any], source: str, key: str) -> ServiceSp
         return ServiceSpec.model_validate(merged)
     except ValidationError as err:
         # The base validated, so the override broke it: report under environments.<key>.
-        raise SpecError(
-            format_validation_error(source, err, ServiceSpec, ("environments", key))
-        ) from None
+        raise SpecError(format_validation_error(
+            source, err, ServiceSpec, ("environments", key),
+            written=lambda path: written_part(override, path))) from None
+
+
+_PART = re.compile(r"([^.\[\]]+)|\[([0-9]+)\]")
+
+
+def written_part(override: Any, path: str) -> str:
+    """How much of the field at `path` (`a.b[0].c`) `override` writes: all of it, a mapping
+    above it (`a`), or nothing (""). A list or value in an override replaces the base's, so
+    writing it writes everything inside."""
+    node = override
+    done = ""
+    for name, _ in _PART.findall(path):
+        if isinstance(node, list) or (done and not isinstance(node, dict)):
+            return path  # inside a list or value the override wrote
+        if not isinstance(node, dict) or name not in node:
+            return done
+        node = node[name]
+        done = f"{done}.{name}" if done else name
+    return path
 
 
 # Where the model checks values for secrets itself (with a message about ConfigMaps), and the
@@ -198,13 +219,37 @@ def check_service(document: Document | dict[str, Any], source: str,
     try:
         return _check_service(parsed, data, source, expected_name)
     except SpecError as err:
-        raise SpecError(redact(cap_per_file(err.problems), secrets_of(parsed))) from None
+        secrets = secrets_of(parsed)
+        raise SpecError(redact(cap_per_file(err.problems), secrets), secrets) from None
+
+
+def _field_names(model: type[BaseModel]) -> frozenset[str]:
+    """Every field name of the spec, at any depth, as written in YAML."""
+    names: set[str] = set()
+    todo: list[type[BaseModel]] = [model]
+    while todo:
+        current = todo.pop()
+        for name, info in current.model_fields.items():
+            names.update({name, info.alias or name})
+            todo.extend(nested for nested in _models_in(info.annotation) if nested not in todo)
+    return frozenset(names)
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [found for arg in typing.get_args(annotation) for found in _models_in(arg)]
+
+
+SPEC_FIELD_NAMES = _field_names(ServiceSpec) - {"secrets"}
+"""Keys the spec defines (automountToken): their values are not secret because of their name.
+Not `secrets`: whatever is written there in place of names may be a value."""
 
 
 def secrets_of(document: Document) -> set[str]:
     """Values of a file no message may print: sensitive values (secret_values), and what the
     user typed for each of them when YAML read it as something else (0123456 for 42798)."""
-    values = sensitive_values(document.data)
+    values = sensitive_values(document.data, SPEC_FIELD_NAMES)
     values |= {scalar.source for scalar in document.scalars.values()
                if scalar.rendered in values or str(scalar.value) in values}
     return values

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, field_validator, model_validator
 
 from .validation import SpecModel, check_request_path, check_unprivileged_port
@@ -9,6 +11,9 @@ from .validation import SpecModel, check_request_path, check_unprivileged_port
 
 class Probe(SpecModel):
     """One health check. In YAML a plain string is shorthand for an HTTP path."""
+
+    TEXT_SHORTHAND: ClassVar[bool] = True
+    """Read by the text check (text_values): a scalar here is the path, so it must be text."""
 
     path: str | None = Field(
         default=None, pattern=r"^/",

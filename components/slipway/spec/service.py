@@ -16,7 +16,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .. import labels
 from .aws import AwsAccess
-from .calls import CallEntry, accepted_majors, callee, major
+from .calls import MAX_MAJOR, CallEntry, accepted_majors, callee, major
 from .compatibility import Compatibility
 from .config_values import (
     ConfigValue,
@@ -230,6 +230,9 @@ class ServiceSpec(SpecModel):
         if self.name in self.callees:
             raise error_at("calls", f"a service cannot call itself ({self.name!r})")
         own = major(self.version)
+        if own > MAX_MAJOR:
+            raise error_at("version", f"has the major version {own}, above {MAX_MAJOR}: no "
+                                      "caller could list it in calls[].majors")
         newer = [m for m in self.compatibility.serves_majors if m >= own]
         if newer:
             raise error_at(

@@ -4,7 +4,10 @@ A service file is a small mapping a person reviews. Everything YAML can do beyon
 to make the reviewed text differ from what is deployed, or to make the loader hang, so it is
 refused here, before any value reaches the model:
 
-- bytes that are not UTF-8 (UTF-16, Latin-1, a byte-order mark, NUL bytes);
+- bytes that are not UTF-8 (UTF-16, UTF-32, Latin-1, a byte-order mark, NUL bytes);
+- characters that make the file read differently from what it does: line breaks YAML obeys but
+  editors do not show (U+0085, U+2028, U+2029), invisible and bidirectional formatting, and
+  (in a value, escapes read) control characters other than tab and line feed;
 - files larger than `MAX_FILE_BYTES`;
 - explicit tags (`!!binary`, `!!python/...`, any `!tag`): they change how text is read;
 - anchors and aliases: a few hundred bytes of aliases expand into gigabytes;
@@ -23,6 +26,7 @@ say "YAML reads NO as the boolean false" and suggest the quoted form of exactly 
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +106,8 @@ class Document:
     """Line (1-based) of every key and value, by its path in the document."""
     scalars: dict[Path, Scalar] = field(default_factory=dict)
     """Every plain scalar YAML read as other than text, by its path."""
+    quoted: set[Path] = field(default_factory=set)
+    """Every scalar written in quotes (or as a block), by its path: text the user chose."""
 
     def line_of(self, path: Path) -> int | None:
         """The line of `path`, or of its nearest ancestor the document has."""
@@ -148,7 +154,9 @@ def decode(data: bytes) -> str:
     if len(data) > MAX_FILE_BYTES:
         raise StrictYamlError(None, f"is over the {MAX_FILE_BYTES} byte limit for one service "
                                     "file")
-    for bom, name in ((b"\xef\xbb\xbf", "UTF-8 byte-order mark"),
+    for bom, name in ((b"\xff\xfe\x00\x00", "UTF-32 byte-order mark"),
+                      (b"\x00\x00\xfe\xff", "UTF-32 byte-order mark"),
+                      (b"\xef\xbb\xbf", "UTF-8 byte-order mark"),
                       (b"\xff\xfe", "UTF-16 byte-order mark"),
                       (b"\xfe\xff", "UTF-16 byte-order mark")):
         if data.startswith(bom):
@@ -158,13 +166,30 @@ def decode(data: bytes) -> str:
         raise StrictYamlError(_line_of_offset(data, nul),
                           "holds NUL bytes (a UTF-16 or binary file?); save it as UTF-8 text")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise StrictYamlError(
             _line_of_offset(data, err.start),
             f"is not UTF-8 (byte 0x{data[err.start]:02x} cannot start or continue a "
             "character); save the file as UTF-8",
         ) from None
+    hidden = _HIDDEN.search(text)
+    if hidden is not None:
+        line = text.count("\n", 0, hidden.start()) + 1
+        code = ord(hidden.group())
+        what = ("a line break YAML obeys but many editors and diff views do not show"
+                if code in (0x85, 0x2028, 0x2029) else
+                "a character that changes the direction or visibility of text")
+        raise StrictYamlError(line, f"holds U+{code:04X}, {what}, so the file would read "
+                                    "differently from what it does; remove it")
+    return text
+
+
+# Characters that make a reviewer see something else than the parser reads: line breaks of
+# YAML 1.1 that editors do not break at, and bidirectional or invisible formatting
+# ("Trojan Source").
+_HIDDEN = re.compile("[\u0085\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                     "\u2066-\u2069\ufeff]")
 
 
 # LibYAML's parser when pyyaml was built with it: the pure-Python scanner is quadratic in a
@@ -210,7 +235,8 @@ def parse(data: bytes) -> Document:
         raise StrictYamlError(None, f"not valid YAML ({type(err).__name__})") from None
     finally:
         parser.dispose()
-    return Document(data=root, lines=document.lines, scalars=document.scalars)
+    return Document(data=root, lines=document.lines, scalars=document.scalars,
+                    quoted=document.quoted)
 
 
 def _compose(parser: Any, document: Document) -> Any:
@@ -253,11 +279,12 @@ def _compose(parser: Any, document: Document) -> Any:
 
 def _refuse_anchors_and_tags(event: Any, line: int | None) -> None:
     if isinstance(event, AliasEvent):
-        raise StrictYamlError(line, f"alias *{event.anchor}: anchors and aliases are not allowed "
+        # The names are not printed: nothing in the file may be echoed unless it is needed.
+        raise StrictYamlError(line, "an alias (*name): anchors and aliases are not allowed "
                                     "(they hide what a value is, and can expand without bound); "
                                     "write the value out")
     if getattr(event, "anchor", None) is not None:
-        raise StrictYamlError(line, f"anchor &{event.anchor}: anchors and aliases are not "
+        raise StrictYamlError(line, "an anchor (&name): anchors and aliases are not "
                                     "allowed; write the value out where it is used")
     if getattr(event, "tag", None) is not None:
         raise StrictYamlError(line, f"tag {_short_tag(event.tag)}: explicit YAML tags are not "
@@ -290,6 +317,7 @@ def _attach(stack: list[_Open], value: Any, root: Any) -> Any:
 def _key(event: Any, top: _Open, document: Document, line: int | None) -> str:
     if not isinstance(event, ScalarEvent):
         raise StrictYamlError(line, "a mapping key must be plain text, not a list or mapping")
+    _check_text(event.value, line)
     tag = _resolve(event)
     if tag == "tag:yaml.org,2002:merge":
         raise StrictYamlError(line, "merge keys (<<) are not allowed; write the fields out")
@@ -320,12 +348,31 @@ def _resolve(event: Any) -> str:
     return tag
 
 
+# What a value may not hold once YAML's escapes are read ("\\0", "\\e", "\\u202e"): control
+# characters other than tab and line feed (an environment variable cannot carry a NUL, a
+# terminal obeys ESC) and the characters `_HIDDEN` refuses in the raw text.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _check_text(value: str, line: int | None) -> None:
+    found = _CONTROL.search(value) or _HIDDEN.search(value)
+    if found is not None:
+        code = ord(found.group())
+        what = ("a control character" if _CONTROL.match(found.group()) else
+                "a character that changes how the text reads")
+        raise StrictYamlError(line, f"a value holds U+{code:04X}, {what} (written as an "
+                                    "escape?); write plain text")
+
+
 def _scalar(event: Any, path: Path, document: Document) -> Any:
     tag = _resolve(event)
     line = _line(event.start_mark)
+    _check_text(event.value, line)
     value = _constructed(event, tag, line)
     if not isinstance(value, str):
         document.scalars[path] = Scalar(event.value, value, line or 0)
+    elif not event.implicit[0]:
+        document.quoted.add(path)
     return value
 
 

@@ -7,11 +7,15 @@ judges each step on the probe's success ratio too.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field, field_validator
 
 from .validation import URL_PATH, SpecModel, check_gateway_path
 
 DEFAULT_MIN_SUCCESS_RATIO = 0.95
+INTERVAL = re.compile(r"^([0-9]{1,6})(s|m)$")
+MAX_INTERVAL_SECONDS = 300
 
 
 class SyntheticCheck(SpecModel):
@@ -21,8 +25,10 @@ class SyntheticCheck(SpecModel):
         "/checkout/health. Left out: exposure.path.",
     )
     interval: str = Field(
-        default="30s", pattern=r"^[1-9][0-9]*(s|m)$",
-        description="How often the blackbox exporter probes, e.g. 30s or 1m. Default 30s.",
+        default="30s",
+        description="How often the blackbox exporter probes, e.g. 30s or 1m: from 1s to 5m "
+        "(the alert judges the last 10 minutes, which must hold at least two probes). "
+        "Default 30s.",
     )
     min_success_ratio: float = Field(
         default=DEFAULT_MIN_SUCCESS_RATIO, gt=0, le=1,
@@ -34,3 +40,15 @@ class SyntheticCheck(SpecModel):
     @classmethod
     def _path(cls, value: str | None) -> str | None:
         return check_gateway_path(value) if value is not None else None
+
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        match = INTERVAL.match(value)
+        seconds = int(match[1]) * (60 if match[2] == "m" else 1) if match else 0
+        if not 1 <= seconds <= MAX_INTERVAL_SECONDS:
+            raise ValueError(
+                f"must be a duration from 1s to 5m written as seconds or minutes, e.g. 30s or "
+                f"1m (got {value!r}); the alert judges the last 10 minutes, which must hold "
+                "at least two probes")
+        return value

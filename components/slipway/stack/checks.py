@@ -15,7 +15,7 @@ from ..platform import iam_policies
 from ..platform.service_roles import ServiceRolePlan, service_account_name
 from ..platform.subnets import ELB_TAG, ZONE_COUNT, SubnetPlan, subnet_tags
 from ..release_state import ReleaseState
-from ..spec.calls import major
+from ..spec.calls import callee, major
 from ..spec.catalog import Catalog
 from ..spec.errors import SpecError
 from ..spec.service import ServiceSpec
@@ -170,6 +170,8 @@ def major_refusal(specs: Mapping[str, ServiceSpec], sources: Mapping[str, str], 
     spec = specs[name]
     state = recorded.get(name)
     current = current_major(spec, state)
+    if {major(v) for v in running} == {current}:
+        return _callers_listing_other_majors(specs, sources, name, running, unready)
     new = sorted({major(v) for v in running} - {current}) or [major(spec.version)]
     runs = (f"{state.stable.version} runs" if state is not None and state.stable is not None
             else f"callers expect major {current}")
@@ -183,6 +185,25 @@ def major_refusal(specs: Mapping[str, ServiceSpec], sources: Mapping[str, str], 
             f"Each caller lists the new major in its calls entry (e.g. calls: [{{service: "
             f"{name}, majors: [{', '.join(map(str, wanted))}]}}]), or {name} declares "
             f"compatibility.servesMajors: [{current}] while it still serves the {current}.x API")
+
+
+def _callers_listing_other_majors(specs: Mapping[str, ServiceSpec], sources: Mapping[str, str],
+                                  name: str, running: Sequence[str],
+                                  unready: Sequence[UnreadyCaller]) -> str:
+    """No major changes, yet callers are not ready: their own calls entries list majors the
+    callee does not serve. The cause is the caller's file, so the line names it."""
+    first, *others = unready
+    served = sorted({m for v in running for m in _provided(specs[name], v)})
+    index = next(i for i, entry in enumerate(specs[first.caller].calls)
+                 if callee(entry) == name)
+    also = "".join(f"; {u.caller} ({sources.get(u.caller, u.caller)}) lists "
+                   f"{', '.join(map(str, u.accepts))} too" for u in others)
+    return (f"{sources.get(first.caller, first.caller)}: calls[{index}].majors: lists {name} "
+            f"major{'s' if len(first.accepts) > 1 else ''} "
+            f"{', '.join(map(str, first.accepts))}, but {name} ({sources.get(name, name)}) "
+            f"serves major{'s' if len(served) > 1 else ''} {', '.join(map(str, served))} "
+            f"(version {', '.join(running)}): list {', '.join(map(str, served))} in majors, or "
+            f"leave majors out to follow {name}'s current major{also}")
 
 
 def check_call_majors(catalog: Catalog, recorded: Mapping[str, ReleaseState],
