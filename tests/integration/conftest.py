@@ -59,3 +59,10 @@ def yaml_service(built_package: BuiltPackage,
     """examples/yaml-service with the component plugin's venv holding the wheel."""
     require_toolchain()
     return install_yaml_example(built_package, tmp_path_factory.mktemp("yaml"))
+
+
+@pytest.fixture(scope="session")
+def yaml_up(yaml_service: TeamProject) -> auto.UpResult:
+    """The first `up` of examples/yaml-service: the tests that read its stack need it, in
+    whatever order (or worker) they run."""
+    return yaml_service.up()

@@ -20,23 +20,25 @@ def rendered_files(team: TeamProject) -> dict[str, str]:
 
 
 def test_yaml_program_renders_the_same_manifests_as_the_python_program(
-        yaml_service: TeamProject, team_service: TeamProject, team_up: auto.UpResult) -> None:
-    result = yaml_service.up()
-    assert result.summary.result == "succeeded"
+        yaml_service: TeamProject, yaml_up: auto.UpResult, team_service: TeamProject,
+        team_up: auto.UpResult) -> None:
+    assert yaml_up.summary.result == "succeeded"
     from_yaml = rendered_files(yaml_service)
     from_python = rendered_files(team_service)
     assert len(from_yaml) >= 12
     assert from_yaml == from_python
 
 
-def test_yaml_program_gets_the_component_outputs(yaml_service: TeamProject) -> None:
+def test_yaml_program_gets_the_component_outputs(yaml_service: TeamProject,
+                                                 yaml_up: auto.UpResult) -> None:
     outputs = {key: value.value for key, value in yaml_service.stack().outputs().items()}
     assert outputs == {"deployment": "checkout", "version": "2.4.0",
                        "url": "http://checkout.payments-dev.svc.cluster.local"}
 
 
 def test_yaml_program_registers_the_same_resource_tree_as_python(
-        yaml_service: TeamProject, team_service: TeamProject, team_up: auto.UpResult) -> None:
+        yaml_service: TeamProject, yaml_up: auto.UpResult, team_service: TeamProject,
+        team_up: auto.UpResult) -> None:
     def tree(team: TeamProject) -> set[tuple[str, str, str]]:
         """(type, name, parent's type) of every resource but the stack and the providers."""
         resources = team.resources()
