@@ -287,7 +287,7 @@ def test_a_refused_new_service_stops_the_run_before_any_update(
         run.reports[name] = ServiceReport(name, "rolling", None, "1.2.3")
     settings: Any = SimpleNamespace(delivery=SimpleNamespace(after="dev"))
 
-    assert deliver_run._new_services_refused(run, settings, assessments)
+    assert deliver_run._new_services_refused(run, settings, assessments, dev.states)
     assert run.reports["api"].result == "refused"
     assert "dev runs 1.2.0: deliver 1.2.3 there first" in run.reports["api"].reason
     assert run.reports["worker"].result == "held"
@@ -297,7 +297,69 @@ def test_a_refused_new_service_stops_the_run_before_any_update(
     dev.states["api"] = ReleaseState(stable=NEW)
     for name in assessments:
         run.reports[name] = ServiceReport(name, "rolling", None, "1.2.3")
-    assert not deliver_run._new_services_refused(run, settings, assessments)
+    assert not deliver_run._new_services_refused(run, settings, assessments, dev.states)
+
+
+def _prod_run(monkeypatch: pytest.MonkeyPatch, dev: progress.Recorded | None) -> tuple[
+        deliver_run.DeliverOptions, list[str], list[str]]:
+    """A prod run (after dev) with a new service `api` and a bump of `worker`; returns the
+    options, the stacks whose progress was read (in order) and the updates applied. `dev`
+    None: dev's progress cannot be read."""
+    read: list[str] = []
+    updates: list[str] = []
+
+    def recorded(stack: str) -> progress.Recorded:
+        read.append(stack)
+        if stack == "prod":
+            return progress.Recorded(states={"worker": ReleaseState(stable=OLD)})
+        if dev is None:
+            raise progress.ProgressUnreadableError("dev", errors.CommandError(CommandResult(
+                stdout="", stderr="error: the backend is unreachable", code=255)))
+        return dev
+
+    settings: Any = SimpleNamespace(
+        catalog="services", environment="prod", namespace_name="ns",
+        to_environment=lambda: SimpleNamespace(observability=False),
+        delivery=SimpleNamespace(after="dev", parallel=4, lock_timeout_seconds=1, freeze=[],
+                                 soak_time=timedelta(hours=1)))
+    catalog = SimpleNamespace(services={"api": ROLLING, "worker": spec(name="worker")},
+                              sources={"api": "services/api.yaml",
+                                       "worker": "services/worker.yaml"})
+
+    def pinned_up(run: Any, message: str) -> None:
+        updates.append(message)
+        run.updates += 1
+
+    monkeypatch.setattr(stacks, "stack", lambda name, _dir: name)
+    monkeypatch.setattr(releases, "stack_settings", lambda *_a: settings)
+    monkeypatch.setattr(deliver_run, "load_catalog", lambda *_a: catalog)
+    monkeypatch.setattr(progress, "recorded", recorded)
+    monkeypatch.setattr(deliver_run, "_pinned_up", pinned_up)
+    monkeypatch.setattr(releases, "run_step", lambda *_a, **_k: updates.append("step"))
+    options = deliver_run.DeliverOptions(stack="prod", project_dir=Path("."),
+                                         prometheus=Prometheus("http://p.invalid"),
+                                         now=lambda: NOW)
+    return options, read, updates
+
+
+def test_a_prod_run_reads_the_stage_before_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both stage checks (a new service, a new release) use one read of dev's progress."""
+    dev = progress.Recorded(states={"api": ReleaseState(stable=NEW)})
+    options, read, updates = _prod_run(monkeypatch, dev)
+    reports = {r.service: r for r in deliver_run.deliver(options)}
+    assert read == ["prod", "dev"]
+    assert reports["api"].result == "created"  # dev runs it: created here too
+    assert reports["worker"].result == "refused"  # dev never delivered 1.2.3
+    assert updates == ["slipway deliver: first deployment of api"]
+
+
+def test_a_stage_before_that_cannot_be_read_stops_the_run_before_any_update(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    options, read, updates = _prod_run(monkeypatch, None)
+    with pytest.raises(progress.ProgressUnreadableError, match="stack dev: its recorded"):
+        deliver_run.deliver(options)
+    assert read == ["prod", "dev"]
+    assert updates == []
 
 
 def test_a_freeze_window_is_open_only_between_its_start_and_end() -> None:

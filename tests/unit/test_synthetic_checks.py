@@ -3,14 +3,18 @@ the blackbox exporter, its alert, where they are parented, and the bad inputs.""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from microservice_fixtures import COMPONENT, render, spec
 from slipway import Environment, SpecError
-from slipway.spec.loader import check_service
+from slipway.spec.loader import check_service, validate
+from slipway.spec.synthetic import SyntheticCheck
 from slipway.stack import read_settings
+from slipway.tooling import deliver_run
+from slipway.tooling.prometheus import ProbeHealth
 
 PROBE = "kubernetes:monitoring.coreos.com/v1:Probe"
 RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
@@ -129,3 +133,64 @@ def test_a_bad_exporter_setting_names_the_stack_file_and_key() -> None:
     with pytest.raises(SpecError, match=r"Pulumi.prod.yaml: slipway:platform.observability."
                        r"blackboxExporter: must be host:port"):
         read_settings(config, "Pulumi.prod.yaml")
+
+
+# -- per environment: `environments.<env>.exposure.synthetic`, merged like any exposure field --
+
+OVERRIDDEN: dict[str, Any] = {
+    "name": "api", "image": "registry.example.com/team/api@sha256:" + "a" * 64,
+    "version": "1.2.3",
+    "exposure": {**PUBLIC["exposure"], "synthetic": {"path": "/store/health"}},
+    "environments": {"prod": {"exposure": {"synthetic": {"interval": "1m",
+                                                         "minSuccessRatio": 0.99}}}}}
+
+
+def test_an_environment_tunes_the_synthetic_check_and_keeps_the_rest_of_the_base() -> None:
+    prod = validate(OVERRIDDEN, "services/api.yaml", environment="prod")
+    dev = validate(OVERRIDDEN, "services/api.yaml", environment="dev")
+    # Mappings merge: prod keeps the base's path and its public host.
+    assert prod.exposure.synthetic_check == SyntheticCheck(
+        path="/store/health", interval="1m", min_success_ratio=0.99)
+    assert dev.exposure.synthetic_check == SyntheticCheck(path="/store/health")
+    registry = render(prod, environment=ENV)
+    probe = registry.one(PROBE).spec
+    assert probe["interval"] == "1m"
+    assert probe["targets"]["staticConfig"]["static"] == ["https://shop.example.com/store/health"]
+    [group] = registry.one(RULE, "api-synthetic").spec["groups"]
+    assert group["rules"][0]["expr"].endswith(" < 0.99")
+    assert render(dev, environment=ENV).one(PROBE).spec["interval"] == "30s"
+
+
+def test_deliver_judges_the_probes_against_the_environments_floor() -> None:
+    prod = validate(OVERRIDDEN, "services/api.yaml", environment="prod")
+    asked: list[tuple[str, str, str]] = []
+
+    class Probes:
+        def probe_success(self, namespace: str, service: str, window: str) -> float:
+            asked.append((namespace, service, window))
+            return 0.97  # above the default floor (0.95), below prod's (0.99)
+
+    options: Any = SimpleNamespace(prometheus=Probes())
+    run: Any = SimpleNamespace(options=options, observability=True, namespace="shop")
+    probe = deliver_run._probe(run, prod, "30s")
+    assert probe == ProbeHealth(0.97, 0.99, "https://shop.example.com/store/health")
+    # Read over two of prod's 1m probe intervals, not the gate's 30s.
+    assert asked == [("shop", "api", "120s")]
+
+
+@pytest.mark.parametrize(("override", "problem"), [
+    ({"exposure": {"synthetic": {"interval": "5h"}}},
+     "services/api.yaml: environments.prod.exposure.synthetic.interval: must be a duration "
+     "from 1s to 5m written as seconds or minutes, e.g. 30s or 1m (got '5h'); the alert judges "
+     "the last 10 minutes, which must hold at least two probes"),
+    ({"exposure": {"public": False, "host": None}},
+     "services/api.yaml: environments.prod.exposure: this override makes exposure.synthetic "
+     "invalid: checks the public host, and exposure.public is false: set public: true (with a "
+     "host) or drop synthetic"),
+])
+def test_a_bad_synthetic_override_names_the_environment_and_field(
+        override: dict[str, Any], problem: str) -> None:
+    document = {**OVERRIDDEN, "environments": {"prod": override}}
+    with pytest.raises(SpecError) as caught:
+        check_service(document, "services/api.yaml")
+    assert caught.value.problems == [problem]

@@ -17,9 +17,10 @@ from __future__ import annotations
 import typer
 
 from . import cluster, deliver, history, platform_commands, previews, release, stack_commands
+from .common import Commands
 
 app = typer.Typer(help="Ship microservices with Pulumi: stacks, previews, releases.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, cls=Commands)
 
 app.command()(stack_commands.up)
 app.command()(previews.preview)

@@ -11,16 +11,31 @@ from typing import Annotated, Any
 import typer
 from pulumi import automation as auto
 from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
 
 from ..spec.errors import SpecError
 from ..stack import StackSettings, stack_file_settings
-from ..tooling import previews, stacks
+from ..tooling import previews, progress, stacks
 
 console = Console(stderr=True, soft_wrap=True)  # one summary line, never re-wrapped
 
 StackOption = Annotated[str, typer.Option("--stack", "-s", help="Stack: dev, prod or pr-N.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON result on stdout.")]
 ProjectOption = Annotated[Path, typer.Option("--project-dir", help="Slipway project directory.")]
+
+
+class Commands(TyperGroup):
+    """The command group: errors any command may meet become a message and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context
+        try:
+            return super().invoke(ctx)
+        except progress.ProgressUnreadableError as err:
+            # Fail closed: without the recorded progress every file version would look
+            # released (or unreleased); no command may go on guessing.
+            console.print(f"[red]slipway:[/red] {escape(str(err))}", highlight=False)
+            raise typer.Exit(code=1) from None
 
 
 def stack_settings(project_dir: Path, stack: str) -> StackSettings | None:

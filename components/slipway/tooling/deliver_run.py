@@ -128,12 +128,14 @@ def deliver(options: DeliverOptions) -> list[ServiceReport]:
             from_version=found.stable.version if found.stable else None,
             to_version=found.desired.version, reason=found.reason,
             result="failed-before" if found.need == "failed-before" else "nothing")
-    if _new_services_refused(run, settings, assessments):
+    # Read before any update: a stage before that cannot be read stops the run unchanged.
+    upstream = _upstream(run, settings, assessments)
+    if _new_services_refused(run, settings, assessments, upstream):
         return [run.reports[name] for name in sorted(run.reports)]
     _first_deployments(run, assessments)
     pending = {name for name, found in assessments.items() if found.has_work}
     bad = _callers_not_ready(run, assessments, pending)
-    bad |= _stage_and_freeze(run, settings, assessments, pending, now)
+    bad |= _stage_and_freeze(run, settings, assessments, pending, now, upstream=upstream)
     parallel = options.parallel if options.parallel is not None else settings.delivery.parallel
     active: dict[str, ReleaseRef | None] = {}
     while True:
@@ -217,16 +219,28 @@ def _callers_not_ready(run: _Run, assessments: dict[str, Assessment],
     return refused
 
 
+def _upstream(run: _Run, settings: StackSettings,
+              assessments: dict[str, Assessment]) -> dict[str, ReleaseState]:
+    """The stage before's recorded progress (prod reads dev's), read once per run and only
+    when a service is new here or starts a new release (the stage checks need it)."""
+    after = settings.delivery.after
+    if after is None or not any(found.need == "first" or found.starts_new_release
+                                for found in assessments.values()):
+        return {}
+    return progress.recorded(stacks.stack(after, run.options.project_dir)).states
+
+
 def _new_services_refused(run: _Run, settings: StackSettings,
-                          assessments: dict[str, Assessment]) -> bool:
+                          assessments: dict[str, Assessment],
+                          upstream: dict[str, ReleaseState]) -> bool:
     """In a stage after another (prod after dev), services this stack has never run must
-    already run there at the same version. Every update creates every service of the
-    checkout, so one refused new service stops the whole run before any update."""
+    already run there at the same version (`upstream`: that stage's progress). Every update
+    creates every service of the checkout, so one refused new service stops the whole run
+    before any update."""
     after = settings.delivery.after
     new = sorted(name for name, found in assessments.items() if found.need == "first")
     if after is None or not new:
         return False
-    upstream = progress.recorded(stacks.stack(after, run.options.project_dir)).states
     refused = {}
     for name in new:
         refusal = delivery.new_service_refusal(name, assessments[name].desired,
@@ -250,14 +264,12 @@ def _new_services_refused(run: _Run, settings: StackSettings,
 
 def _stage_and_freeze(run: _Run, settings: StackSettings,
                       assessments: dict[str, Assessment], pending: set[str],
-                      now: datetime) -> set[str]:
-    """Refuse what the stage before has not verified; hold new releases in a freeze window.
-    Returns the services refused or held (their callers wait)."""
+                      now: datetime, *, upstream: dict[str, ReleaseState]) -> set[str]:
+    """Refuse what the stage before (its progress: `upstream`) has not verified; hold new
+    releases in a freeze window. Returns the services refused or held (their callers
+    wait)."""
     held: set[str] = set()
     after = settings.delivery.after
-    upstream: dict[str, ReleaseState] = {}
-    if after is not None and any(assessments[n].starts_new_release for n in pending):
-        upstream = progress.recorded(stacks.stack(after, run.options.project_dir)).states
     windows = [FreezeWindow(w.start, w.end, w.reason) for w in settings.delivery.freeze]
     frozen = delivery.open_freeze(windows, now)
     for name in sorted(pending):

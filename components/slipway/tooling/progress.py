@@ -6,6 +6,10 @@ engine run of that stack (up or preview) sees it. Progress of a stack deployed b
 recorded comes from the old `slipway:releases` config key (migrated once, then removed from
 Pulumi.<stack>.yaml after the next successful update) or from what its `services` output says
 runs.
+
+Reading fails closed: a backend that does not answer stops the command (ProgressUnreadableError)
+instead of reading as "nothing released", which would start every file's version again with no
+gate. Only a stack that was never updated reads as empty (the CLI answers `{}` for it).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 from pulumi import automation as auto
 
 from ..release_state import ReleaseState
+from ..spec.secret_values import scrub
 from ..stack import key
 from ..stack.config import slipway_values, stack_file_config
 from ..stack.progress import (
@@ -33,6 +38,21 @@ from . import stack_cli
 LEGACY_NAME = "releases"
 LEGACY_KEY = key(LEGACY_NAME)
 SECRET_MASK = "[secret]"  # how `pulumi stack output --json` shows a secret output
+
+
+class ProgressUnreadableError(RuntimeError):
+    """A stack's recorded release progress could not be read: nothing may be changed."""
+
+    def __init__(self, stack: str, failure: auto.errors.CommandError) -> None:
+        text = str(failure)
+        stderr = text.split("stderr:", 1)[1] if "stderr:" in text else text
+        reasons = [line.strip() for line in stderr.splitlines()
+                   if line.strip().startswith("error:")]
+        self.stack = stack
+        super().__init__(scrub(
+            f"stack {stack}: its recorded release progress (output {OUTPUT}) could not be read "
+            f"({'; '.join(reasons) or 'pulumi stack output failed'}); nothing was changed: fix "
+            "access to the backend and run the command again"))
 
 
 @dataclass
@@ -57,7 +77,8 @@ PROGRESS_OUTPUTS = (OUTPUT, "services")
 
 
 def outputs(stack: auto.Stack) -> dict[str, object]:
-    """The stack's outputs as plain values ({} for a stack never updated).
+    """The stack's outputs as plain values ({} for a stack never updated); any failure to read
+    them raises ProgressUnreadableError.
 
     One `pulumi stack output --json` (the Automation API's `outputs()` runs a second command
     with `--show-secrets`, which decrypts): the progress outputs are never secret, so they read
@@ -67,8 +88,8 @@ def outputs(stack: auto.Stack) -> dict[str, object]:
         found: dict[str, object] = stack_cli.run_json(stack, "stack", "output", "--json") or {}
         if any(found.get(name) == SECRET_MASK for name in PROGRESS_OUTPUTS):
             found = {key: value.value for key, value in stack.outputs().items()}
-    except auto.errors.CommandError:
-        return {}
+    except auto.errors.CommandError as err:
+        raise ProgressUnreadableError(stack.name, err) from None
     return found
 
 
