@@ -103,7 +103,7 @@ cache_use_if_complete
 # ---- cold path ----------------------------------------------------------------------------
 cache_start
 cache_lock
-cache_use_local_go 1.25.11
+cache_use_local_go 1.26.6
 export CGO_ENABLED="${CGO_ENABLED:-0}"
 require_pin pulumi/go.mod github.com/pulumi/pulumi/pkg/v3 "v$PULUMI_VERSION"
 require_pin pulumi/go.mod github.com/pulumi/pulumi/sdk/v3 "v$PULUMI_VERSION"
