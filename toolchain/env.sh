@@ -64,7 +64,7 @@ _slipway_toolchain_env() {
 	export PULUMI_SKIP_UPDATE_CHECK=true
 	export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 	export PULUMI_IGNORE_AMBIENT_PLUGINS="${PULUMI_IGNORE_AMBIENT_PLUGINS:-true}"
-	# pulumi (3.259 through 3.276) writes a (large) log per command into $PULUMI_HOME/logs; cap the total.
+	# pulumi 3.259 writes a (large) log per command into $PULUMI_HOME/logs; cap the total.
 	export PULUMI_LOG_ROTATION_MAX_TOTAL_MB="${PULUMI_LOG_ROTATION_MAX_TOTAL_MB:-200}"
 
 	if [ -z "${PULUMI_CONFIG_PASSPHRASE+x}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then

@@ -6,7 +6,7 @@
 # Its version lives here, not in versions.env: that file keys the main toolchain cache, and a
 # YAML bump must not rebuild the CLI and providers. github.com/pulumi/pulumi-yaml has no replace
 # directives, so `go install module@version` builds it with its own go.sum (it requires
-# pulumi pkg/sdk v3.206.0; it does not compile against the CLI's newer pkg/sdk).
+# pulumi pkg/sdk v3.206.0; it does not compile against the CLI's v3.259.0).
 #
 # stdout: only the directory holding the binary (last line). Progress goes to stderr.
 set -euo pipefail

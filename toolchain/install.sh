@@ -36,33 +36,12 @@ is_complete() {
 		-x "$1/home/plugins/resource-kubernetes-v${PULUMI_KUBERNETES_VERSION}/pulumi-resource-kubernetes" ]]
 }
 
-# ---- the Python pins (pyproject.toml) --------------------------------------------------------
-# The SDKs the program imports must be the ones versions.env names: pulumi at
-# PULUMI_PYTHON_SDK_VERSION, never newer than the CLI (a newer CLI runs an older SDK, not the
-# reverse), and pulumi-kubernetes at the provider plugin's version.
-require_python_pins() {
-	local pyproject="$here/../pyproject.toml" pin want
-	for pin in "pulumi==$PULUMI_PYTHON_SDK_VERSION" "pulumi-kubernetes==$PULUMI_KUBERNETES_VERSION"; do
-		grep -Fq "\"$pin\"" "$pyproject" || {
-			want="$(grep -Eo "\"${pin%%==*}==[^\"]*\"" "$pyproject" || echo 'no pin')"
-			echo "toolchain/versions.env wants $pin in pyproject.toml, which has $want" >&2
-			exit 1
-		}
-	done
-	if [[ "$(printf '%s\n%s\n' "$PULUMI_PYTHON_SDK_VERSION" "$PULUMI_VERSION" | sort -V | tail -n1)" != "$PULUMI_VERSION" ]]; then
-		echo "toolchain/versions.env: PULUMI_PYTHON_SDK_VERSION=$PULUMI_PYTHON_SDK_VERSION is newer than the CLI's PULUMI_VERSION=$PULUMI_VERSION" >&2
-		exit 1
-	fi
-}
-[[ -f "$here/../pyproject.toml" ]] && require_python_pins
-
 # ---- an installed official CLI (SLIPWAY_PULUMI) -------------------------------------------
 # SLIPWAY_PULUMI=auto (default): use an installed compatible `pulumi` when there is one, else
 # build; `system`: the installed one or an error saying what is missing; `build`: always ours.
-# Compatible: a `pulumi` on PATH (not one of ours) reporting v3 at or after PULUMI_VERSION (the
-# CLI the suite is tested with; it runs the older pinned Python SDK), with pulumi-language-python
-# and its -exec script next to it, and the kubernetes plugin v$PULUMI_KUBERNETES_VERSION
-# installed in its PULUMI_HOME.
+# Compatible: a `pulumi` on PATH (not one of ours) reporting v3 at or after PULUMI_VERSION (a
+# newer CLI runs the pinned Python SDK), with pulumi-language-python and its -exec script next
+# to it, and the kubernetes plugin v$PULUMI_KUBERNETES_VERSION installed in its PULUMI_HOME.
 # stdout: the installed CLI's bin dir; stderr: why it does not fit.
 installed_pulumi_bin() {
 	local candidate dir version home
@@ -124,7 +103,7 @@ cache_use_if_complete
 # ---- cold path ----------------------------------------------------------------------------
 cache_start
 cache_lock
-cache_use_local_go 1.26.6
+cache_use_local_go 1.25.11
 export CGO_ENABLED="${CGO_ENABLED:-0}"
 require_pin pulumi/go.mod github.com/pulumi/pulumi/pkg/v3 "v$PULUMI_VERSION"
 require_pin pulumi/go.mod github.com/pulumi/pulumi/sdk/v3 "v$PULUMI_VERSION"

@@ -3,8 +3,8 @@
 Sources, in order of trust:
 - `pulumi stack history` through the Automation API (`Stack.history()`): each update's kind,
   result, message, start and end time, and the environment the CLI records. In a git checkout
-  that includes `git.head` (the commit), `git.author` and `git.author.email`; Pulumi (3.259
-  through 3.276) records neither the commit's message nor its time, so those come from `git show` in the
+  that includes `git.head` (the commit), `git.author` and `git.author.email`; Pulumi 3.259
+  records neither the commit's message nor its time, so those come from `git show` in the
   project directory when the commit is there.
 - The stack outputs after each update (`services.<name>.version/image`). Pulumi's history API
   does not carry them, but the local file backend keeps one checkpoint per update next to
