@@ -187,11 +187,12 @@ def plan(name: str, project_dir: Path, policy: PolicyPack | None,
         # The program reconciles the recorded progress with the service files, except for
         # the services a release step pins.
         progress.hand_off(selected, None, intent)
-        selected.preview(on_output=on_output, on_event=events.append, color="never", diff=True,
-                         plan=str(plan_file) if plan_file is not None else None,
-                         refresh=refresh or None,
-                         policy_packs=[str(policy.path)] if policy else None,
-                         policy_pack_configs=[str(policy.config)] if policy else None)
+        stacks.for_preview(selected).preview(
+            on_output=on_output, on_event=events.append, color="never", diff=True,
+            plan=str(plan_file) if plan_file is not None else None,
+            refresh=refresh or None,
+            policy_packs=[str(policy.path)] if policy else None,
+            policy_pack_configs=[str(policy.config)] if policy else None)
     except auto.errors.CommandError as err:
         failed = True
         # Failures before the engine emits events (backend, passphrase) are only in stderr.
