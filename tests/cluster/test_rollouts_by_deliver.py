@@ -77,6 +77,19 @@ def settle(kube: Kube, *watches: ObjectWatch) -> None:
         kube.wait_until(f"the {watch.kind} watch to catch up", watch.caught_up(), timeout=180)
 
 
+def watched_deliver(kube: Kube, project: Project, prometheus: PrometheusServer, summary: Path
+                    ) -> tuple[int, dict[str, Any], str, list[Snapshot], list[Snapshot]]:
+    """`deliver` while the API server's watch records storefront's Deployments and its
+    HTTPRoute: exit code, JSON, stderr, then each watch's snapshots."""
+    with ObjectWatch(kube, "deployments", NAMESPACE, SERVICE) as deployments, \
+            ObjectWatch(kube, "httproutes.gateway.networking.k8s.io", NAMESPACE,
+                        field_selector="metadata.name=storefront") as route:
+        settle(kube, deployments, route)
+        code, out, err = deliver(project, prometheus, summary)
+        settle(kube, deployments, route)
+    return code, out, err, deployments.history(), route.history()
+
+
 def pod_images(kube: Kube) -> set[str]:
     """Images of storefront's ready server pods (kwok marks them ready)."""
     return {p["spec"]["containers"][0]["image"] for p in kube.items(
@@ -106,24 +119,19 @@ def test_deliver_runs_a_canary_to_100_on_the_cluster_and_rolls_back_a_breaching_
     with edited(project, "storefront", bumped(original, "2.5.0", IMAGE_25)) as path:
         # -- a healthy bump goes to 100% ----------------------------------------------------
         summary = tmp_path / "delivered.md"
-        with ObjectWatch(kube, "deployments", NAMESPACE, SERVICE) as deployments, \
-                ObjectWatch(kube, "httproutes.gateway.networking.k8s.io", NAMESPACE,
-                            field_selector="metadata.name=storefront") as route:
-            settle(kube, deployments, route)
-            code, out, err = deliver(project, prometheus, summary)
-            settle(kube, deployments, route)
+        code, out, err, history, route_history = watched_deliver(kube, project, prometheus,
+                                                                 summary)
         assert code == 0, err[-3000:]
         result = storefront(out)
         assert (result["from"], result["to"], result["result"]) == ("2.4.0", "2.5.0",
                                                                     "delivered")
         assert [(g["weight"], g["verdict"]) for g in result["gates"]] == [
             (1, "pass"), (5, "pass"), (25, "pass")]
-        history = deployments.history()
         # Every step ran on real objects: the canary Deployment served the new version with
         # its pods ready next to the old stable one, and the route moved 1, 5, 25 then 100.
         assert any(serving(s, "storefront", OLD_IMAGE) and serving(s, "storefront-canary",
                                                                    IMAGE_25) for s in history)
-        assert weight_steps(route.history()) == [
+        assert weight_steps(route_history) == [
             (("storefront-stable", 100),),
             (("storefront-stable", 99), ("storefront-canary", 1)),
             (("storefront-stable", 95), ("storefront-canary", 5)),
@@ -156,23 +164,18 @@ def test_deliver_runs_a_canary_to_100_on_the_cluster_and_rolls_back_a_breaching_
             'sum(rate(http_requests_total{track="canary",code="500"}[10s])) > 0')),
             timeout=180)
         summary = tmp_path / "rolled-back.md"
-        with ObjectWatch(kube, "deployments", NAMESPACE, SERVICE) as deployments, \
-                ObjectWatch(kube, "httproutes.gateway.networking.k8s.io", NAMESPACE,
-                            field_selector="metadata.name=storefront") as route:
-            settle(kube, deployments, route)
-            code, out, err = deliver(project, prometheus, summary)
-            settle(kube, deployments, route)
+        code, out, err, history, route_history = watched_deliver(kube, project, prometheus,
+                                                                 summary)
         assert code == 1, err[-3000:]
         result = storefront(out)
         assert (result["from"], result["to"], result["result"]) == ("2.5.0", "2.6.0",
                                                                     "rolled-back")
         assert "canary error rate 5.00% > 0.10% allowed by availability 99.9%" in \
             result["reason"]
-        history = deployments.history()
         # The canary really ran (pods ready) and took 1% before it was rolled back; the
         # stable Deployment ran 2.5.0 throughout.
         assert any(serving(s, "storefront-canary", IMAGE_26) for s in history)
-        assert weight_steps(route.history()) == [
+        assert weight_steps(route_history) == [
             (("storefront-stable", 100),),
             (("storefront-stable", 99), ("storefront-canary", 1)),
             (("storefront-stable", 100),)]
