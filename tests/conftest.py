@@ -1,13 +1,16 @@
-"""Fixtures shared by every test folder: a synthetic metrics exporter and a real Prometheus.
+"""Fixtures shared by every test folder: a synthetic metrics exporter, a real Prometheus, and
+an empty `services/` catalog directory to write service files into (catalog_dir.py).
 
 `prometheus` starts /usr/bin/prometheus (Debian's package) on a free loopback port scraping
 `metrics_exporter` every second; a test sets traffic with
 `metrics_exporter.set_profile(namespace, service, track, TrafficProfile(...))`. Without the
 binary the test fails (never skips) with how to install it. Defined (and type-checked) in
-prometheus_server.py: mypy skips this file, which shares the module name `conftest` with
-tests/integration/conftest.py.
+prometheus_server.py and catalog_dir.py: mypy skips this file, which shares the module name
+`conftest` with tests/integration/conftest.py.
 """
+
+from catalog_dir import services
 
 from prometheus_server import metrics_exporter, prometheus
 
-__all__ = ["metrics_exporter", "prometheus"]
+__all__ = ["metrics_exporter", "prometheus", "services"]

@@ -19,15 +19,6 @@ def service(name: str, extra: str = "") -> str:
     )
 
 
-@pytest.fixture
-def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty services/ directory, with the working directory at its parent."""
-    monkeypatch.chdir(tmp_path)
-    directory = tmp_path / "services"
-    directory.mkdir()
-    return directory
-
-
 def write(directory: Path, name: str, extra: str = "", *, suffix: str = ".yaml") -> None:
     (directory / f"{name}{suffix}").write_text(service(name, extra), encoding="utf-8")
 

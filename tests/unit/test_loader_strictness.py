@@ -18,14 +18,6 @@ BASE = f"name: api\nimage: {IMAGE}\nversion: 1.0.0\n"
 PUBLIC = "exposure: {public: true, host: api.example.com"
 
 
-@pytest.fixture
-def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    directory = tmp_path / "services"
-    directory.mkdir()
-    return directory
-
-
 def problems(services: Path, text: str | bytes, environment: str | None = None) -> list[str]:
     data = text if isinstance(text, bytes) else (BASE + text).encode()
     (services / "api.yaml").write_bytes(data)

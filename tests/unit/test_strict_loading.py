@@ -23,14 +23,6 @@ from slipway.spec.strict_yaml import MAX_FILE_BYTES
 BASE = f"name: api\nimage: {IMAGE}\nversion: 1.0.0\n"
 
 
-@pytest.fixture
-def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    directory = tmp_path / "services"
-    directory.mkdir()
-    return directory
-
-
 def problems(environment: str | None = None) -> list[str]:
     with pytest.raises(SpecError) as caught:
         load_catalog(Path("services"), environment)
