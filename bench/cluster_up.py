@@ -104,13 +104,13 @@ class Target:
 
 
 def namespaces_of(recorded: dict[str, Any]) -> list[str]:
-    return sorted({inputs["metadata"]["name"] for typ, _, inputs in recorded["resources"]
+    return sorted({inputs["metadata"]["name"] for typ, _, inputs, _ in recorded["resources"]
                    if typ == "kubernetes:core/v1:Namespace"})
 
 
 def cluster_scoped_kinds(recorded: dict[str, Any]) -> list[str]:
     """Kinds without a namespace: deleting the namespace would not remove them."""
-    return sorted({typ for typ, _, inputs in recorded["resources"]
+    return sorted({typ for typ, _, inputs, _ in recorded["resources"]
                    if typ != "kubernetes:core/v1:Namespace"
                    and not (inputs.get("metadata") or {}).get("namespace")})
 

@@ -57,6 +57,7 @@ from typing import Any
 import pulumi
 import yaml
 from pulumi import automation as auto
+from pulumi.runtime.mocks import MockMonitor
 
 # bench/ is the script's sys.path
 from program_overhead import SHAPES, Recorder, generated_documents
@@ -280,10 +281,35 @@ def plain(value: Any) -> Any:
     return value
 
 
+class DependencyMonitor(MockMonitor):
+    """The mock monitor, also keeping the dependencies every registration sends the engine
+    (its `depends_on` and the resources behind its Output inputs), as (type, name) pairs."""
+
+    def __init__(self, mocks: Recorder) -> None:
+        super().__init__(mocks)
+        self.dependencies: dict[tuple[str, str], list[tuple[str, str]]] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method's name)
+        urns = set(request.dependencies)
+        for property_dependencies in request.propertyDependencies.values():
+            urns.update(property_dependencies.urns)
+        self.dependencies[(request.type, request.name)] = sorted(map(urn_key, urns))
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+
+
+def urn_key(urn: str) -> tuple[str, str]:
+    """urn:pulumi:stack::project::parent$type::name -> (type, name)."""
+    _, _, types, name = urn.split("::", 3)
+    return types.rsplit("$", 1)[-1], name
+
+
 def record(project: Path) -> dict[str, Any]:
-    """Run the Slipway project's program under mocks; keep its provider and custom resources."""
+    """Run the Slipway project's program under mocks; keep its provider and custom resources,
+    each with the custom resources it depends on."""
     recorder = Recorder()
-    pulumi.runtime.set_mocks(recorder, project="slipway", stack=STACK, preview=False)
+    monitor = DependencyMonitor(recorder)
+    pulumi.runtime.set_mocks(recorder, project="slipway", stack=STACK, preview=False,
+                             monitor=monitor)
     pulumi.runtime.set_all_config({key: value if isinstance(value, str) else json.dumps(value)
                                    for key, value in dev_config(project).items()})
 
@@ -300,23 +326,33 @@ def record(project: Path) -> dict[str, Any]:
     providers = [inputs for typ, _, inputs in recorder.registered
                  if typ == "pulumi:providers:kubernetes"]
     assert len(providers) == 1, providers
-    custom = [[typ, name, plain(inputs)] for typ, name, inputs in recorder.registered
-              if not typ.startswith(("slipway:", "pulumi:"))]
+    custom = [[typ, name, plain(inputs),
+               [list(key) for key in monitor.dependencies[(typ, name)] if is_custom(key[0])]]
+              for typ, name, inputs in recorder.registered if is_custom(typ)]
     return {"provider": providers[0], "resources": custom,
             "components": sum(typ.startswith("slipway:") for typ, _, _ in recorder.registered)}
 
 
-def raw_project(base: Path, recorded: dict[str, Any], operation: str = "preview") -> Project:
-    path = base / "raw"
+def is_custom(type_token: str) -> bool:
+    """A Kubernetes object (not a Slipway component, the provider or the stack)."""
+    return not type_token.startswith(("slipway:", "pulumi:"))
+
+
+def raw_project(base: Path, recorded: dict[str, Any], operation: str = "preview", *,
+                dependencies: bool = False) -> Project:
+    """The raw twin: `raw` registers everything at once (only the provider in common);
+    `raw-deps` gives each resource the same dependencies the Slipway program sent."""
+    path = base / ("raw-deps" if dependencies else "raw")
     path.mkdir()
     (path / "Pulumi.yaml").write_text(RAW_PULUMI_YAML)
     (path / f"Pulumi.{STACK}.yaml").write_text("config: {}\n")
     shutil.copy2(RAW_MAIN, path / "__main__.py")
     (path / "resources.json").write_text(json.dumps(
-        {"provider": recorded["provider"], "resources": recorded["resources"]}))
+        {"provider": recorded["provider"], "resources": recorded["resources"],
+         "dependencies": dependencies}))
     (path / ".venv").symlink_to(ROOT / ".venv")
-    (base / "raw-state").mkdir()
-    return Project(path=path, backend=base / "raw-state", operation=operation)
+    (base / f"{path.name}-state").mkdir()
+    return Project(path=path, backend=base / f"{path.name}-state", operation=operation)
 
 
 def custom_steps(events_file: Path) -> dict[tuple[str, str], Any]:
@@ -368,28 +404,31 @@ def main() -> None:
             slipway = slipway_project(base, generated_documents(size, shape), options.operation)
             recorded = record(slipway.path)
             raw = raw_project(base, recorded, options.operation)
+            raw_deps = raw_project(base, recorded, options.operation, dependencies=True)
             count = len(recorded["resources"])
             print(f"[{shape} {size} services] custom resources: slipway {count} "
                   f"(+{recorded['components']} components, + provider), raw "
                   f"{len(json.loads((raw.path / 'resources.json').read_text())['resources'])} "
                   "(+ provider); warm-up...", file=sys.stderr, flush=True)
-            for project in (slipway, raw):
+            projects = (slipway, raw, raw_deps)
+            for project in projects:
                 warm_up = project.preview(base / f"{project.path.name}.events.json")
                 project.roles, project.warm_peak_kib = warm_up["roles"], warm_up["peak_kib"]
-            check_same_resources(base / "slipway.events.json", base / "raw.events.json", count)
+            for twin in (raw, raw_deps):
+                check_same_resources(base / "slipway.events.json",
+                                     base / f"{twin.path.name}.events.json", count)
             for attempt in range(options.repeat):
                 print(f"[{shape} {size} services] timed {options.operation} "
                       f"{attempt + 1}/{options.repeat}",
                       file=sys.stderr, flush=True)
-                slipway.timed()
-                raw.timed()
-            slipway_s = statistics.median(slipway.times)
-            raw_s = statistics.median(raw.times)
+                for project in projects:
+                    project.timed()
+            slipway_s, raw_s, deps_s = (statistics.median(project.times) for project in projects)
             rows.append(f"{shape:>6} {size:>8} {count:>9} {slipway_s:>10.2f} {raw_s:>8.2f} "
-                        f"{slipway_s / raw_s:>6.2f} "
+                        f"{slipway_s / raw_s:>6.2f} {deps_s:>11.2f} {slipway_s / deps_s:>6.2f} "
                         f"{mib(statistics.median(slipway.peaks_kib)):>17.0f} "
                         f"{mib(statistics.median(raw.peaks_kib)):>13.0f}")
-            for project in (slipway, raw):
+            for project in projects:
                 roles = ", ".join(f"{role} {mib(kib):.0f}" for role, kib in
                                   sorted(project.roles.items(), key=lambda item: -item[1]))
                 runs = " ".join(f"{t:.2f}" for t in project.times)
@@ -398,13 +437,16 @@ def main() -> None:
                              f"{mib(project.warm_peak_kib):.0f}, by process: {roles}")
     print()
     print(f"{'shape':>6} {'services':>8} {'resources':>9} {'slipway s':>10} {'raw s':>8} "
-          f"{'ratio':>6} {'slipway peak MiB':>17} {'raw peak MiB':>13}")
+          f"{'ratio':>6} {'raw+deps s':>11} {'ratio':>6} {'slipway peak MiB':>17} "
+          f"{'raw peak MiB':>13}")
     print("\n".join(rows))
     print()
-    print("resources: custom Kubernetes resources, the same set and inputs in both programs "
+    print("resources: custom Kubernetes resources, the same set and inputs in all three programs "
           "(checked on the engine's preview events); slipway adds its components.")
+    print("raw registers them all at once; raw+deps gives each the dependencies Slipway's "
+          "registration sent (the rollout order between services and within one).")
     print(f"s: median wall time of the Automation API {options.operation} call (CLI start to "
-          "result), fresh process each; ratio = slipway s / raw s.")
+          "result), fresh process each; ratio = slipway s / raw s, then slipway s / raw+deps s.")
     print("peak MiB: largest resident set of any single process of that preview (pulumi CLI, "
           "language host, program or provider), median over the timed runs.")
     print("\n".join(notes))

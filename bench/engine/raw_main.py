@@ -3,7 +3,9 @@
 Copied as `__main__.py` into a throwaway project next to `resources.json`, which holds every
 custom resource a Slipway preview registers (type token, name, inputs; recorded under mocks).
 Each one is created here directly with pulumi-kubernetes, through one explicit provider, with
-no components, no validation and no dependencies beyond what the inputs imply.
+no components and no validation. With `"dependencies": true` in `resources.json` each resource
+also gets `depends_on` the resources the Slipway program's registration named (its explicit
+`depends_on` and the resources behind its Output inputs); without it, none.
 """
 
 from __future__ import annotations
@@ -46,15 +48,21 @@ provider = k8s.Provider(
     enable_server_side_apply=settings["enableServerSideApply"] == "true",
     enable_config_map_mutable=settings.get("enableConfigMapMutable") == "true",
 )
-opts = pulumi.ResourceOptions(provider=provider)
-for type_token, name, inputs in recorded["resources"]:
+made: dict[tuple[str, str], pulumi.CustomResource] = {}
+for type_token, name, inputs, dependencies in recorded["resources"]:
+    opts = pulumi.ResourceOptions(
+        provider=provider,
+        depends_on=[made[(typ, dep)] for typ, dep in dependencies]
+        if recorded["dependencies"] else None,
+    )
     if type_token in KINDS:
-        KINDS[type_token](name, opts=opts, **{snake(k): v for k, v in inputs.items()
-                                               if k not in ("apiVersion", "kind")})
+        resource = KINDS[type_token](name, opts=opts, **{snake(k): v for k, v in inputs.items()
+                                                         if k not in ("apiVersion", "kind")})
     elif "apiVersion" in inputs and "kind" in inputs:
         # Custom resources: ExternalSecret, ServiceMonitor, PrometheusRule, HTTPRoute...
-        k8s.apiextensions.CustomResource(
+        resource = k8s.apiextensions.CustomResource(
             name, api_version=inputs["apiVersion"], kind=inputs["kind"], opts=opts,
             **{k: v for k, v in inputs.items() if k not in ("apiVersion", "kind")})
     else:
         raise ValueError(f"resources.json: no raw class for {type_token} ({name})")
+    made[(type_token, name)] = resource

@@ -182,7 +182,7 @@ class Microservice(pulumi.ComponentResource):
         for plan in release_plan.workloads:
             if plan.autoscaled and spec.scaling.autoscaled:
                 self._autoscaler(namespace, deployments[plan.key], plan)
-            self._disruption_budget(namespace, deployments[plan.key], plan)
+            self._disruption_budget(namespace, plan)
         self._routes(namespace, release_plan, services)
         policy = self._network_policy(namespace)
         # One version label on every object of the service: the released stable version (what
@@ -448,9 +448,12 @@ class Microservice(pulumi.ComponentResource):
 
     def _service(self, namespace: pulumi.Input[str], plan: ServicePlan,
                  selects: list[k8s.apps.v1.Deployment]) -> k8s.core.v1.Service:
-        """A Service waits for the Deployments whose pods it selects: a selector that moves to
-        other pods (a blue-green flip, the end of a strategy switch) moves only once they are
-        rolled out, so it never points at pods that are not ready yet."""
+        """A Service whose selector names a track or slot waits for the Deployments whose pods
+        it selects: such a selector can move to other pods (a blue-green flip, the end of a
+        strategy switch), and moves only once they are rolled out, so it never points at pods
+        that are not ready yet. A Service over every server pod of the service never moves
+        (its selector is the service's own), so it waits for nothing: it is created with the
+        service's first objects, and a caller waiting for it waits for no extra round trip."""
         spec, env = self._args.spec, self._args.environment
         metadata = self._metadata(namespace, _kind("service", plan.key), plan.name)
         if plan.key in ("stable", "canary"):
@@ -464,11 +467,14 @@ class Microservice(pulumi.ComponentResource):
                 "ports": [{"name": "http", "port": routes.SERVICE_PORT, "target_port": "http",
                            "protocol": "TCP"}],
             },
-            opts=self._opts(depends_on=selects),
+            opts=self._opts(depends_on=selects if plan.pod_labels else None),
         )
 
     def _autoscaler(self, namespace: pulumi.Input[str], deployment: k8s.apps.v1.Deployment,
                     plan: WorkloadPlan) -> None:
+        """The autoscaler names its Deployment, which may come after it (the controller waits
+        for it). Only a landing one, which the provider awaits until it is able to scale,
+        needs the Deployment in place first."""
         spec = self._args.spec
         k8s.autoscaling.v2.HorizontalPodAutoscaler(
             _child(self._name, "hpa", plan.key),
@@ -477,12 +483,12 @@ class Microservice(pulumi.ComponentResource):
                                     {WAIT_FOR_ANNOTATION: "condition=AbleToScale"}
                                     if self._plan.landing else None),
             spec=availability.hpa_spec(spec, plan.name),
-            opts=self._opts(depends_on=[deployment]),
+            opts=self._opts(depends_on=[deployment] if self._plan.landing else None),
         )
 
-    def _disruption_budget(self, namespace: pulumi.Input[str],
-                           deployment: k8s.apps.v1.Deployment, plan: WorkloadPlan) -> None:
-        """One budget per workload: two budgets over the same pods make evictions fail."""
+    def _disruption_budget(self, namespace: pulumi.Input[str], plan: WorkloadPlan) -> None:
+        """One budget per workload: two budgets over the same pods make evictions fail. It
+        selects pods by label, so it needs no Deployment in place first."""
         spec, env = self._args.spec, self._args.environment
         selector = {**labels.server_selector(spec.name, env.name), **plan.pod_labels}
         if plan.replicas is None:
@@ -500,7 +506,7 @@ class Microservice(pulumi.ComponentResource):
             metadata=self._metadata(namespace, _kind("podDisruptionBudget", plan.key),
                                     plan.name),
             spec=budget,
-            opts=self._opts(depends_on=[deployment]),
+            opts=self._opts(),
         )
 
     def _routes(self, namespace: pulumi.Input[str], plan: ReleasePlan,

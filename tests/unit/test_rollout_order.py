@@ -88,3 +88,30 @@ def test_services_nobody_calls_wait_only_for_their_own_resources() -> None:
     for deployment in registry.of_type(DEPLOYMENT):
         owners = {registry.by_urn(urn).parent for urn in deployment.dependencies}
         assert owners == {deployment.parent}, deployment.k8s_name
+
+
+def longest_wait(registry: Registry) -> int:
+    """Registrations on the longest path of waits (each must be answered before the next
+    is sent): the engine round trips a chain of calls costs a preview or an update."""
+    depth: dict[str, int] = {}
+
+    def of(urn: str) -> int:
+        if urn not in depth:
+            waits = [of(dep) for dep in registry.by_urn(urn).dependencies]
+            depth[urn] = 1 + max(waits, default=0)
+        return depth[urn]
+
+    return max(of(r.urn) for r in registry.resources if r.type != COMPONENT)
+
+
+def chain(length: int) -> dict[str, dict[str, Any]]:
+    """svc-0 calls svc-1 calls ... svc-(length - 1), all rolling."""
+    return {f"svc-{i}": {"calls": [f"svc-{i + 1}"]} if i + 1 < length else {}
+            for i in range(length)}
+
+
+def test_each_service_down_a_call_chain_adds_one_registration_to_the_longest_wait() -> None:
+    # A rolling callee's Service waits for nothing, so a caller's Deployment waits for the
+    # callee's Deployment itself, not for a Service registered only after it (which made two
+    # round trips per service along a chain).
+    assert longest_wait(deploy(chain(6))) - longest_wait(deploy(chain(3))) == 3

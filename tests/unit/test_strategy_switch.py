@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from microservice_fixtures import DEPLOYMENT, HPA, SERVICE, render, spec
+from microservice_fixtures import DEPLOYMENT, HPA, PDB, SERVICE, render, spec
 from mocking import Registry
 from slipway.labels import SLOT, TRACK
 from slipway.release_progress import bridged, landing, settled
@@ -205,3 +205,27 @@ def test_the_switch_steps_and_a_half_done_switch_pass_the_program(intent: Any) -
 def test_the_hand_off_carries_the_running_strategies() -> None:
     handoff = Handoff(recorded={"api": ReleaseState(stable=STABLE)}, running={"api": "canary"})
     assert decode(encode(handoff)) == handoff
+
+
+def test_services_and_budgets_over_every_pod_of_the_service_wait_for_no_deployment() -> None:
+    # Their selectors never move, so nothing is gained by holding them for the rollout.
+    for name in ("rolling", "canary", "blue-green"):
+        registry = render(strategy(name), release=ReleaseState(stable=STABLE))
+        if name != "blue-green":  # its main Service selects the live slot
+            assert registry.one(SERVICE, "api").dependencies == [], name
+        assert registry.of_type(PDB), name
+        for budget in registry.of_type(PDB):
+            assert budget.dependencies == [], (name, budget.k8s_name)
+    canary = render(strategy("canary"),
+                    release=ReleaseState(stable=STABLE, candidate=CANDIDATE, weight=5))
+    assert canary.one(SERVICE, "api").dependencies == []
+    assert canary.one(SERVICE, "api-canary").dependencies == [
+        canary.one(DEPLOYMENT, "api-canary").urn]
+
+
+def test_only_a_landing_autoscaler_waits_for_its_deployment() -> None:
+    service = spec(release={"strategy": "blue-green"}, scaling={"min": 2, "max": 6})
+    settled_state = ReleaseState(stable=STABLE)
+    assert render(service, release=settled_state).one(HPA, "api-blue").dependencies == []
+    landed = render(service, release=landing(bridged(service, settled_state)))
+    assert landed.one(HPA, "api-blue").dependencies == [landed.one(DEPLOYMENT, "api-blue").urn]
