@@ -9,7 +9,13 @@ process start to exit (bench/timed_command.py):
 - preview, no policy: `slipway preview --stack dev --no-policy` vs `pulumi preview --stack dev`;
 - preview, policy pack: `slipway preview --stack dev --policy-pack policy` vs `pulumi preview
   --stack dev --policy-pack policy --policy-pack-config policy/config/dev.json`;
-- up, nothing to change: `slipway up --stack dev` vs `pulumi up --yes --skip-preview --stack dev`.
+- up, nothing to change: `slipway up --stack dev` vs `pulumi up --yes --skip-preview --stack dev`;
+- release promote: the first generated service is a canary (steps 25, 50); each round starts a
+  release of it (untimed), then times `slipway release promote svc-000 --stack dev` (25% -> 50%),
+  then rolls it back (untimed); then starts it again and times the same step done with the CLI:
+  `pulumi up --yes --skip-preview --stack dev` with the step's hand-off in
+  `SLIPWAY_RELEASE_PROGRESS` (computed by the bench from the recorded progress, as the tool does
+  from it), checks that the step was recorded, and rolls back again.
 
 (`slipway preview` runs the pack with `policy/config/dev.json` when given the pack; `slipway up`
 on dev runs no pack, and the Automation API behind it runs `pulumi up --yes --skip-preview`.)
@@ -35,9 +41,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from pulumi import automation as auto
+
 # bench/ is the script's sys.path (and mypy's, see pyproject.toml).
 from engine_preview import STACK, mib, require_toolchain, slipway_project
 from program_overhead import SHAPES, generated_documents
+from slipway.release_state import ReleaseRef
+from slipway.spec.service import ServiceSpec
+from slipway.stack.progress import ENV as PROGRESS_ENV
+from slipway.stack.progress import Handoff, encode
+from slipway.tooling import progress, releases
 from timed_command import load_average, timed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +59,10 @@ POLICY = ROOT / "policy"
 POLICY_CONFIG = POLICY / "config" / "dev.json"
 REPRODUCE = "source toolchain/env.sh && .venv/bin/python bench/cli_overhead.py"
 RULE_PREFIX = "slipway-k8s-"  # every rule of the pack (policy/rules/), named in its violations
+PROMOTE = ("release promote", "svc-000")
+CANARY = {"strategy": "canary", "steps": [25, 50]}
+CANDIDATE = ReleaseRef(version="1.1.0",
+                       image="registry.example.com/bench/svc-000@sha256:" + "c" * 64)
 
 
 def pack_ran(tool: str, output: str) -> bool:
@@ -76,6 +93,56 @@ def commands(project: Path) -> dict[tuple[str, str], list[str]]:
     }
 
 
+def release_commands(project: Path) -> dict[str, list[str]]:
+    at = ["--stack", STACK, "--project-dir", str(project), "--json"]
+    service = PROMOTE[1]
+    return {
+        "start": [SLIPWAY, "release", "start", service, "--version", CANDIDATE.version,
+                  "--image", CANDIDATE.image, *at],
+        "promote": [SLIPWAY, "release", "promote", service, *at],
+        "rollback": [SLIPWAY, "release", "rollback", service, *at],
+    }
+
+
+def dev_stack(project: Path, env: dict[str, str]) -> auto.Stack:
+    return auto.select_stack(STACK, work_dir=str(project),
+                             opts=auto.LocalWorkspaceOptions(env_vars=env))
+
+
+def promote_hand_off(project: Path, env: dict[str, str],
+                     spec: ServiceSpec) -> tuple[dict[str, str], releases.Step]:
+    """The environment a bare `pulumi up` needs to apply the promote step `slipway release
+    promote` would apply now: the recorded progress with the service's next state."""
+    recorded = progress.recorded(dev_stack(project, env))
+    step = releases.promote(spec, recorded.states.get(spec.name))
+    handoff = Handoff(recorded=dict(recorded.states),
+                      intent={**recorded.states, spec.name: step.state},
+                      running=dict(recorded.running))
+    return {**env, PROGRESS_ENV: encode(handoff)}, step
+
+
+def time_promote(project: Path, env: dict[str, str], spec: ServiceSpec,
+                 times: dict[tuple[str, str], list[float]],
+                 peaks: dict[tuple[str, str], list[int]]) -> None:
+    """One promote step by each tool, each from a freshly started release (see the docstring)."""
+    argv = release_commands(project)
+    pulumi_up = ["pulumi", "up", "--yes", "--skip-preview", "--stack", STACK,
+                 "--non-interactive"]
+    for tool in ("slipway", "pulumi"):
+        timed(project, argv["start"], env)
+        if tool == "slipway":
+            outcome = timed(project, argv["promote"], env)
+        else:
+            step_env, step = promote_hand_off(project, env, spec)
+            outcome = timed(project, pulumi_up, step_env)
+            after = progress.recorded(dev_stack(project, env)).states.get(spec.name)
+            if after != step.state:
+                sys.exit(f"pulumi up did not record the promote step: {after} != {step.state}")
+        times.setdefault((PROMOTE[0], tool), []).append(outcome["seconds"])
+        peaks.setdefault((PROMOTE[0], tool), []).append(outcome["peak_kib"])
+        timed(project, argv["rollback"], env)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=50)
@@ -91,8 +158,10 @@ def main() -> None:
     times: dict[tuple[str, str], list[float]] = {}
     peaks: dict[tuple[str, str], list[int]] = {}
     with tempfile.TemporaryDirectory(prefix="slipway-cli-overhead-") as scratch:
-        project = slipway_project(Path(scratch),
-                                  generated_documents(options.services, options.shape))
+        documents = generated_documents(options.services, options.shape)
+        documents[0]["release"] = CANARY
+        canary = ServiceSpec.model_validate(documents[0])
+        project = slipway_project(Path(scratch), documents)
         env = project.env()
         argvs = commands(project.path)
         up = argvs[("up, nothing to change", "slipway")]
@@ -114,6 +183,7 @@ def main() -> None:
                                  f"{'ran' if ran else 'did not run'}:\n{outcome['stdout']}")
                 times.setdefault(key, []).append(outcome["seconds"])
                 peaks.setdefault(key, []).append(outcome["peak_kib"])
+            time_promote(project.path, env, canary, times, peaks)
     median = {key: statistics.median(values) for key, values in times.items()}
     print()
     print(f"{'operation':<24} {'slipway s':>10} {'pulumi s':>9} {'slipway/pulumi':>15} "

@@ -5,7 +5,8 @@ platform engineer may still run the Pulumi CLI directly; without the progress th
 would take every service file's version as already released: a canary under way would jump
 to 100% with no gate and the recorded progress would be overwritten. So, when nothing was
 handed over, the program reads its own stack's outputs itself, through the Automation API
-(`pulumi stack output`, which takes no lock, so it runs inside the update that holds one).
+(one `pulumi stack output --json` that decrypts nothing, stack_outputs.py; it takes no lock,
+so it runs inside the update that holds one).
 If they cannot be read, the run stops: guessing would skip the gates.
 """
 
@@ -19,7 +20,9 @@ from pulumi.runtime.settings import get_monitor
 
 from ..release_state import ReleaseState
 from ..spec.errors import SpecError
+from ..spec.secret_values import scrub
 from .progress import ENV, Handoff, from_outputs, running_strategies
+from .stack_outputs import cli_error_reasons, plain_outputs
 
 
 def read_own_progress(stack: str, project_dir: Path,
@@ -31,18 +34,16 @@ def read_own_progress(stack: str, project_dir: Path,
     (org/project/stack) names the stack whatever organization the CLI defaults to."""
     try:
         workspace = auto.LocalWorkspace(work_dir=str(project_dir))
-        found = workspace.stack_outputs(qualified or stack)
-        outputs = {name: value.value for name, value in found.items()}
+        outputs = plain_outputs(workspace, qualified or stack)
     except (auto.errors.CommandError, OSError) as err:
-        reasons = [line.strip() for line in str(err).splitlines()
-                   if line.strip().startswith("error:")]
-        if isinstance(err, OSError):
-            reasons = [f"the pulumi CLI is not on PATH: {err.strerror}"]
-        raise SpecError([
+        reasons = ([f"the pulumi CLI is not on PATH: {err.strerror}"] if isinstance(err, OSError)
+                   else cli_error_reasons(err))
+        # The CLI's words may name the backend URL, credentials included: scrubbed.
+        raise SpecError([scrub(
             f"stack {stack}: its recorded release progress (output releases) could not be read "
             f"({'; '.join(reasons) or 'pulumi stack output failed'}); nothing was changed. "
             f"Run `slipway up --stack {stack}` (it hands the progress over in {ENV}), or fix "
-            "access to the backend"]) from None
+            "access to the backend")]) from None
     return Handoff(recorded={**from_outputs(outputs, stack), **(legacy or {})},
                    running=running_strategies(outputs.get("services")))
 

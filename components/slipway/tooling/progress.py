@@ -33,21 +33,17 @@ from ..stack.progress import (
     parse,
     running_strategies,
 )
-from . import stack_cli
+from ..stack.stack_outputs import cli_error_reasons, plain_outputs
 
 LEGACY_NAME = "releases"
 LEGACY_KEY = key(LEGACY_NAME)
-SECRET_MASK = "[secret]"  # how `pulumi stack output --json` shows a secret output
 
 
 class ProgressUnreadableError(RuntimeError):
     """A stack's recorded release progress could not be read: nothing may be changed."""
 
     def __init__(self, stack: str, failure: auto.errors.CommandError) -> None:
-        text = str(failure)
-        stderr = text.split("stderr:", 1)[1] if "stderr:" in text else text
-        reasons = [line.strip() for line in stderr.splitlines()
-                   if line.strip().startswith("error:")]
+        reasons = cli_error_reasons(failure)
         self.stack = stack
         super().__init__(scrub(
             f"stack {stack}: its recorded release progress (output {OUTPUT}) could not be read "
@@ -72,25 +68,18 @@ class Recorded:
         return bool(self.migrated)
 
 
-PROGRESS_OUTPUTS = (OUTPUT, "services")
-"""The outputs release progress is read from; the program exports them in plain text."""
-
-
 def outputs(stack: auto.Stack) -> dict[str, object]:
     """The stack's outputs as plain values ({} for a stack never updated); any failure to read
     them raises ProgressUnreadableError.
 
-    One `pulumi stack output --json` (the Automation API's `outputs()` runs a second command
-    with `--show-secrets`, which decrypts): the progress outputs are never secret, so they read
-    the same; should one ever read as masked, the full read is made.
+    One `pulumi stack output --json` that decrypts nothing (`stack_outputs.plain_outputs`).
     """
+    workspace = stack.workspace
+    assert isinstance(workspace, auto.LocalWorkspace)
     try:
-        found: dict[str, object] = stack_cli.run_json(stack, "stack", "output", "--json") or {}
-        if any(found.get(name) == SECRET_MASK for name in PROGRESS_OUTPUTS):
-            found = {key: value.value for key, value in stack.outputs().items()}
+        return plain_outputs(workspace, stack.name)
     except auto.errors.CommandError as err:
         raise ProgressUnreadableError(stack.name, err) from None
-    return found
 
 
 def legacy_progress(stack: auto.Stack) -> object | None:

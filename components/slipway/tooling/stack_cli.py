@@ -1,14 +1,15 @@
-"""One `pulumi` command for a selected stack, through the Automation API's public
-`PulumiCommand.run`, for reads its `Stack` methods make costlier than they need to be:
-`Stack.outputs()` runs two commands (the second decrypts every secret) and `export_stack()`
-always decrypts; a read that needs no secret runs one command that decrypts nothing."""
+"""One `pulumi` command for a selected stack (`slipway.stack.stack_outputs.run_json`), for
+reads its `Stack` methods make costlier than they need to be: `Stack.outputs()` runs two
+commands (the second decrypts every secret) and `export_stack()` always decrypts; a read that
+needs no secret runs one command that decrypts nothing."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pulumi import automation as auto
+
+from ..stack import stack_outputs
 
 
 def run_json(stack: auto.Stack, *args: str) -> Any:
@@ -16,8 +17,4 @@ def run_json(stack: auto.Stack, *args: str) -> Any:
     Raises the Automation API's `CommandError` as its own commands do."""
     workspace = stack.workspace
     assert isinstance(workspace, auto.LocalWorkspace)
-    env = {**({"PULUMI_HOME": workspace.pulumi_home} if workspace.pulumi_home else {}),
-           **(workspace.env_vars or {})}
-    result = workspace.pulumi_command.run([*args, "--stack", stack.name],
-                                          workspace.work_dir, env)
-    return json.loads(result.stdout or "null")
+    return stack_outputs.run_json(workspace, stack.name, *args)
