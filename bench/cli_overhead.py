@@ -10,7 +10,7 @@ process start to exit (bench/timed_command.py):
 - preview, policy pack: `slipway preview --stack dev --policy-pack policy` vs `pulumi preview
   --stack dev --policy-pack policy --policy-pack-config policy/config/dev.json`;
 - up, nothing to change: `slipway up --stack dev` vs `pulumi up --yes --skip-preview --stack dev`;
-- release promote: the first generated service is a canary (steps 25, 50); each round starts a
+- release promote: the first generated service is a canary (steps 25, 50, 100); each round starts a
   release of it (untimed), then times `slipway release promote svc-000 --stack dev` (25% -> 50%),
   then rolls it back (untimed); then starts it again and times the same step done with the CLI:
   `pulumi up --yes --skip-preview --stack dev` with the step's hand-off in
@@ -60,7 +60,7 @@ POLICY_CONFIG = POLICY / "config" / "dev.json"
 REPRODUCE = "source toolchain/env.sh && .venv/bin/python bench/cli_overhead.py"
 RULE_PREFIX = "slipway-k8s-"  # every rule of the pack (policy/rules/), named in its violations
 PROMOTE = ("release promote", "svc-000")
-CANARY = {"strategy": "canary", "steps": [25, 50]}
+CANARY = {"strategy": "canary", "steps": [25, 50, 100]}
 CANDIDATE = ReleaseRef(version="1.1.0",
                        image="registry.example.com/bench/svc-000@sha256:" + "c" * 64)
 

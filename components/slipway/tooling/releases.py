@@ -30,7 +30,7 @@ switch interrupted on the way is finished by running it again.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -235,6 +235,8 @@ class ReleaseTarget:
     recorded: progress.Recorded = field(default_factory=progress.Recorded)
     checked: Checked | None = None
     """Set where the guard runs (prod): every step applies the plan its preview checked."""
+    outputs: Mapping[str, object] | None = None
+    """The stack's outputs after the last step this target applied (None: read when needed)."""
 
     @property
     def state(self) -> ReleaseState | None:
@@ -256,7 +258,8 @@ def load_specs(project_dir: Path, settings: StackSettings) -> dict[str, ServiceS
 
 def target(stack_name: str, project_dir: Path, service: str) -> ReleaseTarget:
     stack = stacks.stack(stack_name, project_dir)
-    settings = stack_settings(stack, stack_name)
+    # From the stack file, as `slipway up` reads them: no `pulumi config` process.
+    settings = stack_file_settings(project_dir, stack_name)
     specs = load_specs(project_dir, settings)
     if service not in specs:
         raise ReleaseError(f"no service named {service!r} in {settings.catalog}/ (services: "
@@ -434,6 +437,7 @@ def apply(release: ReleaseTarget, step: Step,
     run = run_step(release.stack, release.stack_name, release.recorded, step,
                    on_output=on_output, checked=release.checked)
     release.releases = dict(release.recorded.states)
+    release.outputs = run.outputs
     return run
 
 
@@ -443,7 +447,8 @@ def status(release: ReleaseTarget) -> dict[str, Any]:
     stable = stable_release(spec, state)
     current = _state(state)
     deployed: Any = None
-    services = progress.outputs(release.stack).get("services")  # {} when never deployed
+    found = release.outputs if release.outputs is not None else progress.outputs(release.stack)
+    services = found.get("services")  # {} when never deployed
     if isinstance(services, dict):
         deployed = (services.get(spec.name) or {}).get("release")
     result: dict[str, Any] = {
