@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -46,6 +47,16 @@ INSTALL_HINT = ("the real Prometheus is missing: install Debian's package with "
 BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75,
            0.8, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.5, 10.0)
 
+
+def breached_error_rate(text: str, track: str) -> float:
+    """The error rate (in %) that a breach message in `text` gives for `track` (canary, green)
+    against the default 99.9% availability SLO. A profile's 5% errors can read a hair off once
+    Prometheus takes a rate over a gate's window (5.01% was seen), so tests compare the
+    number, not the exact text."""
+    found = re.search(rf"{track} error rate (\d+\.\d\d)% > 0\.10% allowed by availability "
+                      r"99\.9%", text)
+    assert found is not None, text
+    return float(found.group(1))
 
 @dataclass(frozen=True)
 class TrafficProfile:

@@ -21,11 +21,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
 from engine_project import ROOT, Project
-from prometheus_server import MetricsExporter, PrometheusServer, TrafficProfile
+from prometheus_server import (
+    MetricsExporter,
+    PrometheusServer,
+    TrafficProfile,
+    breached_error_rate,
+)
 from slipway.cli import app
 
 NAMESPACE = "slipway-dev"
@@ -175,7 +181,7 @@ def test_a_breach_rolls_back_records_the_failure_and_is_not_retried(
     assert code == 1, err
     result = storefront(out)
     assert result["result"] == "rolled-back"
-    assert "canary error rate 5.00% > 0.10% allowed by availability 99.9%" in result["reason"]
+    assert breached_error_rate(result["reason"], "canary") == pytest.approx(5.0, abs=0.1)
     assert [(g["weight"], g["verdict"]) for g in result["gates"]] == [(1, "breach")]
     assert release_messages(project)[-1] == f"slipway release rollback storefront 2.5.0 " \
         f"commit={bump}"

@@ -8,11 +8,18 @@ import json
 import time
 from typing import Any
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
 from engine_project import Project
-from prometheus_server import MetricsExporter, PrometheusServer, TrafficProfile, free_port
+from prometheus_server import (
+    MetricsExporter,
+    PrometheusServer,
+    TrafficProfile,
+    breached_error_rate,
+    free_port,
+)
 from slipway.cli import app
 from slipway.tooling import releases
 from slipway.tooling.prometheus import Prometheus
@@ -84,7 +91,7 @@ def test_breach_at_5_percent_rolls_back_within_that_step(
         "--stack", "dev", "--project-dir", str(project.path)])
     assert result.exit_code == 1
     # The numbers that breached, in the human output.
-    assert "canary error rate 5.00% > 0.10% allowed by availability 99.9%" in result.stderr
+    assert breached_error_rate(result.stderr, "canary") == pytest.approx(5.0, abs=0.1)
     assert "SLO breached, rolled back" in result.stderr
     assert history(project)[-1] == "slipway release rollback storefront 2.5.0"
     assert history(project)[-2] == "slipway release step storefront 2.5.0 weight=5"
@@ -161,7 +168,7 @@ def test_blue_green_auto_judges_the_idle_slot_before_the_flip_and_flips_back_on_
                              PAYMENTS_IMAGE, "--auto", "--prometheus-url", prometheus.url, *AUTO)
     assert code == 1, err
     assert out["outcome"] == "rolled-back"
-    assert out["breaches"][0].startswith("green error rate 5.00% > ")
+    assert breached_error_rate(out["breaches"][0], "green") == pytest.approx(5.0, abs=0.1)
     assert [(h["weight"], h["track"]) for h in out["health"]] == [(0, "green")]
     assert history(project)[-2:] == [PAYMENTS_START, "slipway release rollback payments 3.2.0"]
     assert project.manifests() == before  # never flipped, no green slot or preview left
