@@ -8,6 +8,12 @@ this file.
 import os
 from pathlib import Path
 
+from slipway.stack.own_outputs import start_own_read, under_mocks
+
+# First, before the imports below build the spec models: a bare `pulumi up` reads its recorded
+# release progress with two `pulumi` processes, which run meanwhile (stack/own_outputs.py).
+own_read = start_own_read(Path.cwd())
+
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -22,7 +28,7 @@ from slipway.stack import (
     read_secret_values,
     read_settings,
 )
-from slipway.stack.own_progress import read_own_progress, under_mocks
+from slipway.stack.own_progress import read_own_progress
 from slipway.stack.progress import ENV, OUTPUT, Handoff, apply_to_catalog, decode, dump
 
 stack_file = f"Pulumi.{pulumi.get_stack()}.yaml"
@@ -44,8 +50,7 @@ handoff = decode(os.environ.get(ENV))
 if handoff is None:
     legacy = dict(settings.releases)
     handoff = Handoff(recorded=legacy) if under_mocks() else read_own_progress(
-        pulumi.get_stack(), Path.cwd(), legacy, qualified=(
-            f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"))
+        pulumi.get_stack(), Path.cwd(), legacy, pending=own_read)
 progress = apply_to_catalog(catalog, handoff, gated_by=settings.delivery.after,
                             applying=not pulumi.runtime.is_dry_run(), stack=pulumi.get_stack(),
                             direct=settings.preview is not None)

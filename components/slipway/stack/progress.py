@@ -36,9 +36,10 @@ from ..release_state import ReleaseRef, ReleaseState
 from ..spec.catalog import Catalog
 from ..spec.errors import SpecError
 from ..spec.service import ServiceSpec
+from . import stack_outputs
 
-ENV = "SLIPWAY_RELEASE_PROGRESS"
-OUTPUT = "releases"
+ENV = stack_outputs.ENV  # the hand-off's variable and output, named where the program reads
+OUTPUT = stack_outputs.OUTPUT  # them first (own_outputs.py)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,12 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from .progress import OUTPUT
-
+# Defined here, not in progress.py, so that the program's first line (own_outputs.py) reads
+# them without importing the spec models.
+ENV = "SLIPWAY_RELEASE_PROGRESS"
+"""The environment variable the slipway tool hands a run its release progress in."""
+OUTPUT = "releases"
+"""The stack output the release progress is recorded in."""
 SECRET_MASK = "[secret]"  # how `pulumi stack output --json` shows a secret output
 PROGRESS_OUTPUTS = (OUTPUT, "services")
 """The outputs release progress is read from; the program exports them in plain text."""
