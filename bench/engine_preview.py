@@ -31,7 +31,11 @@ through two middle tiers to leaves, depth 4).
 
 `--operation up` times `up` instead: the stack is created from empty state before every run
 (backend and rendered directory wiped, untimed), so each run creates every resource and
-renders it into the project's own temporary `out/` directory.
+renders it into the project's own temporary `out/` directory. The file backend writes the whole
+state after every step of an update (twice per resource created, once more for a component's
+outputs), which is most of an `up` at 50 services and more at 200; `--skip-checkpoints` runs
+every program with PULUMI_SKIP_CHECKPOINTS=true (the state written once, at the end) to time
+what the engine and the programs cost without that write.
 
     cd /work/main && source toolchain/env.sh && .venv/bin/python bench/engine_preview.py
 """
@@ -180,6 +184,7 @@ class Project:
     path: Path
     backend: Path
     operation: str = "preview"
+    skip_checkpoints: bool = False
     times: list[float] = field(default_factory=list)
     peaks_kib: list[int] = field(default_factory=list)
     roles: dict[str, int] = field(default_factory=dict)
@@ -191,6 +196,8 @@ class Project:
                if key != "PULUMI_CONFIG_PASSPHRASE_FILE"}
         env["PULUMI_BACKEND_URL"] = f"file://{self.backend}"
         env["PULUMI_CONFIG_PASSPHRASE"] = PASSPHRASE
+        if self.skip_checkpoints:
+            env["PULUMI_SKIP_CHECKPOINTS"] = "true"
         return env
 
     def fresh(self) -> None:
@@ -383,6 +390,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--shapes", nargs="+", choices=SHAPES, default=list(SHAPES))
     parser.add_argument("--operation", choices=("preview", "up"), default="preview")
+    parser.add_argument("--skip-checkpoints", action="store_true",
+                        help="PULUMI_SKIP_CHECKPOINTS=true for every run (state written once)")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--events", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -393,7 +402,9 @@ def main() -> None:
     started = time.perf_counter()
     version = require_toolchain()
     print(f"pulumi {version}, {os.cpu_count()} CPUs, {options.operation} of stack {STACK!r}, "
-          f"median of {options.repeat} after 1 warm-up each; load average at start "
+          f"median of {options.repeat} after 1 warm-up each"
+          f"{', PULUMI_SKIP_CHECKPOINTS=true' if options.skip_checkpoints else ''}; "
+          "load average at start "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     rows = []
     notes = []
@@ -411,6 +422,8 @@ def main() -> None:
                   f"{len(json.loads((raw.path / 'resources.json').read_text())['resources'])} "
                   "(+ provider); warm-up...", file=sys.stderr, flush=True)
             projects = (slipway, raw, raw_deps)
+            for project in projects:
+                project.skip_checkpoints = options.skip_checkpoints
             for project in projects:
                 warm_up = project.preview(base / f"{project.path.name}.events.json")
                 project.roles, project.warm_peak_kib = warm_up["roles"], warm_up["peak_kib"]
@@ -452,7 +465,8 @@ def main() -> None:
     print("\n".join(notes))
     print(f"total {time.perf_counter() - started:.0f} s; reproduce: {REPRODUCE} "
           f"--sizes {' '.join(map(str, options.sizes))} --repeat {options.repeat} "
-          f"--shapes {' '.join(options.shapes)} --operation {options.operation}; "
+          f"--shapes {' '.join(options.shapes)} --operation {options.operation}"
+          f"{' --skip-checkpoints' if options.skip_checkpoints else ''}; "
           f"load average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
