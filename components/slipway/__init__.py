@@ -9,9 +9,9 @@ in the program's first line) does not build every spec model first.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from ._lazy import module_getattr
 from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
@@ -62,11 +62,4 @@ __all__ = [
     "load_file",
 ]
 
-
-def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home, __name__), name)
-    globals()[name] = value  # once: later lookups do not come here
-    return value
+__getattr__ = module_getattr(__name__, _HOMES)

@@ -69,7 +69,7 @@ def test_importing_the_read_builds_no_spec_model() -> None:
             "'pulumi_kubernetes'))))")
     loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True,
                                        text=True, check=True).stdout.replace("'", '"'))
-    assert loaded == ["slipway", "slipway._version", "slipway.stack",
+    assert loaded == ["slipway", "slipway._lazy", "slipway._version", "slipway.stack",
                       "slipway.stack.own_outputs", "slipway.stack.stack_outputs"]
 
 

@@ -12,8 +12,9 @@ The names below load on first use (PEP 562), as in `slipway`: the program's firs
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from .._lazy import module_getattr
 
 if TYPE_CHECKING:
     from .aws_settings import AwsSettings, EndpointSettings, FlowLogSettings, NodeGroupSettings
@@ -97,11 +98,4 @@ __all__ = [
     "stack_file_settings",
 ]
 
-
-def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home, __name__), name)
-    globals()[name] = value  # once: later lookups do not come here
-    return value
+__getattr__ = module_getattr(__name__, _HOMES)
