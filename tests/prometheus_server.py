@@ -58,6 +58,7 @@ def breached_error_rate(text: str, track: str) -> float:
     assert found is not None, text
     return float(found.group(1))
 
+
 @dataclass(frozen=True)
 class TrafficProfile:
     """What one track serves: its rate, its 5xx share, and where its latency percentile lands."""
