@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
-from slipway.tooling import progress, recovery, stacks
+from slipway.tooling import progress, recovery, stack_cli, stacks
 
 SKIP = "PULUMI_SKIP_CHECKPOINTS"
 
@@ -28,9 +28,9 @@ class FakeStack:
         self.runs.append(("preview", dict(self.workspace.env_vars)))
         return SimpleNamespace(change_summary={})
 
-    def up(self, **_: Any) -> Any:
+    def update(self, *_: Any, **__: Any) -> stack_cli.Updated:
         self.runs.append(("up", dict(self.workspace.env_vars)))
-        return SimpleNamespace(summary=SimpleNamespace(resource_changes={}), outputs={})
+        return stack_cli.Updated(changes={}, outputs={})
 
 
 @pytest.fixture
@@ -40,6 +40,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeStack:
     monkeypatch.setattr(progress, "hand_off", lambda selected, known=None, intent=None:
                         known or progress.Recorded())
     monkeypatch.setattr(recovery, "recover", lambda *_: recovery.Recovery())
+    monkeypatch.setattr(stack_cli, "update", lambda selected, *_, **__: selected.update())
     return stack
 
 

@@ -15,7 +15,7 @@ from slipway.release_state import ReleaseRef, ReleaseState
 from slipway.spec import SpecError
 from slipway.spec.catalog import Catalog
 from slipway.stack import check_releases
-from slipway.tooling import progress, releases
+from slipway.tooling import progress, releases, stack_cli
 from slipway.tooling.history import parse_release
 from slipway.tooling.prometheus import Prometheus, PrometheusUnavailable, TrackHealth
 from slipway.tooling.releases import (
@@ -347,7 +347,8 @@ def engine_error(kind: type[auto.errors.CommandError] = auto.errors.CommandError
 
 
 class Engine:
-    """A stack whose `up` fails as told, recording each run's message and handed-off intent."""
+    """A stack whose update (`stack_cli.update`) fails as told, recording each run's message
+    and handed-off intent."""
 
     name = "dev"
 
@@ -371,6 +372,12 @@ def engine_hand_off(monkeypatch: pytest.MonkeyPatch) -> None:
         return known
 
     monkeypatch.setattr(progress, "hand_off", hand_off)
+
+    def update(stack: Engine, on_output: object = None, **options: Any) -> stack_cli.Updated:
+        stack.up(**options)
+        return stack_cli.Updated(changes={}, outputs={})
+
+    monkeypatch.setattr(stack_cli, "update", update)
 
 
 FLIPPED = promote(BLUE_GREEN, start(BLUE_GREEN, None, NEW).state).state

@@ -23,7 +23,7 @@ from ..spec.model import ServiceSpec
 from ..stack import StackSettings
 from ..stack.checks import major_refusal
 from ..synthetic_checks import target_url
-from . import delivery, progress, releases, stacks
+from . import delivery, progress, releases, stack_cli, stacks
 from .delivery import Assessment, FreezeWindow, ServiceReport
 from .prometheus import (
     ProbeHealth,
@@ -179,12 +179,11 @@ def _pinned_up(run: _Run, message: str) -> None:
     and applies every other change of the checkout, never a version change."""
     progress.hand_off(run.stack, run.recorded, dict(run.recorded.states))
     policy = run.options.policy
-    result = run.stack.up(on_output=run.options.on_output, color="never", message=message,
-                          policy_packs=[policy[0]] if policy else None,
-                          policy_pack_configs=[policy[1]] if policy else None)
+    updated = stack_cli.update(run.stack, run.options.on_output, message=message,
+                               policy_packs=[policy[0]] if policy else (),
+                               policy_pack_configs=[policy[1]] if policy else ())
     progress.finish_migration(run.stack, run.recorded)
-    run.recorded.states = progress.exported(
-        {key: value.value for key, value in result.outputs.items()})
+    run.recorded.states = progress.exported(updated.outputs)
     run.updates += 1
 
 

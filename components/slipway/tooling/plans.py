@@ -30,7 +30,7 @@ from typing import Any
 from pulumi import automation as auto
 
 from ..release_state import ReleaseState
-from . import progress, stacks
+from . import progress, stack_cli, stacks
 from .previews import PolicyPack
 
 PLAN_FILE = "checked-plan.json"
@@ -142,16 +142,12 @@ def apply(name: str, project_dir: Path, plan_file: Path, policy: PolicyPack | No
     if found:
         raise PlanDriftError(name, found)
     try:
-        result = selected.up(on_output=on_output, color="never", plan=str(plan_file),
-                             message=message, policy_packs=packs, policy_pack_configs=configs)
+        updated = stack_cli.update(selected, on_output, plan=str(plan_file), message=message,
+                                   policy_packs=packs or (), policy_pack_configs=configs or ())
     except auto.errors.CommandError as err:
         if VIOLATION in str(err):
             raise PlanDriftError(name, sorted({line.strip() for line in str(err).splitlines()
                                           if VIOLATION in line})) from None
         raise
     progress.finish_migration(selected, recorded, on_output)
-    return stacks.StackRun(
-        stack=name, operation="up",
-        changes=stacks.operation_counts(result.summary.resource_changes),
-        outputs={key: value.value for key, value in result.outputs.items()},
-    )
+    return stacks.StackRun.of_update(name, updated)

@@ -46,7 +46,7 @@ from ..spec.slo import Slo
 from ..stack import StackSettings, automation_config, read_settings, stack_file_settings
 from ..strategies import stable_release
 from ..synthetic_checks import target_url
-from . import plans, previews, progress, stacks
+from . import plans, previews, progress, stack_cli, stacks
 from .plan import Plan
 from .previews import PolicyPack
 from .prometheus import (
@@ -357,15 +357,10 @@ def _up(stack: auto.Stack, stack_name: str, recorded: progress.Recorded, step: S
         intent: dict[str, ReleaseState], on_output: Callable[[str], None] | None,
         policy: tuple[str, str] | None) -> stacks.StackRun:
     progress.hand_off(stack, recorded, intent)
-    result = stack.up(on_output=on_output, color="never", message=step.message,
-                      policy_packs=[policy[0]] if policy else None,
-                      policy_pack_configs=[policy[1]] if policy else None)
-    return stacks.StackRun(
-        stack=stack_name,
-        operation="up",
-        changes=stacks.operation_counts(result.summary.resource_changes),
-        outputs={key: value.value for key, value in result.outputs.items()},
-    )
+    updated = stack_cli.update(stack, on_output, message=step.message,
+                               policy_packs=[policy[0]] if policy else (),
+                               policy_pack_configs=[policy[1]] if policy else ())
+    return stacks.StackRun.of_update(stack_name, updated)
 
 
 def _up_checked(stack_name: str, step: Step, intent: dict[str, ReleaseState],
@@ -424,8 +419,8 @@ def _restore(stack: auto.Stack, recorded: progress.Recorded, step: Step,
     recorded before it (`recorded` is left as it was)."""
     progress.hand_off(stack, recorded, dict(recorded.states))
     try:
-        stack.up(on_output=on_output, color="never", message=restore_message(step),
-                 policy_packs=packs, policy_pack_configs=configs)
+        stack_cli.update(stack, on_output, message=restore_message(step),
+                         policy_packs=packs or (), policy_pack_configs=configs or ())
     except auto.errors.CommandError as restore_failure:
         return StepFailedError(step, failure, restore_failure)
     return StepFailedError(step, failure)

@@ -17,7 +17,7 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from . import progress, recovery
+from . import progress, recovery, stack_cli
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,11 @@ class StackRun:
     @property
     def changed(self) -> int:
         return sum(count for op, count in self.changes.items() if op != "same")
+
+    @classmethod
+    def of_update(cls, stack: str, updated: stack_cli.Updated) -> StackRun:
+        return cls(stack=stack, operation="up", changes=dict(updated.changes),
+                   outputs=dict(updated.outputs))
 
     def summary(self) -> str:
         parts = ", ".join(f"{count} {op}" for op, count in sorted(self.changes.items()) if count)
@@ -107,16 +112,10 @@ def up(name: str, project_dir: Path,
     if refresh:
         selected = stack(name, project_dir, take_ownership=True)
     recorded = progress.hand_off(selected, recorded)
-    result = selected.up(on_output=on_output, color="never", policy_packs=policy_packs,
-                         policy_pack_configs=policy_pack_configs,
-                         refresh=refresh or None)
+    updated = stack_cli.update(selected, on_output, policy_packs=policy_packs or (),
+                               policy_pack_configs=policy_pack_configs or (), refresh=refresh)
     progress.finish_migration(selected, recorded, on_output)
-    return StackRun(
-        stack=name,
-        operation="up",
-        changes=operation_counts(result.summary.resource_changes),
-        outputs={key: value.value for key, value in result.outputs.items()},
-    )
+    return StackRun.of_update(name, updated)
 
 
 def preview(name: str, project_dir: Path,
