@@ -15,6 +15,10 @@ PLATFORM_MODULES = frozenset({"typer", "rich", "pulumi_aws"})
 
 
 def main() -> None:
+    # The CLI's version check runs while the command's modules import (tooling/pulumi_command.py).
+    from .tooling import pulumi_command  # noqa: PLC0415  (pulumi only: a core dependency)
+
+    pulumi_command.start()
     try:
         from .cli import app  # noqa: PLC0415  (imported late: it needs the platform extra)
     except ModuleNotFoundError as missing:

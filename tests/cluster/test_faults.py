@@ -103,6 +103,8 @@ def test_killed_update_converges_on_the_next_up_without_a_manual_step(
     code, out, err = slipway(project, "up", "--stack", "dev")
     assert code == 0, err[-3000:]
     assert "removed the lock of an interrupted update of dev" in err
+    # Killed while the provider awaited the rollout: the Deployment updates were pending.
+    assert "operation(s) pending" in err and "refreshing from the cluster" in err, err[-3000:]
     for name in CHANGED:
         assert images(kube)[name].endswith(digest)
         assert available(kube.get("deployment", name, "-n", NAMESPACE))

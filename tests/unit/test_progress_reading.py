@@ -122,3 +122,28 @@ def test_every_command_exits_non_zero_and_changes_nothing_when_the_progress_is_u
         " ".join(result.stderr.split())
     assert "hunter2-secret" not in result.stderr
     assert unreadable == []
+
+
+class PreviewStack(FakeStack):
+    """Records the environment each preview runs with."""
+
+    def __init__(self, outputs: dict[str, Any] | None) -> None:
+        super().__init__(outputs)
+        self.previews: list[dict[str, str]] = []
+
+    def preview(self, **_options: Any) -> None:
+        self.previews.append(dict(self.workspace.env_vars or {}))
+
+
+def test_a_preview_leaves_the_progress_to_the_program_unless_a_step_pins_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Unreadable outputs: a read by the tool would stop the preview before the engine ran.
+    plain = PreviewStack(None)
+    monkeypatch.setattr(stacks, "stack", lambda *_a, **_k: plain)
+    previews.plan("dev", ROOT, None)
+    assert len(plain.previews) == 1 and ENV not in plain.previews[0]
+
+    step = PreviewStack({})
+    monkeypatch.setattr(stacks, "stack", lambda *_a, **_k: step)
+    previews.plan("dev", ROOT, None, intent={"storefront": ReleaseState(stable=STABLE)})
+    assert "storefront" in json.loads(step.previews[0][ENV])["intent"]

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..tooling import api_watch, guard, plans, previews, progress, releases, stacks
+from ..tooling import api_watch, guard, plans, previews, progress, recovery, releases, stacks
 from .common import (
     JsonOption,
     ProjectOption,
@@ -56,15 +56,17 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
     policy = None
     if environment in guard.GUARDED_ENVIRONMENTS or policy_pack or policy_config:
         policy = resolve_policy(project_dir, environment, policy_pack, policy_config, no_policy)
+    guarded = environment in guard.GUARDED_ENVIRONMENTS
     # The stack and its recorded progress are read once and handed to the update (each read
-    # is a `pulumi` process).
+    # is a `pulumi` process); what an interrupted update left is resolved meanwhile.
     selected = stacks.stack(stack, project_dir)
+    recovering = None if guarded else recovery.start(selected, stack)
     recorded = progress.recorded(selected)
     # Said before the run: a version change is never applied silently (or ignored).
     changes = releases.version_changes(stack, project_dir, recorded)
     started = time.monotonic()
     context = previews.stack_kube_context(settings) if settings else None
-    if environment in guard.GUARDED_ENVIRONMENTS:
+    if guarded:
         # Only the checked plan is applied (cli/planned.py); it lives in a temporary directory.
         with plans.plan_directory() as directory:
             plan_file = directory / plans.PLAN_FILE
@@ -86,7 +88,7 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
             with watch or contextlib.nullcontext():
                 run = engine(previews.deploy, json_output, name=stack, project_dir=project_dir,
                              policy=policy, refresh=refresh, selected=selected,
-                             recorded=recorded)
+                             recorded=recorded, recovering=recovering)
         except typer.Exit:
             if watch is not None and watch.fired:
                 console.print(f"[red]{watch.message(context)}[/red]", highlight=False)

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +27,7 @@ from pulumi import automation as auto
 from ..release_state import ReleaseState
 from ..stack import StackSettings, stack_file_settings
 from ..stack.review import review_stack_config
-from . import progress, stacks
+from . import progress, recovery, stacks
 from .plan import Plan, collect
 
 PR_STACK = re.compile(r"^pr-([1-9][0-9]{0,6})$")
@@ -185,8 +186,10 @@ def plan(name: str, project_dir: Path, policy: PolicyPack | None,
     engine_errors: list[str] = []
     try:
         # The program reconciles the recorded progress with the service files, except for
-        # the services a release step pins.
-        progress.hand_off(selected, None, intent)
+        # the services a release step pins. Without a step, the program reads the progress
+        # itself while it imports (stack/own_outputs.py) instead of the tool reading it first.
+        if intent is not None:
+            progress.hand_off(selected, None, intent)
         stacks.for_preview(selected).preview(
             on_output=on_output, on_event=events.append, color="never", diff=True,
             plan=str(plan_file) if plan_file is not None else None,
@@ -207,11 +210,12 @@ def plan(name: str, project_dir: Path, policy: PolicyPack | None,
 def deploy(name: str, project_dir: Path, policy: PolicyPack | None,
            on_output: Callable[[str], None] | None = None,
            refresh: bool = False, *, selected: auto.Stack | None = None,
-           recorded: progress.Recorded | None = None) -> stacks.StackRun:
+           recorded: progress.Recorded | None = None,
+           recovering: Future[recovery.Recovery] | None = None) -> stacks.StackRun:
     return stacks.up(name, project_dir, on_output=on_output, refresh=refresh,
                      policy_packs=[str(policy.path)] if policy else None,
                      policy_pack_configs=[str(policy.config)] if policy else None,
-                     selected=selected, recorded=recorded)
+                     selected=selected, recorded=recorded, recovering=recovering)
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,21 @@ before an update, and says what it did:
 
 - a lock whose process is gone (same host, pid not running) is removed; a live lock is never
   touched, so a concurrent update is still refused;
-- pending operations are dropped from the state and the update that follows refreshes from
-  the cluster first, so whatever the dead update did get done is read back rather than guessed
-  (server-side apply adopts an object that was created but never recorded).
+- pending operations (read from a file backend's state file when its layout is certain,
+  else from `pulumi stack export`) are dropped from the state and the update that follows
+  refreshes from the cluster first, so whatever the dead update did get done is read back
+  rather than guessed (server-side apply adopts an object that was created but never
+  recorded).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import socket
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -35,15 +40,20 @@ class Recovery:
     def needs_refresh(self) -> bool:
         return bool(self.pending)
 
-    def messages(self, stack: str) -> list[str]:
+    def messages(self, stack: str, *, rendering: bool = False) -> list[str]:
+        """What was done, for the user. `rendering`: the stack renders manifests into a
+        directory, which has no cluster to refresh from; the state still holds what those
+        resources were before, so the update applies the change to them again."""
         lines = []
         if self.removed_locks:
             lines.append(f"slipway: removed the lock of an interrupted update of {stack} "
                          f"(its process is gone): {', '.join(self.removed_locks)}")
         if self.pending:
+            then = ("this update applies what they were changing again" if rendering
+                    else "refreshing from the cluster before this update")
             lines.append(f"slipway: the last update of {stack} was interrupted with "
                          f"{len(self.pending)} operation(s) pending ({'; '.join(self.pending)}); "
-                         "cleared them and refreshing from the cluster before this update")
+                         f"cleared them and {then}")
         return lines
 
 
@@ -89,8 +99,57 @@ def stale_locks(backend: Path, stack: str) -> list[Path]:
     return stale
 
 
+def state_file(backend: Path, project: str, stack: str) -> Path | None:
+    """The file a file backend keeps the stack's state in, when it is certain: the
+    project-scoped layout (`.pulumi/meta.yaml` version 1) and only the uncompressed
+    `.pulumi/stacks/<project>/<stack>.json` (Pulumi reads the newest of `.json`, `.json.gz`
+    and `.json.zst`). None otherwise: the caller asks the CLI."""
+    try:
+        meta = (backend / ".pulumi" / "meta.yaml").read_text()
+    except OSError:
+        return None
+    if not re.search(r"^version:\s*1\s*$", meta, re.MULTILINE):
+        return None
+    plain = backend / ".pulumi" / "stacks" / project / f"{stack}.json"
+    compressed = [plain.with_name(plain.name + ext) for ext in (".gz", ".zst")]
+    if not plain.is_file() or any(path.exists() for path in compressed):
+        return None
+    return plain
+
+
+_CHECKPOINT_V3 = re.compile(rb'\s*\{\s*"version"\s*:\s*3\s*,')
+
+
+def pending_in_state_file(path: Path) -> list[dict[str, object]] | None:
+    """The pending operations a file backend's state file records; None when the file is not
+    a version 3 checkpoint (the caller asks the CLI)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if not _CHECKPOINT_V3.match(data):
+        return None
+    # The key only ever appears as the deployment's own field (inside a string value its
+    # quotes would be escaped), and Pulumi omits it when empty: most states are never parsed.
+    if b'"pending_operations"' not in data:
+        return []
+    latest = (json.loads(data).get("checkpoint") or {}).get("latest") or {}
+    return list(latest.get("pending_operations") or [])
+
+
 def pending_operations(selected: auto.Stack) -> list[dict[str, object]]:
-    # Exported without decrypting secrets: only the pending operations are read.
+    """The stack's pending operations. On a file backend they are read from its state file
+    (0.05 s for a 50-service stack; `pulumi stack export` takes 0.4 s to print the whole state
+    for the one field); on any other backend, or a file layout this does not know, from the
+    export (which decrypts nothing)."""
+    backend = backend_dir()
+    if backend is not None:
+        parts = selected.name.split("/")  # dev, or organization/project/dev
+        project = parts[1] if len(parts) == 3 else selected.workspace.project_settings().name
+        path = state_file(backend, project, parts[-1])
+        found = pending_in_state_file(path) if path is not None else None
+        if found is not None:
+            return found
     state = stack_cli.run_json(selected, "stack", "export") or {}
     deployment = state.get("deployment") or {}
     return list(deployment.get("pending_operations") or [])
@@ -120,3 +179,21 @@ def recover(selected: auto.Stack, stack: str) -> Recovery:
         deployment["pending_operations"] = []
         selected.import_stack(auto.Deployment(version=state.version, deployment=deployment))
     return Recovery(removed_locks=tuple(removed), pending=tuple(described))
+
+
+def start(selected: auto.Stack, stack: str) -> Future[Recovery]:
+    """`recover` on a thread, for a caller with other reads to make before the update (the
+    export behind it is the costliest of them: 0.4 s on a 50-service stack); the update takes
+    its result. Nothing else may change the stack's state meanwhile: its outputs and config,
+    what those other reads read, are left as they were."""
+    result: Future[Recovery] = Future()
+    result.set_running_or_notify_cancel()
+
+    def run() -> None:
+        try:
+            result.set_result(recover(selected, stack))
+        except BaseException as failure:  # raised where the update takes the result
+            result.set_exception(failure)
+
+    threading.Thread(target=run, name=f"recover-{stack}", daemon=True).start()
+    return result

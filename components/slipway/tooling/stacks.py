@@ -7,17 +7,19 @@ file backend). New stacks use the passphrase secrets provider, so nothing needs 
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
 
+from ..stack import stack_file_settings
 from . import progress, recovery, stack_cli
+from . import pulumi_command as checked_pulumi
 
 
 @dataclass(frozen=True)
@@ -72,11 +74,10 @@ def for_preview(selected: auto.Stack) -> auto.Stack:
     return selected
 
 
-@functools.cache
 def pulumi_command() -> auto.PulumiCommand:
     """The `pulumi` on PATH, version-checked once per process (each workspace would otherwise
-    run `pulumi version` again: a CLI start per stack selection)."""
-    return auto.PulumiCommand()
+    run `pulumi version` again: a CLI start per stack selection); see pulumi_command.py."""
+    return checked_pulumi.command()
 
 
 def stack(name: str, project_dir: Path, *, take_ownership: bool = False) -> auto.Stack:
@@ -98,17 +99,22 @@ def up(name: str, project_dir: Path,
        policy_packs: list[str] | None = None,
        policy_pack_configs: list[str] | None = None, *,
        refresh: bool = False, selected: auto.Stack | None = None,
-       recorded: progress.Recorded | None = None) -> StackRun:
+       recorded: progress.Recorded | None = None,
+       recovering: Future[recovery.Recovery] | None = None) -> StackRun:
     # refresh: read every resource from the cluster first, so drift (or a cluster rebuilt
     # under the stack) is repaired instead of trusted away. An interrupted earlier update is
     # resolved first (recovery.py), and then always refreshes.
-    # `selected`/`recorded`: the stack and its progress when the caller has them already
-    # (each costs a `pulumi` process).
+    # `selected`/`recorded`/`recovering`: the stack, its progress and its recovery
+    # (`recovery.start`) when the caller has them already (each costs a `pulumi` process).
     selected = selected or stack(name, project_dir)
-    recovered = recovery.recover(selected, name)
-    for line in recovered.messages(name):
+    recovered = recovering.result() if recovering else recovery.recover(selected, name)
+    # A stack rendering into a directory has no cluster to refresh from (the refresh fails
+    # as "unreachable cluster"); its state still holds each pending resource as it was
+    # before, so the update applies their change again.
+    rendering = recovered.needs_refresh and renders_to_directory(project_dir, name)
+    for line in recovered.messages(name, rendering=rendering):
         sys.stderr.write(f"{line}\n")
-    refresh = refresh or recovered.needs_refresh
+    refresh = refresh or (recovered.needs_refresh and not rendering)
     if refresh:
         selected = stack(name, project_dir, take_ownership=True)
     recorded = progress.hand_off(selected, recorded)
@@ -116,6 +122,14 @@ def up(name: str, project_dir: Path,
                                policy_pack_configs=policy_pack_configs or (), refresh=refresh)
     progress.finish_migration(selected, recorded, on_output)
     return StackRun.of_update(name, updated)
+
+
+def renders_to_directory(project_dir: Path, name: str) -> bool:
+    """The stack's file sets `slipway:kubernetes.renderDir` (no cluster behind it)."""
+    if not (project_dir / f"Pulumi.{name}.yaml").is_file():
+        return False
+    settings = stack_file_settings(project_dir, name)
+    return settings.kubernetes is not None and settings.kubernetes.render_dir is not None
 
 
 def preview(name: str, project_dir: Path,
