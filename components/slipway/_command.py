@@ -7,6 +7,7 @@ core gets a clear instruction instead of a traceback.
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from ._version import __version__
@@ -29,4 +30,10 @@ def main() -> None:
             "installed); install it with: "
             f"pip install 'slipway-components[platform]=={__version__}'"
         )
-    app()
+    try:
+        app()
+    finally:
+        # The process ends with the command: the collector's last pass over every object the
+        # loaded modules made (pydantic models, the SDKs) only delays the exit (60 ms). Frozen
+        # objects are skipped; finalizers and atexit handlers still run.
+        gc.freeze()

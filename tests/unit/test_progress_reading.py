@@ -102,6 +102,8 @@ def unreadable(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every stack's outputs fail to read; any update or preview is recorded (none may run)."""
     ran: list[str] = []
     monkeypatch.setattr(stacks, "stack", lambda *_a, **_k: FakeStack(None))
+    monkeypatch.setattr(stacks, "workspace", lambda *_a, **_k: FakeStack(None).workspace)
+    monkeypatch.setattr(auto.Stack, "create_or_select", lambda *_a, **_k: FakeStack(None))
     monkeypatch.setattr(previews, "deploy", lambda *_a, **_k: ran.append("up"))
     monkeypatch.setattr(releases, "run_step", lambda *_a, **_k: ran.append("step"))
     monkeypatch.setattr(deliver_run, "_pinned_up", lambda *_a, **_k: ran.append("up"))

@@ -101,3 +101,19 @@ def test_a_failed_check_is_raised_to_whoever_needs_pulumi(tmp_path: Path) -> Non
             print("raised:", missing.filename)
     """, env)
     assert out.strip() == "raised: pulumi"
+
+
+def test_the_command_leaves_the_collector_no_last_pass_over_its_objects(
+        fake_path: tuple[dict[str, str], Path]) -> None:
+    # `slipway --help` exits through SystemExit like every command.
+    env, _log = fake_path
+    out = run("""
+        import gc, sys
+        sys.argv = ["slipway", "--help"]
+        from slipway._command import main
+        try:
+            main()
+        except SystemExit:
+            print("frozen objects:", gc.get_freeze_count())
+    """, env)
+    assert int(out.strip().splitlines()[-1].split(":")[1]) > 10_000

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..tooling import api_watch, guard, plans, previews, progress, recovery, releases, stacks
+from ..tooling import api_watch, guard, plans, previews, recovery, releases, stacks
 from .common import (
     JsonOption,
     ProjectOption,
@@ -59,9 +59,8 @@ def up(*, stack: StackOption = "dev", json_output: JsonOption = False,
     guarded = environment in guard.GUARDED_ENVIRONMENTS
     # The stack and its recorded progress are read once and handed to the update (each read
     # is a `pulumi` process); what an interrupted update left is resolved meanwhile.
-    selected = stacks.stack(stack, project_dir)
+    selected, recorded = stacks.stack_and_progress(stack, project_dir)
     recovering = None if guarded else recovery.start(selected, stack)
-    recorded = progress.recorded(selected)
     # Said before the run: a version change is never applied silently (or ignored).
     changes = releases.version_changes(stack, project_dir, recorded)
     started = time.monotonic()

@@ -76,10 +76,15 @@ def outputs(stack: auto.Stack) -> dict[str, object]:
     """
     workspace = stack.workspace
     assert isinstance(workspace, auto.LocalWorkspace)
+    return read_outputs(workspace, stack.name)
+
+
+def read_outputs(workspace: auto.LocalWorkspace, stack_name: str) -> dict[str, object]:
+    """`outputs` of the stack named in the workspace (selected or not)."""
     try:
-        return plain_outputs(workspace, stack.name)
+        return plain_outputs(workspace, stack_name)
     except auto.errors.CommandError as err:
-        raise ProgressUnreadableError(stack.name, err) from None
+        raise ProgressUnreadableError(stack_name, err) from None
 
 
 def legacy_progress(stack: auto.Stack) -> object | None:
@@ -93,10 +98,11 @@ def legacy_progress(stack: auto.Stack) -> object | None:
     return slipway_values(stack_file_config(path)).get(LEGACY_NAME)
 
 
-def recorded(stack: auto.Stack) -> Recorded:
+def recorded(stack: auto.Stack, found: Mapping[str, object] | None = None) -> Recorded:
     """The recorded progress: the `releases` output (else what the `services` output says runs),
-    with the legacy config key's services taken from that key while it is still there."""
-    found = outputs(stack)
+    with the legacy config key's services taken from that key while it is still there.
+    `found`: the stack's outputs when the caller has read them already."""
+    found = found if found is not None else outputs(stack)
     result = Recorded(states=from_outputs(found, stack.name),
                       running=running_strategies(found.get("services")))
     legacy = legacy_progress(stack)

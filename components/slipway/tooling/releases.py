@@ -257,14 +257,13 @@ def load_specs(project_dir: Path, settings: StackSettings) -> dict[str, ServiceS
 
 
 def target(stack_name: str, project_dir: Path, service: str) -> ReleaseTarget:
-    stack = stacks.stack(stack_name, project_dir)
     # From the stack file, as `slipway up` reads them: no `pulumi config` process.
     settings = stack_file_settings(project_dir, stack_name)
     specs = load_specs(project_dir, settings)
     if service not in specs:
         raise ReleaseError(f"no service named {service!r} in {settings.catalog}/ (services: "
                            f"{', '.join(sorted(specs)) or 'none'})")
-    recorded = progress.recorded(stack)
+    stack, recorded = stacks.stack_and_progress(stack_name, project_dir)
     return ReleaseTarget(stack, stack_name, specs[service], settings, dict(recorded.states),
                          recorded)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,18 +80,40 @@ def pulumi_command() -> auto.PulumiCommand:
     return checked_pulumi.command()
 
 
+def workspace(project_dir: Path, *, take_ownership: bool = False) -> auto.LocalWorkspace:
+    """The project's workspace: new stacks get passphrase secrets (no account needed)."""
+    env = {**pulumi_env(), **(FORCE_OWNERSHIP if take_ownership else {})}
+    return auto.LocalWorkspace(work_dir=str(project_dir), secrets_provider="passphrase",
+                               env_vars=env, pulumi_command=pulumi_command())
+
+
 def stack(name: str, project_dir: Path, *, take_ownership: bool = False) -> auto.Stack:
     """Select the stack, creating it (passphrase secrets) when it does not exist yet.
 
     An engine run of it needs the recorded release progress: `up`/`preview` here hand it over;
     call `progress.hand_off(stack)` before running one yourself."""
-    env = {**pulumi_env(), **(FORCE_OWNERSHIP if take_ownership else {})}
-    return auto.create_or_select_stack(
-        stack_name=name,
-        work_dir=str(project_dir),
-        opts=auto.LocalWorkspaceOptions(secrets_provider="passphrase", env_vars=env,
-                                        pulumi_command=pulumi_command()),
-    )
+    return auto.Stack.create_or_select(name, workspace(project_dir,
+                                                       take_ownership=take_ownership))
+
+
+def stack_and_progress(name: str, project_dir: Path) -> tuple[auto.Stack, progress.Recorded]:
+    """`stack` and its recorded release progress, read while the stack is selected (each is a
+    `pulumi` process; the read names the stack, so it needs no selection, only an existing
+    stack). A new stack's read fails, and is made again once the selection created it: it
+    reads as nothing recorded. Fails closed as `progress.recorded` does."""
+    shared = workspace(project_dir)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        selecting = pool.submit(auto.Stack.create_or_select, name, shared)
+        try:
+            found = progress.read_outputs(shared, name)
+        except progress.ProgressUnreadableError as unreadable:
+            try:
+                selecting.result()  # a stack that did not exist is created now
+            except auto.errors.CommandError:
+                raise unreadable from None  # the backend does not answer: fail closed
+            found = progress.read_outputs(shared, name)
+        selected = selecting.result()
+    return selected, progress.recorded(selected, found)
 
 
 def up(name: str, project_dir: Path,
