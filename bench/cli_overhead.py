@@ -18,7 +18,8 @@ process start to exit (bench/timed_command.py):
   from it), checks that the step was recorded, and rolls back again.
 
 (`slipway preview` runs the pack with `policy/config/dev.json` when given the pack; `slipway up`
-on dev runs no pack, and the Automation API behind it runs `pulumi up --yes --skip-preview`.)
+on dev runs no pack, and runs `pulumi up --yes --skip-preview` through the Automation API's
+`PulumiCommand`, tooling/stack_cli.py.)
 The stack is brought up once before the timed rounds, so every `up` finds nothing to change,
 the common case of a second `make up`. One untimed warm-up preview with the pack, then `--repeat`
 rounds; medians are reported with the ratios slipway / pulumi (the tool's overhead) and policy /
