@@ -334,6 +334,9 @@ def _prod_run(monkeypatch: pytest.MonkeyPatch, dev: progress.Recorded | None) ->
     monkeypatch.setattr(releases, "stack_settings", lambda *_a: settings)
     monkeypatch.setattr(deliver_run, "load_catalog", lambda *_a: catalog)
     monkeypatch.setattr(progress, "recorded", recorded)
+    # The stage before is read by name (never selected, so never created).
+    monkeypatch.setattr(stacks, "workspace", lambda _dir: "workspace")
+    monkeypatch.setattr(progress, "recorded_elsewhere", lambda _workspace, name: recorded(name))
     monkeypatch.setattr(deliver_run, "_pinned_up", pinned_up)
     monkeypatch.setattr(releases, "run_step", lambda *_a, **_k: updates.append("step"))
     options = deliver_run.DeliverOptions(stack="prod", project_dir=Path("."),

@@ -8,13 +8,14 @@ import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from pulumi import automation as auto
 from pulumi.automation._cmd import CommandResult
 from semver import VersionInfo
 
-from slipway.tooling import progress, stacks
+from slipway.tooling import deliver_run, progress, stacks
 
 ROOT = Path(__file__).resolve().parents[2]
 RELEASES = {"api": {"stable": {"version": "1.2.3",
@@ -87,3 +88,25 @@ def test_a_new_stack_is_created_and_reads_as_nothing_recorded(cli: Cli) -> None:
 def test_a_backend_that_does_not_answer_fails_closed_as_a_progress_read(cli: Cli) -> None:
     with pytest.raises(progress.ProgressUnreadableError, match=r"could not be read .*failed to"):
         stacks.stack_and_progress("dev", ROOT)
+
+
+@pytest.mark.parametrize("cli", [Cli(exists=False)], indirect=True)
+def test_deliver_reads_the_stage_before_by_name_and_never_creates_it(cli: Cli) -> None:
+    run = SimpleNamespace(options=SimpleNamespace(project_dir=ROOT))
+    settings = SimpleNamespace(delivery=SimpleNamespace(after="dev"))
+    new_service = {"api": SimpleNamespace(need="first", starts_new_release=False)}
+    assert deliver_run._upstream(run, settings, new_service) == {}  # type: ignore[arg-type]
+    assert [c[:2] for c in cli.commands] == [["stack", "output"]]
+    assert cli.commands[0][-2:] == ["--stack", "dev"]
+
+
+@pytest.mark.parametrize("cli", [Cli(exists=True)], indirect=True)
+def test_the_stage_before_reads_as_it_recorded(cli: Cli) -> None:
+    found = progress.recorded_elsewhere(stacks.workspace(ROOT), "dev")
+    assert found.states["api"].stable is not None
+
+
+@pytest.mark.parametrize("cli", [Cli(exists=True, answers=False)], indirect=True)
+def test_an_unreadable_stage_before_fails_closed(cli: Cli) -> None:
+    with pytest.raises(progress.ProgressUnreadableError, match=r"stack dev: .*could not be read"):
+        progress.recorded_elsewhere(stacks.workspace(ROOT), "dev")

@@ -226,7 +226,9 @@ def _upstream(run: _Run, settings: StackSettings,
     if after is None or not any(found.need == "first" or found.starts_new_release
                                 for found in assessments.values()):
         return {}
-    return progress.recorded(stacks.stack(after, run.options.project_dir)).states
+    # Read by name: a prod run must not create an empty dev stack that does not exist.
+    return progress.recorded_elsewhere(stacks.workspace(run.options.project_dir),
+                                       after).states
 
 
 def _new_services_refused(run: _Run, settings: StackSettings,

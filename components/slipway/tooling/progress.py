@@ -92,7 +92,11 @@ def legacy_progress(stack: auto.Stack) -> object | None:
     file: it was never a secret, and reading it needs no `pulumi config` process)."""
     workspace = stack.workspace
     assert isinstance(workspace, auto.LocalWorkspace)
-    path = Path(workspace.work_dir) / f"Pulumi.{stack.name.rsplit('/', 1)[-1]}.yaml"
+    return _legacy_progress(workspace, stack.name)
+
+
+def _legacy_progress(workspace: auto.LocalWorkspace, stack_name: str) -> object | None:
+    path = Path(workspace.work_dir) / f"Pulumi.{stack_name.rsplit('/', 1)[-1]}.yaml"
     if not path.is_file():
         return None
     return slipway_values(stack_file_config(path)).get(LEGACY_NAME)
@@ -102,13 +106,32 @@ def recorded(stack: auto.Stack, found: Mapping[str, object] | None = None) -> Re
     """The recorded progress: the `releases` output (else what the `services` output says runs),
     with the legacy config key's services taken from that key while it is still there.
     `found`: the stack's outputs when the caller has read them already."""
-    found = found if found is not None else outputs(stack)
-    result = Recorded(states=from_outputs(found, stack.name),
+    workspace = stack.workspace
+    assert isinstance(workspace, auto.LocalWorkspace)
+    return _recorded(workspace, stack.name, found if found is not None else outputs(stack))
+
+
+def recorded_elsewhere(workspace: auto.LocalWorkspace, stack_name: str) -> Recorded:
+    """The recorded progress of another stack of the project (prod reads dev's), read by its
+    name: that stack is neither selected nor created, and one that does not exist has
+    nothing recorded. Any other failure to read raises ProgressUnreadableError."""
+    try:
+        found = plain_outputs(workspace, stack_name)
+    except auto.errors.StackNotFoundError:
+        found = {}
+    except auto.errors.CommandError as err:
+        raise ProgressUnreadableError(stack_name, err) from None
+    return _recorded(workspace, stack_name, found)
+
+
+def _recorded(workspace: auto.LocalWorkspace, stack_name: str,
+              found: Mapping[str, object]) -> Recorded:
+    result = Recorded(states=from_outputs(found, stack_name),
                       running=running_strategies(found.get("services")))
-    legacy = legacy_progress(stack)
+    legacy = _legacy_progress(workspace, stack_name)
     result.legacy_key = legacy is not None
     if legacy is not None:
-        old = parse(legacy, f"Pulumi.{stack.name}.yaml: {LEGACY_KEY}")
+        old = parse(legacy, f"Pulumi.{stack_name}.yaml: {LEGACY_KEY}")
         # The key is removed by the first successful update that records the progress, so
         # while it is there it is the newest word on the services it names.
         for name, state in old.items():
