@@ -10,33 +10,23 @@ called from Python, tests).
 from __future__ import annotations
 
 import functools
-import threading
 from concurrent.futures import Future
 
 from pulumi import automation as auto
 
-_check: Future[auto.PulumiCommand] = Future()
-"""Running once `start` started it; done when the thread has the checked command."""
+from .background import in_background
 
-
-def _run_check() -> None:
-    try:
-        _check.set_result(auto.PulumiCommand())
-    except BaseException as failure:  # given to whoever asks for the command
-        _check.set_exception(failure)
+_started: list[Future[auto.PulumiCommand]] = []
+"""The check `start` started (at most one)."""
 
 
 def start() -> None:
-    """Start the version check on a daemon thread (once): a command that never runs `pulumi`
-    does not wait for it to exit."""
-    if _check.running() or _check.done():
-        return
-    _check.set_running_or_notify_cancel()
-    threading.Thread(target=_run_check, name="pulumi-version", daemon=True).start()
+    """Start the version check on a daemon thread (once)."""
+    if not _started:
+        _started.append(in_background(auto.PulumiCommand, "pulumi-version"))
 
 
 @functools.cache
 def command() -> auto.PulumiCommand:
     """The checked `pulumi` (a failed check raises here, as `auto.PulumiCommand()` does)."""
-    started = _check.running() or _check.done()
-    return _check.result() if started else auto.PulumiCommand()
+    return _started[0].result() if _started else auto.PulumiCommand()

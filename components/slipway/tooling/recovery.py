@@ -20,7 +20,6 @@ import json
 import os
 import re
 import socket
-import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from urllib.parse import urlparse
 from pulumi import automation as auto
 
 from . import stack_cli
+from .background import in_background
 
 
 @dataclass(frozen=True)
@@ -182,18 +182,7 @@ def recover(selected: auto.Stack, stack: str) -> Recovery:
 
 
 def start(selected: auto.Stack, stack: str) -> Future[Recovery]:
-    """`recover` on a thread, for a caller with other reads to make before the update (the
-    export behind it is the costliest of them: 0.4 s on a 50-service stack); the update takes
-    its result. Nothing else may change the stack's state meanwhile: its outputs and config,
-    what those other reads read, are left as they were."""
-    result: Future[Recovery] = Future()
-    result.set_running_or_notify_cancel()
-
-    def run() -> None:
-        try:
-            result.set_result(recover(selected, stack))
-        except BaseException as failure:  # raised where the update takes the result
-            result.set_exception(failure)
-
-    threading.Thread(target=run, name=f"recover-{stack}", daemon=True).start()
-    return result
+    """`recover` on a thread, for a caller with other reads to make before the update; the
+    update takes its result. Nothing else may change the stack's state meanwhile: its outputs
+    and config, what those other reads read, are left as they were."""
+    return in_background(lambda: recover(selected, stack), f"recover-{stack}")
