@@ -24,13 +24,18 @@ PROGRESS_OUTPUTS = (OUTPUT, "services")
 """The outputs release progress is read from; the program exports them in plain text."""
 
 
+def command_env(workspace: auto.LocalWorkspace) -> dict[str, str]:
+    """The environment the workspace gives a `pulumi` command it runs (PULUMI_HOME, its
+    env_vars)."""
+    return {**({"PULUMI_HOME": workspace.pulumi_home} if workspace.pulumi_home else {}),
+            **(workspace.env_vars or {})}
+
+
 def run_json(workspace: auto.LocalWorkspace, stack_name: str, *args: str) -> Any:
     """`pulumi <args> --stack <stack_name>` in the workspace, its stdout parsed as JSON.
     Raises the Automation API's `CommandError` as its own commands do."""
-    env = {**({"PULUMI_HOME": workspace.pulumi_home} if workspace.pulumi_home else {}),
-           **(workspace.env_vars or {})}
     result = workspace.pulumi_command.run([*args, "--stack", stack_name], workspace.work_dir,
-                                          env)
+                                          command_env(workspace))
     return json.loads(result.stdout or "null")
 
 

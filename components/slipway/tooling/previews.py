@@ -79,13 +79,8 @@ def derive_config(base: dict[str, Any], pr: int, lifetime: Lifetime) -> dict[str
                                expires=timestamp(lifetime.expires))
 
 
-def workspace(project_dir: Path) -> auto.LocalWorkspace:
-    return auto.LocalWorkspace(work_dir=str(project_dir), env_vars=stacks.pulumi_env(),
-                              pulumi_command=stacks.pulumi_command())
-
-
 def stack_exists(project_dir: Path, name: str) -> bool:
-    return any(s.name == name for s in workspace(project_dir).list_stacks())
+    return any(s.name == name for s in stacks.workspace(project_dir).list_stacks())
 
 
 def config_file(project_dir: Path, name: str) -> Path:
@@ -284,7 +279,7 @@ def collect_garbage(project_dir: Path, older_than: timedelta | None, now: dateti
     """
     now = now or datetime.now(UTC)
     decisions = []
-    for summary in sorted(workspace(project_dir).list_stacks(), key=lambda s: s.name):
+    for summary in sorted(stacks.workspace(project_dir).list_stacks(), key=lambda s: s.name):
         if not PR_STACK.match(summary.name):
             continue
         lifetime = Lifetime.from_tags(stacks.stack(summary.name, project_dir).list_tags())

@@ -81,9 +81,7 @@ def update(stack: auto.Stack, on_output: Callable[[str], None] | None = None, *,
     its change counts and plain outputs, read at the same time. Raises the Automation API's
     `CommandError` (`ConcurrentUpdateError`, ...) as `Stack.up()` does."""
     workspace = workspace_of(stack)
-    env = {"PULUMI_DEBUG_COMMANDS": "true",
-           **({"PULUMI_HOME": workspace.pulumi_home} if workspace.pulumi_home else {}),
-           **(workspace.env_vars or {})}
+    env = {"PULUMI_DEBUG_COMMANDS": "true", **stack_outputs.command_env(workspace)}
     args = update_args(message=message, policy_packs=policy_packs,
                        policy_pack_configs=policy_pack_configs, plan=plan, refresh=refresh)
     workspace.pulumi_command.run([*args, "--stack", stack.name], workspace.work_dir, env,
