@@ -28,8 +28,12 @@ from slipway.stack import (
     read_secret_values,
     read_settings,
 )
+from slipway.stack.collector import freeze_long_lived
 from slipway.stack.own_progress import read_own_progress
 from slipway.stack.progress import ENV, OUTPUT, Handoff, apply_to_catalog, decode, dump
+
+# What the imports built lives as long as the program: the collector need not scan it again.
+freeze_long_lived()
 
 stack_file = f"Pulumi.{pulumi.get_stack()}.yaml"
 config = program_config()
@@ -105,6 +109,8 @@ services = deploy_catalog(
     opts=pulumi.ResourceOptions(providers=[provider],
                                 depends_on=[platform] if platform is not None else []),
 )
+# Every resource is built and kept until the end; only the registrations' garbage is left.
+freeze_long_lived()
 
 pulumi.export("environment", environment.name)
 pulumi.export("namespace", namespace.name)
