@@ -52,6 +52,7 @@ from slipway.spec.service import ServiceSpec
 from slipway.stack.progress import ENV as PROGRESS_ENV
 from slipway.stack.progress import Handoff, encode
 from slipway.tooling import progress, releases
+from slipway.tooling.interrupts import let_children_take_interrupts
 from timed_command import load_average, timed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,6 +146,7 @@ def time_promote(project: Path, env: dict[str, str], spec: ServiceSpec,
 
 
 def main() -> None:
+    let_children_take_interrupts()  # a background run would wait 5 s per engine run
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=50)
     parser.add_argument("--shape", choices=SHAPES, default="graph")

@@ -56,6 +56,7 @@ from engine_preview import (
 )
 from program_overhead import SHAPES, generated_documents
 from slipway.tooling.cluster import LocalCluster, build_binaries
+from slipway.tooling.interrupts import let_children_take_interrupts
 from timed_command import load_average, timed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,6 +139,7 @@ def timed_up(project: Project, argv: list[str], target: Target,
 
 
 def main() -> None:
+    let_children_take_interrupts()  # a background run would wait 5 s per engine run
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--repeat", type=int, default=3)

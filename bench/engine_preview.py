@@ -66,6 +66,7 @@ from pulumi.runtime.mocks import MockMonitor
 # bench/ is the script's sys.path
 from program_overhead import SHAPES, Recorder, generated_documents
 from slipway.tooling import stacks
+from slipway.tooling.interrupts import let_children_take_interrupts
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_MAIN = Path(__file__).resolve().parent / "engine" / "raw_main.py"
@@ -346,17 +347,18 @@ def is_custom(type_token: str) -> bool:
 
 
 def raw_project(base: Path, recorded: dict[str, Any], operation: str = "preview", *,
-                dependencies: bool = False) -> Project:
+                dependencies: bool = False, freeze: bool = False) -> Project:
     """The raw twin: `raw` registers everything at once (only the provider in common);
-    `raw-deps` gives each resource the same dependencies the Slipway program sent."""
-    path = base / ("raw-deps" if dependencies else "raw")
+    `raw-deps` gives each resource the same dependencies the Slipway program sent;
+    `raw-freeze` is `raw` keeping its objects out of the collector as the Slipway program does."""
+    path = base / ("raw-deps" if dependencies else "raw-freeze" if freeze else "raw")
     path.mkdir()
     (path / "Pulumi.yaml").write_text(RAW_PULUMI_YAML)
     (path / f"Pulumi.{STACK}.yaml").write_text("config: {}\n")
     shutil.copy2(RAW_MAIN, path / "__main__.py")
     (path / "resources.json").write_text(json.dumps(
         {"provider": recorded["provider"], "resources": recorded["resources"],
-         "dependencies": dependencies}))
+         "dependencies": dependencies, "freeze": freeze}))
     (path / ".venv").symlink_to(ROOT / ".venv")
     (base / f"{path.name}-state").mkdir()
     return Project(path=path, backend=base / f"{path.name}-state", operation=operation)
@@ -385,6 +387,7 @@ def mib(kib: float) -> float:
 
 
 def main() -> None:
+    let_children_take_interrupts()  # a background run would wait 5 s per engine run
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 200])
     parser.add_argument("--repeat", type=int, default=3)
@@ -392,6 +395,8 @@ def main() -> None:
     parser.add_argument("--operation", choices=("preview", "up"), default="preview")
     parser.add_argument("--skip-checkpoints", action="store_true",
                         help="PULUMI_SKIP_CHECKPOINTS=true for every run (state written once)")
+    parser.add_argument("--raw-freeze", action="store_true",
+                        help="also time raw with gc.freeze() where the Slipway program calls it")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--events", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -416,18 +421,20 @@ def main() -> None:
             recorded = record(slipway.path)
             raw = raw_project(base, recorded, options.operation)
             raw_deps = raw_project(base, recorded, options.operation, dependencies=True)
+            raw_freeze = (raw_project(base, recorded, options.operation, freeze=True)
+                          if options.raw_freeze else None)
             count = len(recorded["resources"])
             print(f"[{shape} {size} services] custom resources: slipway {count} "
                   f"(+{recorded['components']} components, + provider), raw "
                   f"{len(json.loads((raw.path / 'resources.json').read_text())['resources'])} "
                   "(+ provider); warm-up...", file=sys.stderr, flush=True)
-            projects = (slipway, raw, raw_deps)
+            projects = (slipway, raw, raw_deps, *([raw_freeze] if raw_freeze else []))
             for project in projects:
                 project.skip_checkpoints = options.skip_checkpoints
             for project in projects:
                 warm_up = project.preview(base / f"{project.path.name}.events.json")
                 project.roles, project.warm_peak_kib = warm_up["roles"], warm_up["peak_kib"]
-            for twin in (raw, raw_deps):
+            for twin in projects[1:]:
                 check_same_resources(base / "slipway.events.json",
                                      base / f"{twin.path.name}.events.json", count)
             for attempt in range(options.repeat):
@@ -436,11 +443,13 @@ def main() -> None:
                       file=sys.stderr, flush=True)
                 for project in projects:
                     project.timed()
-            slipway_s, raw_s, deps_s = (statistics.median(project.times) for project in projects)
+            slipway_s, raw_s, deps_s, *freeze_s = (statistics.median(project.times)
+                                                   for project in projects)
             rows.append(f"{shape:>6} {size:>8} {count:>9} {slipway_s:>10.2f} {raw_s:>8.2f} "
                         f"{slipway_s / raw_s:>6.2f} {deps_s:>11.2f} {slipway_s / deps_s:>6.2f} "
                         f"{mib(statistics.median(slipway.peaks_kib)):>17.0f} "
-                        f"{mib(statistics.median(raw.peaks_kib)):>13.0f}")
+                        f"{mib(statistics.median(raw.peaks_kib)):>13.0f}"
+                        + "".join(f" {s:>13.2f} {slipway_s / s:>6.2f}" for s in freeze_s))
             for project in projects:
                 roles = ", ".join(f"{role} {mib(kib):.0f}" for role, kib in
                                   sorted(project.roles.items(), key=lambda item: -item[1]))
@@ -451,13 +460,17 @@ def main() -> None:
     print()
     print(f"{'shape':>6} {'services':>8} {'resources':>9} {'slipway s':>10} {'raw s':>8} "
           f"{'ratio':>6} {'raw+deps s':>11} {'ratio':>6} {'slipway peak MiB':>17} "
-          f"{'raw peak MiB':>13}")
+          f"{'raw peak MiB':>13}" + (f" {'raw+freeze s':>13} {'ratio':>6}"
+                                     if options.raw_freeze else ""))
     print("\n".join(rows))
     print()
-    print("resources: custom Kubernetes resources, the same set and inputs in all three programs "
+    print("resources: custom Kubernetes resources, the same set and inputs in every program "
           "(checked on the engine's preview events); slipway adds its components.")
     print("raw registers them all at once; raw+deps gives each the dependencies Slipway's "
           "registration sent (the rollout order between services and within one).")
+    if options.raw_freeze:
+        print("raw+freeze is raw calling gc.freeze() after its imports and after its last "
+              "resource, as the Slipway program does (stack/collector.py).")
     print(f"s: median wall time of the Automation API {options.operation} call (CLI start to "
           "result), fresh process each; ratio = slipway s / raw s, then slipway s / raw+deps s.")
     print("peak MiB: largest resident set of any single process of that preview (pulumi CLI, "
@@ -466,6 +479,7 @@ def main() -> None:
     print(f"total {time.perf_counter() - started:.0f} s; reproduce: {REPRODUCE} "
           f"--sizes {' '.join(map(str, options.sizes))} --repeat {options.repeat} "
           f"--shapes {' '.join(options.shapes)} --operation {options.operation}"
+          f"{' --raw-freeze' if options.raw_freeze else ''}"
           f"{' --skip-checkpoints' if options.skip_checkpoints else ''}; "
           f"load average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 

@@ -38,6 +38,7 @@ from pulumi import automation as auto
 from engine_preview import STACK, Project, require_toolchain, slipway_project
 from program_overhead import generated_documents
 from slipway.tooling import stacks
+from slipway.tooling.interrupts import let_children_take_interrupts
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "policy"
@@ -85,6 +86,7 @@ def preview(project: Project, with_policy: bool) -> dict[str, Any]:
 
 
 def main() -> None:
+    let_children_take_interrupts()  # a background run would wait 5 s per engine run
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3)

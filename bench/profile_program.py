@@ -19,6 +19,7 @@ from pathlib import Path
 
 from engine_preview import REPRODUCE, require_toolchain, slipway_project  # bench/ on sys.path
 from program_overhead import SHAPES, generated_documents
+from slipway.tooling.interrupts import let_children_take_interrupts
 
 WRAPPER = """\
 import atexit, cProfile, os, runpy
@@ -38,6 +39,7 @@ runpy.run_path(os.path.join(os.path.dirname(__file__), "slipway_main.py"), run_n
 
 
 def main() -> None:
+    let_children_take_interrupts()  # a background run would wait 5 s per engine run
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=50)
     parser.add_argument("--shape", choices=SHAPES, default="chain")

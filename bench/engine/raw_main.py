@@ -5,11 +5,14 @@ custom resource a Slipway preview registers (type token, name, inputs; recorded 
 Each one is created here directly with pulumi-kubernetes, through one explicit provider, with
 no components and no validation. With `"dependencies": true` in `resources.json` each resource
 also gets `depends_on` the resources the Slipway program's registration named (its explicit
-`depends_on` and the resources behind its Output inputs); without it, none.
+`depends_on` and the resources behind its Output inputs); without it, none. With `"freeze":
+true` it also calls `gc.freeze()` where the Slipway program does (stack/collector.py): after
+its imports and after its last resource.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from collections.abc import Callable
@@ -38,6 +41,8 @@ def snake(name: str) -> str:
 
 
 recorded: dict[str, Any] = json.loads(Path("resources.json").read_text())
+if recorded.get("freeze"):
+    gc.freeze()
 settings = recorded["provider"]
 provider = k8s.Provider(
     "kubernetes",
@@ -66,3 +71,5 @@ for type_token, name, inputs, dependencies in recorded["resources"]:
     else:
         raise ValueError(f"resources.json: no raw class for {type_token} ({name})")
     made[(type_token, name)] = resource
+if recorded.get("freeze"):
+    gc.freeze()

@@ -11,11 +11,14 @@ import gc
 import sys
 
 from ._version import __version__
+from .tooling.interrupts import let_children_take_interrupts
 
 PLATFORM_MODULES = frozenset({"typer", "rich", "pulumi_aws"})
 
 
 def main() -> None:
+    # Before the first `pulumi` process: none may inherit an ignored Ctrl-C (tooling/interrupts.py).
+    let_children_take_interrupts()
     # The CLI's version check runs while the command's modules import (tooling/pulumi_command.py).
     from .tooling import pulumi_command  # noqa: PLC0415  (pulumi only: a core dependency)
 

@@ -1,7 +1,7 @@
 """bench/engine_preview.py still runs: its three programs register the same resources (it
 checks that itself on the engine's events) and it prints a row of figures per shape and size,
-for a preview and for an `up` without the checkpoint write. The figures are not asserted;
-that the bench works is."""
+for a preview (with the raw twin that freezes its objects too) and for an `up` without the
+checkpoint write. The figures are not asserted; that the bench works is."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from engine_project import require_toolchain
 
 ROOT = Path(__file__).resolve().parents[2]
 ROW = re.compile(r"^\s*(chain|none|graph)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+"
-                 r"([\d.]+)\s+([\d.]+)\s+(\d+)\s+(\d+)\s*$", flags=re.MULTILINE)
+                 r"([\d.]+)\s+([\d.]+)\s+(\d+)\s+(\d+)(?:\s+([\d.]+)\s+([\d.]+))?\s*$",
+                 flags=re.MULTILINE)
 
 
 def run_bench(*args: str) -> str:
@@ -28,7 +29,7 @@ def run_bench(*args: str) -> str:
 
 
 @pytest.mark.parametrize(("operation", "shapes", "extra"), [
-    ("preview", ["graph", "none"], []),
+    ("preview", ["graph", "none"], ["--raw-freeze"]),
     ("up", ["graph"], ["--skip-checkpoints"]),
 ])
 def test_the_engine_bench_prints_a_row_per_shape_for_the_same_resources(
@@ -42,6 +43,10 @@ def test_the_engine_bench_prints_a_row_per_shape_for_the_same_resources(
         assert slipway_s > 0 and raw_s > 0
         assert ratio == pytest.approx(slipway_s / raw_s, abs=0.01)
         assert int(match[3]) > 2 * 10  # custom resources of 2 services and the namespace
+        # The raw+freeze columns are there exactly when that twin was asked for.
+        assert (match[11] is not None) == ("--raw-freeze" in extra)
+        if match[11] is not None:
+            assert float(match[12]) == pytest.approx(slipway_s / float(match[11]), abs=0.01)
     assert f"{operation} of stack 'dev'" in out
-    assert ("PULUMI_SKIP_CHECKPOINTS=true" in out) == bool(extra)
-    assert f"--operation {operation}{' --skip-checkpoints' if extra else ''};" in out
+    assert ("PULUMI_SKIP_CHECKPOINTS=true" in out) == ("--skip-checkpoints" in extra)
+    assert f"--operation {operation}{''.join(' ' + flag for flag in extra)};" in out
