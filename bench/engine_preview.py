@@ -37,6 +37,11 @@ outputs), which is most of an `up` at 50 services and more at 200; `--skip-check
 every program with PULUMI_SKIP_CHECKPOINTS=true (the state written once, at the end) to time
 what the engine and the programs cost without that write.
 
+`--raw-freeze` adds a fourth program, `raw-freeze`: raw calling `gc.freeze()` where the Slipway
+program does (after its imports and after its last resource; stack/collector.py), so the table
+also says what Slipway costs against a raw program that keeps its objects out of the collector
+the same way.
+
     cd /work/main && source toolchain/env.sh && .venv/bin/python bench/engine_preview.py
 """
 
