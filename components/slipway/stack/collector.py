@@ -3,9 +3,10 @@
 A Pulumi program builds everything it registers (resources, their Outputs and arguments, the
 spec models, the modules imported for them) and keeps it until the process ends. Python's
 collector still scans all of it at every full collection, and a full collection runs each time
-the heap has grown by a quarter: at 50 services the program spent 1.2-1.4 s of its 4 s of CPU
-in nine of them (docs/scale.md). `gc.freeze()` moves every object alive at that moment to a
-generation the collector never scans; what is created afterwards is collected as usual.
+the heap has grown by a quarter: at 50 services the program spent 1.3-1.4 s of its 4 s of CPU
+in the collector, 1.1-1.2 s of it in nine full collections (docs/scale.md). `gc.freeze()`
+moves every object alive at that moment to a generation the collector never scans; what is
+created afterwards is collected as usual.
 
 The program calls `freeze_long_lived` twice: after its imports and after its last resource is
 constructed. Only the program does: the components never change how the process collects.
