@@ -3,6 +3,7 @@ once, the API server going away; and drift made behind Slipway's back."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -24,10 +25,32 @@ CHANGED = ("inventory", "recommendations", "fulfillment-worker")
 
 
 def start_up(project: Project, *extra: str) -> subprocess.Popen[str]:
-    """`slipway up` as its own process group (so a test can kill the whole runner)."""
+    """`slipway up` in a session of its own (so a test can kill the whole runner)."""
     return subprocess.Popen([str(SLIPWAY), "up", "--stack", "dev", "--project-dir",
                              str(project.path), *extra], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def kill_runner(runner: subprocess.Popen[str]) -> None:
+    """SIGKILL every process of the runner's session, as a runner's machine going away would.
+    A `killpg` is not enough: the `pulumi` CLI starts its plugins (language host, provider) in
+    process groups of their own, which would outlive the test."""
+    for _ in range(20):  # until none is left: a zombie may linger a moment
+        session = []
+        for entry in os.listdir("/proc"):
+            try:
+                if entry.isdigit() and os.getsid(int(entry)) == runner.pid:
+                    session.append(int(entry))
+            except (ProcessLookupError, PermissionError):
+                continue
+        if not session:
+            break
+        for pid in session:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        runner.poll()  # reaps the leader; its killed children are reaped by init
+        time.sleep(0.05)
+    runner.wait()
 
 
 def locks(project: Project) -> list[Path]:
@@ -96,8 +119,7 @@ def test_killed_update_converges_on_the_next_up_without_a_manual_step(
     runner = start_up(project)
     kube.wait_until("the update under way", lambda: new_replica_set_exists(kube, digest),
                     timeout=120, every=0.1)
-    os.killpg(runner.pid, signal.SIGKILL)
-    runner.wait()
+    kill_runner(runner)
     assert locks(project), "a killed update leaves its lock behind"
 
     code, out, err = slipway(project, "up", "--stack", "dev")
