@@ -3,7 +3,6 @@ once, the API server going away; and drift made behind Slipway's back."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 from cluster.deployment import NAMESPACE, Deployed, replace_digest, slipway
 from cluster.kube import Kube, available
+from runners import kill_runner
 
 from engine_project import Project
 from slipway.tooling.cluster import LocalCluster
@@ -29,28 +29,6 @@ def start_up(project: Project, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen([str(SLIPWAY), "up", "--stack", "dev", "--project-dir",
                              str(project.path), *extra], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
-
-
-def kill_runner(runner: subprocess.Popen[str]) -> None:
-    """SIGKILL every process of the runner's session, as a runner's machine going away would.
-    A `killpg` is not enough: the `pulumi` CLI starts its plugins (language host, provider) in
-    process groups of their own, which would outlive the test."""
-    for _ in range(20):  # until none is left: a zombie may linger a moment
-        session = []
-        for entry in os.listdir("/proc"):
-            try:
-                if entry.isdigit() and os.getsid(int(entry)) == runner.pid:
-                    session.append(int(entry))
-            except (ProcessLookupError, PermissionError):
-                continue
-        if not session:
-            break
-        for pid in session:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        runner.poll()  # reaps the leader; its killed children are reaped by init
-        time.sleep(0.05)
-    runner.wait()
 
 
 def locks(project: Project) -> list[Path]:

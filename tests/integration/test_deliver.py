@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import signal
 import subprocess
 import threading
 import time
@@ -23,6 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
+from runners import kill_runner
 from typer.testing import CliRunner
 
 from engine_project import ROOT, Project
@@ -279,8 +279,7 @@ def test_deliver_killed_between_steps_resumes_without_judging_a_passed_gate_agai
         else:
             raise AssertionError("deliver never reached the 5% bake")
     finally:
-        os.killpg(runner.pid, signal.SIGKILL)  # the runner dies mid-bake
-        runner.wait(timeout=30)
+        kill_runner(runner)  # the runner dies mid-bake
     recorded = project.progress()["storefront"]
     assert recorded["weight"] == 5
     assert [(g["weight"], g["verdict"]) for g in recorded["gates"]] == [(1, "pass")]
