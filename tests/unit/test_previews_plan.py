@@ -31,15 +31,24 @@ NAMESPACE = ("urn:pulumi:prod::slipway::slipway:index:ServiceNamespace$"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-def step_event(op: str, urn: str, parent: str | None, keys: list[str] | None = None
-               ) -> auto.EngineEvent:
+def step_event(op: str, urn: str, parent: str | None, keys: list[str] | None = None,
+               diff: list[str] | None = None) -> auto.EngineEvent:
     rtype = urn.split("::")[2].rsplit("$", 1)[-1]
     state: dict[str, Any] = {"type": rtype, "urn": urn, "parent": parent or ""}
     data = {"sequence": 1, "timestamp": 0, "resourcePreEvent": {"metadata": {
         "op": op, "urn": urn, "type": rtype, "provider": "", "keys": keys,
+        "diffs": sorted({path.split(".")[0] for path in diff or ()}),
+        "detailedDiff": {path: {"diffKind": "update", "inputDiff": True} for path in diff or ()},
         "old": state if op in ("delete", "delete-replaced") else None,
         "new": None if op in ("delete", "delete-replaced") else state}}}
     return auto.EngineEvent.from_json(data)
+
+
+def unhealthy_event(urn: str, *reasons: str) -> auto.EngineEvent:
+    """The engine's warning when a refresh reads a resource its provider finds not ready."""
+    message = "Refreshed resource is in an unhealthy state:\n* " + "\n* ".join(reasons) + "\n"
+    return auto.EngineEvent.from_json({"sequence": 4, "timestamp": 0, "diagnosticEvent": {
+        "message": message, "color": "never", "severity": "warning", "urn": urn}})
 
 
 def policy_event(rule: str, level: str, urn: str | None, message: str) -> auto.EngineEvent:
@@ -104,6 +113,31 @@ def test_collect_shortens_a_program_traceback_to_its_error() -> None:
     plan = collect("dev", [error_event(traceback), error_event("preview failed")], failed=True)
     assert plan.errors == ("services/orders.yaml: port: must be from 1024 to 65535 (got 80)",
                            "preview failed")
+
+
+def test_collect_names_what_each_step_changes_and_why_a_resource_was_unhealthy() -> None:
+    service = "urn:pulumi:prod::slipway::slipway:index:Microservice$kubernetes:core/v1:Service"
+    plan = collect("prod", [
+        step_event("update", DEPLOYMENT, SERVICE, diff=["spec.replicas", "spec.template"]),
+        unhealthy_event(f"{service}::orders", "Service does not target any Pods. Selected Pods "
+                        "may not be ready", "a second\n  reason"),
+        # Only the engine's refresh warning counts; another warning on a resource does not.
+        auto.EngineEvent.from_json({"sequence": 5, "timestamp": 0, "diagnosticEvent": {
+            "message": "deprecated field", "color": "never", "severity": "warning",
+            "urn": DEPLOYMENT}}),
+        step_event("update", f"{service}::orders", SERVICE),
+    ])
+    deployment, svc = plan.steps
+    assert (deployment.changes, deployment.unhealthy) == (("spec.replicas", "spec.template"), ())
+    assert svc.changes == ()
+    assert svc.unhealthy == ("Service does not target any Pods. Selected Pods may not be ready",
+                             "a second reason")
+    assert plan.to_json()["steps"][1]["unhealthy"] == list(svc.unhealthy)
+    assert plan.to_json()["steps"][0]["changes"] == ["spec.replicas", "spec.template"]
+    text = summary.render(plan)
+    assert ("- update Service `orders` (no changes: unhealthy when read: Service does not target "
+            "any Pods. Selected Pods may not be ready; a second reason)") in text
+    assert "- update Deployment `orders-deployment`\n" in text
 
 
 # -- plan -> Markdown -------------------------------------------------------------------------

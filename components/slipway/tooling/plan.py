@@ -50,6 +50,11 @@ class Step:
     """The Microservice this resource belongs to, or STACK_SCOPE."""
     keys: tuple[str, ...] = ()
     """Properties that force the replacement (replace only)."""
+    changes: tuple[str, ...] = ()
+    """Properties the update or replacement changes, as the provider's diff names them."""
+    unhealthy: tuple[str, ...] = ()
+    """Why the refresh before this preview found the resource unhealthy (the provider's
+    readiness checks). The engine then updates it to wait for it again, even with no changes."""
 
     @property
     def name(self) -> str:
@@ -61,7 +66,8 @@ class Step:
 
     def to_json(self) -> dict[str, Any]:
         return {"op": self.op, "urn": self.urn, "type": self.type, "service": self.service,
-                "keys": list(self.keys)}
+                "keys": list(self.keys), "changes": list(self.changes),
+                "unhealthy": list(self.unhealthy)}
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,10 @@ def service_of(urn: str | None, parents: dict[str, str]) -> str:
     return STACK_SCOPE
 
 
+# The engine's warning when a refresh reads a resource its provider finds not ready
+# (pkg/resource/deploy/step.go); the reasons follow as "* " lines.
+_UNHEALTHY = "Refreshed resource is in an unhealthy state:"
+
 _EXCEPTION_LINE = re.compile(r"^(?:[\w.]+\.)?(?P<cls>\w+(?:Error|Exception)): (?P<rest>.*)$")
 
 
@@ -162,6 +172,8 @@ def collect(stack: str, events: Iterable[auto.EngineEvent], policy_pack: str | N
             failed: bool = False) -> Plan:
     """A Plan from one preview's (or update's) engine events."""
     ops: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    changes: dict[str, tuple[str, ...]] = {}
+    unhealthy: dict[str, tuple[str, ...]] = {}
     parents: dict[str, str] = {}
     unchanged: set[str] = set()
     policy_events: list[auto.events.PolicyEvent] = []
@@ -181,14 +193,23 @@ def collect(stack: str, events: Iterable[auto.EngineEvent], policy_pack: str | N
                 ops[metadata.urn] = ("replace", metadata.type, keys)
             elif op in _SHOWN_OPS and metadata.urn not in ops:
                 ops[metadata.urn] = (op, metadata.type, ())
+            changed = tuple(metadata.detailed_diff or ()) or tuple(metadata.diffs or ())
+            if op != "same" and changed:
+                changes[metadata.urn] = tuple(sorted({*changes.get(metadata.urn, ()), *changed}))
         elif event.policy_event is not None:
             policy_events.append(event.policy_event)
+        elif (event.diagnostic_event is not None and event.diagnostic_event.urn
+              and _UNHEALTHY in event.diagnostic_event.message):
+            reasons = event.diagnostic_event.message.split(_UNHEALTHY, 1)[1]
+            unhealthy[event.diagnostic_event.urn] = tuple(
+                _one_line(r) for r in reasons.split("\n* ") if r.strip())
         elif event.diagnostic_event is not None and event.diagnostic_event.severity == "error":
             message = _program_error(event.diagnostic_event.message)
             if message and message not in errors:
                 errors.append(message)
     steps = tuple(
-        Step(op=op, urn=urn, type=rtype, service=service_of(urn, parents), keys=keys)
+        Step(op=op, urn=urn, type=rtype, service=service_of(urn, parents), keys=keys,
+             changes=changes.get(urn, ()), unhealthy=unhealthy.get(urn, ()))
         for urn, (op, rtype, keys) in ops.items()
     )
     violations = tuple(

@@ -19,6 +19,10 @@ def _cell(text: str) -> str:
 
 def _step_line(step: Step) -> str:
     cause = f" (forced by `{'`, `'.join(step.keys)}`)" if step.keys else ""
+    if step.unhealthy and not step.changes:
+        # Nothing of it changes: the engine only waits for it again. Say why, or a reviewer
+        # hunts for a diff that is not there.
+        cause = f" (no changes: unhealthy when read: {'; '.join(step.unhealthy)})"
     return f"- {_VERB[step.op]} {step.kind} `{step.name}`{cause}"
 
 
