@@ -5,6 +5,9 @@ Kubernetes side) passes the API server's validation against the vendored CRD sch
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -15,6 +18,8 @@ from cluster.kube import Kube, available, complete, ready
 
 from engine_project import Project, copy_project, render_prod_without_aws
 from slipway.tooling import stacks
+
+SLIPWAY = Path(sys.executable).with_name("slipway")
 
 
 def test_dev_stack_comes_up_with_every_deployment_available_and_jobs_complete(
@@ -61,6 +66,18 @@ def test_second_up_changes_nothing(deployed: Deployed, project: Project) -> None
     assert code == 0, err
     assert set(out["changes"]) == {"same"}, out["changes"]
     assert out["context"] == "slipway-test"
+
+
+def test_a_run_leaves_no_file_in_the_temporary_directory(
+        deployed: Deployed, project: Project, tmp_path: Path) -> None:
+    # The provider writes the kubeconfig it is given to a new file in $TMPDIR on every run and
+    # never removes it; Slipway gives the engine a directory of its own and removes it.
+    result = subprocess.run(
+        [str(SLIPWAY), "preview", "--stack", "dev", "--project-dir", str(project.path)],
+        env={**os.environ, "TMPDIR": str(tmp_path)}, capture_output=True, text=True,
+        timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def privileged_pod(namespace: str) -> str:

@@ -20,6 +20,7 @@ from pulumi import automation as auto
 from ..stack import stack_file_settings
 from . import progress, recovery, stack_cli
 from . import pulumi_command as checked_pulumi
+from .engine_tmp import engine_env
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def pulumi_command() -> auto.PulumiCommand:
 
 def workspace(project_dir: Path, *, take_ownership: bool = False) -> auto.LocalWorkspace:
     """The project's workspace: new stacks get passphrase secrets (no account needed)."""
-    env = {**pulumi_env(), **(FORCE_OWNERSHIP if take_ownership else {})}
+    env = {**pulumi_env(), **engine_env(), **(FORCE_OWNERSHIP if take_ownership else {})}
     return auto.LocalWorkspace(work_dir=str(project_dir), secrets_provider="passphrase",
                                env_vars=env, pulumi_command=pulumi_command())
 
