@@ -232,9 +232,9 @@ def test_an_unready_pod_is_named_unhealthy_by_preview_refresh_with_nothing_to_ch
         code, out, err = slipway(project, "preview", "--stack", "dev", "--refresh")
         assert code == 0, (out.get("plan", {}).get("errors"), err[-3000:])
         steps = {(s["type"].rsplit(":", 1)[-1], s["service"]): s for s in out["plan"]["steps"]}
-        assert set(steps) == {("Deployment", "recommendations"), ("Service", "recommendations")}, (
-            out["plan"]["steps"])
-        for step in steps.values():
+        named = {("Deployment", "recommendations"), ("Service", "recommendations")}
+        assert named <= set(steps), out["plan"]["steps"]
+        for step in steps.values():  # nothing else of the stack changes either
             assert step["op"] == "update" and step["changes"] == [], step
         assert any("does not target any Pods" in reason
                    for reason in steps["Service", "recommendations"]["unhealthy"]), steps
