@@ -3,21 +3,52 @@
 The Kubernetes provider writes the kubeconfig it is given to a new file in $TMPDIR on every
 run (for Helm) and never removes it: without this, every `slipway up` or preview left a copy
 of the cluster's credentials in /tmp. The engine's workspaces point $TMPDIR here instead.
+A process killed outright cannot remove its directory; the next one removes it (the name
+carries the pid of the process it belonged to).
 """
 
 from __future__ import annotations
 
 import atexit
 import functools
+import os
 import shutil
 import tempfile
 from pathlib import Path
+
+PREFIX = "slipway-engine-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def remove_orphans(parent: Path) -> list[Path]:
+    """Remove this user's engine directories in `parent` whose process is gone."""
+    removed = []
+    for directory in parent.glob(f"{PREFIX}*-*"):
+        pid = directory.name[len(PREFIX):].split("-", 1)[0]
+        try:
+            mine = directory.is_dir() and directory.stat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if mine and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(directory, ignore_errors=True)
+            removed.append(directory)
+    return removed
 
 
 @functools.cache
 def engine_tmpdir() -> Path:
     """This process's directory (made on first use, mode 0700); gone when the process exits."""
-    directory = Path(tempfile.mkdtemp(prefix="slipway-engine-"))
+    remove_orphans(Path(tempfile.gettempdir()))
+    directory = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
     atexit.register(shutil.rmtree, directory, ignore_errors=True)
     return directory
 
