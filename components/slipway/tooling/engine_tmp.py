@@ -16,17 +16,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .recovery import process_alive
+
 PREFIX = "slipway-engine-"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
 
 
 def remove_orphans(parent: Path) -> list[Path]:
@@ -38,7 +30,7 @@ def remove_orphans(parent: Path) -> list[Path]:
             mine = directory.is_dir() and directory.stat().st_uid == os.getuid()
         except OSError:
             continue
-        if mine and pid.isdigit() and not _alive(int(pid)):
+        if mine and pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(directory, ignore_errors=True)
             removed.append(directory)
     return removed

@@ -57,7 +57,7 @@ class Recovery:
         return lines
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """Running (a zombie, killed but not yet reaped by its new parent, is not)."""
     try:
         os.kill(pid, 0)
@@ -94,7 +94,7 @@ def stale_locks(backend: Path, stack: str) -> list[Path]:
             pid = int(holder.get("pid", 0))
         except (OSError, ValueError):
             continue
-        if pid and holder.get("hostname") == host and not _process_alive(pid):
+        if pid and holder.get("hostname") == host and not process_alive(pid):
             stale.append(lock)
     return stale
 
