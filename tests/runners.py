@@ -3,7 +3,8 @@
 Start the runner with `start_new_session=True`: then every process it starts shares its
 session, including the `pulumi` CLI's plugins (language host, providers), which the CLI puts
 in process groups of their own, so an `os.killpg` of the runner's group misses them and they
-outlive the test. Linux only (/proc), like the engine and cluster tests that use it."""
+outlive the test. Linux only (/proc), like the engine and cluster tests that use it.
+`SLIPWAY` is the installed command, for tests that run it as a process of its own."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
+from pathlib import Path
+
+SLIPWAY = Path(sys.executable).with_name("slipway")
 
 
 def session_pids(session: int) -> list[int]:

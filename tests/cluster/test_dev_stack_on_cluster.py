@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -15,11 +14,10 @@ import pytest
 import yaml
 from cluster.deployment import NAMESPACE, Deployed, counts, slipway
 from cluster.kube import Kube, available, complete, ready
+from runners import SLIPWAY
 
 from engine_project import Project, copy_project, render_prod_without_aws
 from slipway.tooling import stacks
-
-SLIPWAY = Path(sys.executable).with_name("slipway")
 
 
 def test_dev_stack_comes_up_with_every_deployment_available_and_jobs_complete(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,12 +14,11 @@ from typing import Any
 import pytest
 from cluster.deployment import NAMESPACE, Deployed, replace_digest, slipway
 from cluster.kube import Kube, available
-from runners import kill_runner
+from runners import SLIPWAY, kill_runner
 
 from engine_project import Project
 from slipway.tooling.cluster import LocalCluster
 
-SLIPWAY = Path(sys.executable).with_name("slipway")
 CHANGED = ("inventory", "recommendations", "fulfillment-worker")
 
 
